@@ -1,0 +1,31 @@
+//! LXC configuration: the key registry (current and legacy names), the parser and saver of
+//! container configs, the global configuration and default paths. Pure: no syscalls beyond
+//! reading files and directories.
+
+// Tests may unwrap; library code may not (workspace lint).
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+mod edit;
+pub mod error;
+pub mod global;
+pub mod idmap;
+mod legacy;
+pub mod model;
+pub mod parse;
+pub mod paths;
+pub mod registry;
+pub mod signal;
+pub mod values;
+
+pub use error::ConfigError;
+pub use global::{GlobalConfig, ALL_GLOBAL_KEYS, GLOBAL_KEYS};
+pub use legacy::update_legacy_text;
+pub use model::{
+    CgroupMount, CgroupMountMode, ConfigLine, ContainerConfig, HookType, IdMap, IdMapKind,
+    MountAuto, Network, ProcMount, SysMount,
+};
+pub use parse::MAX_INCLUDE_DEPTH;
+pub use paths::Paths;
+pub use registry::net::{NetKeySpec, NET_SUBKEYS, NET_TYPES};
+pub use registry::{canonical_key, is_supported_key, registry, KeySpec};
+pub use signal::{parse_signal, signal_name};

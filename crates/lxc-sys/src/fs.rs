@@ -1,0 +1,224 @@
+//! File descriptors: duplication, close-on-exec, pipes, locks, close_range.
+
+use crate::{check, cpath, Result};
+use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::path::Path;
+
+/// dup2 onto a fixed number (used to put fds at 0/1/2 before exec).
+pub fn dup2(fd: BorrowedFd<'_>, target: RawFd) -> Result<()> {
+    // SAFETY: both are plain integers; dup2 replaces `target` atomically.
+    check(unsafe { libc::dup2(fd.as_raw_fd(), target) })?;
+    Ok(())
+}
+
+pub fn set_cloexec(fd: BorrowedFd<'_>, on: bool) -> Result<()> {
+    // SAFETY: F_GETFD/F_SETFD on a valid fd.
+    unsafe {
+        let flags = check(libc::fcntl(fd.as_raw_fd(), libc::F_GETFD))?;
+        let flags = if on {
+            flags | libc::FD_CLOEXEC
+        } else {
+            flags & !libc::FD_CLOEXEC
+        };
+        check(libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, flags))?;
+    }
+    Ok(())
+}
+
+pub fn set_nonblocking(fd: BorrowedFd<'_>, on: bool) -> Result<()> {
+    // SAFETY: F_GETFL/F_SETFL on a valid fd.
+    unsafe {
+        let flags = check(libc::fcntl(fd.as_raw_fd(), libc::F_GETFL))?;
+        let flags = if on {
+            flags | libc::O_NONBLOCK
+        } else {
+            flags & !libc::O_NONBLOCK
+        };
+        check(libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags))?;
+    }
+    Ok(())
+}
+
+/// Close every fd from `first` upwards (before exec, so nothing leaks into a container).
+pub fn close_from(first: u32) {
+    // SAFETY: close_range only closes descriptors; nothing in this process uses them after.
+    let ret = unsafe { libc::syscall(libc::SYS_close_range, first, u32::MAX, 0u32) };
+    if ret < 0 {
+        // Old kernels: fall back to closing what /proc lists.
+        if let Ok(dir) = std::fs::read_dir("/proc/self/fd") {
+            let fds: Vec<i32> = dir
+                .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+                .filter(|&fd: &i32| fd >= first as i32)
+                .collect();
+            for fd in fds {
+                // SAFETY: closing an fd number nobody will use again.
+                unsafe { libc::close(fd) };
+            }
+        }
+    }
+}
+
+/// A pipe with both ends close-on-exec.
+pub fn pipe() -> Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0 as RawFd; 2];
+    // SAFETY: fds has room for two descriptors.
+    check(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) })?;
+    // SAFETY: pipe2 returned two fresh descriptors we now own.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// Take ownership of an inherited fd number (e.g. a pipe passed by our caller).
+///
+/// Returns None when the number is not an open descriptor.
+pub fn adopt_fd(fd: RawFd) -> Option<OwnedFd> {
+    // SAFETY: F_GETFD only queries the descriptor.
+    if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
+        return None;
+    }
+    // SAFETY: the caller tells us this inherited descriptor is ours alone from now on.
+    Some(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Kind of whole-file lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockKind {
+    Shared,
+    Exclusive,
+}
+
+/// Open-file-description lock on the whole file; dies with the fd (and so with its holder).
+pub fn ofd_lock(fd: BorrowedFd<'_>, kind: LockKind, wait: bool) -> Result<bool> {
+    // SAFETY: fl is a fully initialised flock struct; F_OFD_SETLK(W) reads it.
+    let mut fl: libc::flock = unsafe { std::mem::zeroed() };
+    fl.l_type = match kind {
+        LockKind::Shared => libc::F_RDLCK,
+        LockKind::Exclusive => libc::F_WRLCK,
+    } as i16;
+    fl.l_whence = libc::SEEK_SET as i16;
+    let cmd = if wait {
+        libc::F_OFD_SETLKW
+    } else {
+        libc::F_OFD_SETLK
+    };
+    loop {
+        // SAFETY: valid fd and pointer to an initialised flock.
+        let ret = unsafe { libc::fcntl(fd.as_raw_fd(), cmd, &fl) };
+        if ret == 0 {
+            return Ok(true);
+        }
+        let err = io::Error::last_os_error();
+        match err.raw_os_error() {
+            Some(libc::EINTR) => continue,
+            Some(libc::EAGAIN) | Some(libc::EACCES) if !wait => return Ok(false),
+            _ => return Err(err),
+        }
+    }
+}
+
+/// Write all bytes to a raw fd (no std::fs::File wrapper needed).
+pub fn write_all(fd: BorrowedFd<'_>, mut buf: &[u8]) -> Result<()> {
+    while !buf.is_empty() {
+        // SAFETY: buf is a valid slice for reading buf.len() bytes.
+        let n = unsafe { libc::write(fd.as_raw_fd(), buf.as_ptr().cast(), buf.len()) };
+        if n < 0 {
+            let err = io::Error::last_os_error();
+            if err.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(err);
+        }
+        buf = &buf[n as usize..];
+    }
+    Ok(())
+}
+
+/// One read; Ok(0) at end of file.
+pub fn read(fd: BorrowedFd<'_>, buf: &mut [u8]) -> Result<usize> {
+    loop {
+        // SAFETY: buf is valid for writing buf.len() bytes.
+        let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+        if n < 0 {
+            let err = io::Error::last_os_error();
+            if err.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(err);
+        }
+        return Ok(n as usize);
+    }
+}
+
+/// poll(2) over (fd, events); returns revents per entry. timeout_ms < 0 waits forever.
+pub fn poll(fds: &[(BorrowedFd<'_>, i16)], timeout_ms: i32) -> Result<Vec<i16>> {
+    let mut pfds: Vec<libc::pollfd> = fds
+        .iter()
+        .map(|(fd, ev)| libc::pollfd {
+            fd: fd.as_raw_fd(),
+            events: *ev,
+            revents: 0,
+        })
+        .collect();
+    loop {
+        // SAFETY: pfds is a valid array of pollfd of the given length.
+        let ret = unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, timeout_ms) };
+        if ret < 0 {
+            let err = io::Error::last_os_error();
+            if err.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(err);
+        }
+        return Ok(pfds.iter().map(|p| p.revents).collect());
+    }
+}
+
+pub use libc::{POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT};
+
+/// mknod for device nodes (autodev).
+pub fn mknodat(dir: BorrowedFd<'_>, name: &str, mode: u32, major: u32, minor: u32) -> Result<()> {
+    let c = crate::cstr(name)?;
+    let dev = libc::makedev(major, minor);
+    // SAFETY: valid dirfd and C string.
+    check(unsafe { libc::mknodat(dir.as_raw_fd(), c.as_ptr(), mode, dev) })?;
+    Ok(())
+}
+
+/// Open a host path (not inside any container rootfs) as an O_PATH|O_DIRECTORY fd.
+pub fn open_dir_path(path: &Path) -> Result<OwnedFd> {
+    let c = cpath(path)?;
+    // SAFETY: valid C string; returns a fresh fd we own.
+    let fd = check(unsafe {
+        libc::open(
+            c.as_ptr(),
+            libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        )
+    })?;
+    // SAFETY: fresh descriptor.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Open a host directory for reading entries/creating in it (O_RDONLY|O_DIRECTORY).
+pub fn open_dir(path: &Path) -> Result<OwnedFd> {
+    let c = cpath(path)?;
+    // SAFETY: valid C string; returns a fresh fd we own.
+    let fd = check(unsafe {
+        libc::open(
+            c.as_ptr(),
+            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        )
+    })?;
+    // SAFETY: fresh descriptor.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Path of an fd as the kernel names it (/proc/self/fd/N), usable with path-based syscalls.
+pub fn fd_path(fd: BorrowedFd<'_>) -> String {
+    format!("/proc/self/fd/{}", fd.as_raw_fd())
+}
+
+/// Is this fd a terminal?
+pub fn isatty(fd: RawFd) -> bool {
+    // SAFETY: isatty only queries the descriptor.
+    unsafe { libc::isatty(fd) == 1 }
+}

@@ -1,0 +1,180 @@
+//! Mounts and safe path resolution inside a container's rootfs.
+
+use crate::{check, check_long, cstr, opt_cstr, Result};
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+
+pub use libc::{
+    MNT_DETACH, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC,
+    MS_RELATIME, MS_REMOUNT, MS_SHARED, MS_SLAVE, MS_STRICTATIME,
+};
+
+/// mount(2). `target` may be a `/proc/self/fd/N` path of an fd opened with `open_in_root`,
+/// which pins the exact directory so a container cannot redirect the mount with symlinks.
+pub fn mount(
+    source: Option<&str>,
+    target: &str,
+    fstype: Option<&str>,
+    flags: libc::c_ulong,
+    data: Option<&str>,
+) -> Result<()> {
+    let src = source.map(cstr).transpose()?;
+    let tgt = cstr(target)?;
+    let fst = fstype.map(cstr).transpose()?;
+    let dat = data.map(cstr).transpose()?;
+    // SAFETY: every pointer is a valid C string or NULL, alive for the call.
+    check(unsafe {
+        libc::mount(
+            opt_cstr(&src),
+            tgt.as_ptr(),
+            opt_cstr(&fst),
+            flags,
+            dat.as_ref().map_or(std::ptr::null(), |d| d.as_ptr().cast()),
+        )
+    })?;
+    Ok(())
+}
+
+pub fn umount(target: &str, flags: i32) -> Result<()> {
+    let tgt = cstr(target)?;
+    // SAFETY: valid C string.
+    check(unsafe { libc::umount2(tgt.as_ptr(), flags) })?;
+    Ok(())
+}
+
+pub fn pivot_root(new_root: &str, put_old: &str) -> Result<()> {
+    let n = cstr(new_root)?;
+    let o = cstr(put_old)?;
+    // SAFETY: valid C strings.
+    check_long(unsafe { libc::syscall(libc::SYS_pivot_root, n.as_ptr(), o.as_ptr()) })?;
+    Ok(())
+}
+
+pub fn fchdir(fd: BorrowedFd<'_>) -> Result<()> {
+    // SAFETY: valid fd.
+    check(unsafe { libc::fchdir(fd.as_raw_fd()) })?;
+    Ok(())
+}
+
+#[repr(C)]
+struct OpenHow {
+    flags: u64,
+    mode: u64,
+    resolve: u64,
+}
+
+const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
+const RESOLVE_IN_ROOT: u64 = 0x10;
+
+/// openat2 with RESOLVE_IN_ROOT: `path` is resolved as if `root` were `/`, so absolute
+/// symlinks and `..` inside the container cannot escape to the host.
+pub fn open_in_root(root: BorrowedFd<'_>, path: &str, flags: i32, mode: u32) -> Result<OwnedFd> {
+    let rel = path.trim_start_matches('/');
+    let rel = if rel.is_empty() { "." } else { rel };
+    let c = cstr(rel)?;
+    let how = OpenHow {
+        flags: (flags | libc::O_CLOEXEC) as u64,
+        mode: if flags & libc::O_CREAT != 0 {
+            mode as u64
+        } else {
+            0
+        },
+        resolve: RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    };
+    loop {
+        // SAFETY: how is a valid open_how of the size we pass; c is a valid C string.
+        let ret = unsafe {
+            libc::syscall(
+                libc::SYS_openat2,
+                root.as_raw_fd(),
+                c.as_ptr(),
+                &how as *const OpenHow,
+                std::mem::size_of::<OpenHow>(),
+            )
+        };
+        if ret < 0 {
+            let err = io::Error::last_os_error();
+            // EAGAIN: a rename raced the lookup; the kernel asks us to retry.
+            if err.raw_os_error() == Some(libc::EAGAIN) {
+                continue;
+            }
+            return Err(err);
+        }
+        // SAFETY: a fresh fd returned by the kernel.
+        return Ok(unsafe { OwnedFd::from_raw_fd(ret as RawFd) });
+    }
+}
+
+/// mkdirat relative to a directory fd (a single component).
+pub fn mkdirat(dir: BorrowedFd<'_>, name: &str, mode: u32) -> Result<()> {
+    let c = cstr(name)?;
+    // SAFETY: valid fd and C string.
+    check(unsafe { libc::mkdirat(dir.as_raw_fd(), c.as_ptr(), mode) })?;
+    Ok(())
+}
+
+/// Create every missing directory of `path` inside `root` (each step resolved in root) and
+/// return an O_PATH fd to the last one.
+pub fn mkdir_all_in_root(root: BorrowedFd<'_>, path: &str, mode: u32) -> Result<OwnedFd> {
+    let mut current = open_in_root(root, "/", libc::O_PATH | libc::O_DIRECTORY, 0)?;
+    let mut walked = String::new();
+    for comp in path.split('/').filter(|c| !c.is_empty() && *c != ".") {
+        walked.push('/');
+        walked.push_str(comp);
+        match open_in_root(root, &walked, libc::O_PATH | libc::O_DIRECTORY, 0) {
+            Ok(fd) => current = fd,
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
+                let parent = open_in_root(root, parent_of(&walked), libc::O_DIRECTORY, 0)?;
+                match mkdirat(parent.as_fd(), comp, mode) {
+                    Ok(()) => {}
+                    Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {}
+                    Err(e) => return Err(e),
+                }
+                current = open_in_root(root, &walked, libc::O_PATH | libc::O_DIRECTORY, 0)?;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(current)
+}
+
+/// Create an empty file at `path` inside root (for bind-mounting files onto), parents included.
+pub fn touch_in_root(root: BorrowedFd<'_>, path: &str, mode: u32) -> Result<OwnedFd> {
+    let parent = parent_of(path);
+    mkdir_all_in_root(root, parent, 0o755)?;
+    match open_in_root(root, path, libc::O_PATH, 0) {
+        Ok(fd) => Ok(fd),
+        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
+            let created = open_in_root(root, path, libc::O_CREAT | libc::O_WRONLY, mode)?;
+            drop(created);
+            open_in_root(root, path, libc::O_PATH, 0)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn parent_of(path: &str) -> &str {
+    let trimmed = path.trim_end_matches('/');
+    match trimmed.rfind('/') {
+        Some(0) | None => "/",
+        Some(i) => &trimmed[..i],
+    }
+}
+
+/// Write a whole small file by fd path (for /proc and /sys knobs).
+pub fn write_file(path: &str, contents: &[u8]) -> Result<()> {
+    std::fs::write(path, contents)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parent_of;
+
+    #[test]
+    fn parents() {
+        assert_eq!(parent_of("/a/b"), "/a");
+        assert_eq!(parent_of("/a"), "/");
+        assert_eq!(parent_of("a"), "/");
+        assert_eq!(parent_of("/a/b/"), "/a");
+    }
+}

@@ -1,0 +1,427 @@
+//! Processes: clone3 with pidfds, fork, wait, signals, exec, prctl.
+
+use crate::{check, check_long, cstr, Result};
+use std::ffi::CString;
+use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+
+pub use libc::{
+    CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWTIME,
+    CLONE_NEWUSER, CLONE_NEWUTS,
+};
+
+/// Which side of a fork/clone we are on.
+pub enum Forked {
+    Child,
+    Parent {
+        pid: libc::pid_t,
+        pidfd: Option<OwnedFd>,
+    },
+}
+
+#[repr(C)]
+#[derive(Default)]
+struct CloneArgs {
+    flags: u64,
+    pidfd: u64,
+    child_tid: u64,
+    parent_tid: u64,
+    exit_signal: u64,
+    stack: u64,
+    stack_size: u64,
+    tls: u64,
+    set_tid: u64,
+    set_tid_size: u64,
+    cgroup: u64,
+}
+
+const CLONE_PIDFD: u64 = 0x1000;
+const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
+
+/// clone3 without a new stack: fork semantics plus new namespaces, a pidfd and optionally
+/// placement into a cgroup2 directory. The caller must be single-threaded (our helper is).
+pub fn clone3_fork(ns_flags: i32, cgroup: Option<BorrowedFd<'_>>) -> Result<Forked> {
+    let mut pidfd: RawFd = -1;
+    let mut args = CloneArgs {
+        flags: (ns_flags as u32 as u64) | CLONE_PIDFD,
+        pidfd: &mut pidfd as *mut RawFd as u64,
+        exit_signal: libc::SIGCHLD as u64,
+        ..Default::default()
+    };
+    if let Some(cg) = cgroup {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = cg.as_raw_fd() as u64;
+    }
+    // SAFETY: clone3 with no stack behaves like fork; args is a valid, fully initialised
+    // clone_args of the size we pass, and pidfd points to writable memory for the kernel.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_clone3,
+            &mut args as *mut CloneArgs,
+            std::mem::size_of::<CloneArgs>(),
+        )
+    };
+    let ret = check_long(ret)?;
+    if ret == 0 {
+        Ok(Forked::Child)
+    } else {
+        // SAFETY: the kernel returned a new pidfd that nothing else owns.
+        let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd) };
+        Ok(Forked::Parent {
+            pid: ret as libc::pid_t,
+            pidfd: Some(pidfd),
+        })
+    }
+}
+
+/// Plain fork. The caller must be single-threaded.
+pub fn fork() -> Result<Forked> {
+    // SAFETY: the helper that calls this is single-threaded, so the child gets a consistent
+    // copy of the address space.
+    let pid = check(unsafe { libc::fork() })?;
+    if pid == 0 {
+        Ok(Forked::Child)
+    } else {
+        Ok(Forked::Parent { pid, pidfd: None })
+    }
+}
+
+pub fn pidfd_open(pid: libc::pid_t) -> Result<OwnedFd> {
+    // SAFETY: pidfd_open takes a pid and flags; it returns a new fd we then own.
+    let fd = check_long(unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) })?;
+    // SAFETY: fd is a fresh descriptor owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+pub fn pidfd_send_signal(pidfd: BorrowedFd<'_>, sig: i32) -> Result<()> {
+    // SAFETY: valid fd, a signal number, no siginfo, no flags.
+    check_long(unsafe {
+        libc::syscall(
+            libc::SYS_pidfd_send_signal,
+            pidfd.as_raw_fd(),
+            sig,
+            std::ptr::null::<libc::siginfo_t>(),
+            0,
+        )
+    })?;
+    Ok(())
+}
+
+pub fn kill(pid: libc::pid_t, sig: i32) -> Result<()> {
+    // SAFETY: kill has no memory preconditions.
+    check(unsafe { libc::kill(pid, sig) })?;
+    Ok(())
+}
+
+/// Outcome of waiting for a child.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitStatus {
+    Exited(i32),
+    Signaled(i32),
+    /// Still running (only with `nohang`).
+    StillAlive,
+}
+
+impl WaitStatus {
+    /// The raw wait status as waitpid reports it (what LXC hands back as error_num).
+    pub fn raw(self) -> i32 {
+        match self {
+            WaitStatus::Exited(code) => (code & 0xff) << 8,
+            WaitStatus::Signaled(sig) => sig & 0x7f,
+            WaitStatus::StillAlive => 0,
+        }
+    }
+    /// Exit code the shell would show: the code, or 128 + signal.
+    pub fn shell_code(self) -> i32 {
+        match self {
+            WaitStatus::Exited(code) => code,
+            WaitStatus::Signaled(sig) => 128 + sig,
+            WaitStatus::StillAlive => 0,
+        }
+    }
+}
+
+fn decode(status: libc::c_int) -> WaitStatus {
+    if libc::WIFEXITED(status) {
+        WaitStatus::Exited(libc::WEXITSTATUS(status))
+    } else if libc::WIFSIGNALED(status) {
+        WaitStatus::Signaled(libc::WTERMSIG(status))
+    } else {
+        WaitStatus::StillAlive
+    }
+}
+
+pub fn waitpid(pid: libc::pid_t, nohang: bool) -> Result<WaitStatus> {
+    let mut status: libc::c_int = 0;
+    let flags = if nohang { libc::WNOHANG } else { 0 };
+    loop {
+        // SAFETY: status is a valid out pointer.
+        let ret = unsafe { libc::waitpid(pid, &mut status, flags) };
+        if ret < 0 {
+            let err = io::Error::last_os_error();
+            if err.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(err);
+        }
+        if ret == 0 {
+            return Ok(WaitStatus::StillAlive);
+        }
+        return Ok(decode(status));
+    }
+}
+
+/// Reap any child without blocking; returns its pid and status.
+pub fn reap_any() -> Result<Option<(libc::pid_t, WaitStatus)>> {
+    let mut status: libc::c_int = 0;
+    // SAFETY: status is a valid out pointer.
+    let ret = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
+    if ret < 0 {
+        let err = io::Error::last_os_error();
+        if err.raw_os_error() == Some(libc::ECHILD) {
+            return Ok(None);
+        }
+        return Err(err);
+    }
+    if ret == 0 {
+        return Ok(None);
+    }
+    Ok(Some((ret, decode(status))))
+}
+
+/// Replace this process image. Returns only on failure.
+pub fn execve(path: &str, argv: &[String], envp: &[String]) -> io::Error {
+    let to_c = |v: &[String]| -> Result<Vec<CString>> { v.iter().map(|s| cstr(s)).collect() };
+    let (path_c, argv_c, envp_c) = match (cstr(path), to_c(argv), to_c(envp)) {
+        (Ok(p), Ok(a), Ok(e)) => (p, a, e),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return e,
+    };
+    let mut argv_p: Vec<*const libc::c_char> = argv_c.iter().map(|c| c.as_ptr()).collect();
+    argv_p.push(std::ptr::null());
+    let mut envp_p: Vec<*const libc::c_char> = envp_c.iter().map(|c| c.as_ptr()).collect();
+    envp_p.push(std::ptr::null());
+    // SAFETY: all three arrays are NUL-terminated arrays of valid C strings that outlive the
+    // call; execve only returns on error.
+    unsafe { libc::execve(path_c.as_ptr(), argv_p.as_ptr(), envp_p.as_ptr()) };
+    io::Error::last_os_error()
+}
+
+/// execvp-like: search PATH from `envp` (or a default) when `prog` has no slash.
+pub fn execvpe(prog: &str, argv: &[String], envp: &[String]) -> io::Error {
+    if prog.contains('/') {
+        return execve(prog, argv, envp);
+    }
+    let path = envp
+        .iter()
+        .find_map(|e| e.strip_prefix("PATH="))
+        .unwrap_or("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    let mut last = io::Error::from_raw_os_error(libc::ENOENT);
+    for dir in path.split(':').filter(|d| !d.is_empty()) {
+        let candidate = format!("{dir}/{prog}");
+        let err = execve(&candidate, argv, envp);
+        if err.raw_os_error() != Some(libc::ENOENT) {
+            last = err;
+        }
+    }
+    last
+}
+
+/// Leave immediately without running destructors or atexit handlers (after a fork).
+pub fn exit_now(code: i32) -> ! {
+    // SAFETY: _exit is always safe to call.
+    unsafe { libc::_exit(code) }
+}
+
+pub fn setsid() -> Result<()> {
+    // SAFETY: no preconditions.
+    check(unsafe { libc::setsid() })?;
+    Ok(())
+}
+
+pub fn set_pdeathsig(sig: i32) -> Result<()> {
+    // SAFETY: prctl PR_SET_PDEATHSIG takes a signal number.
+    check(unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, sig as libc::c_ulong, 0, 0, 0) })?;
+    Ok(())
+}
+
+pub fn set_child_subreaper() -> Result<()> {
+    // SAFETY: prctl PR_SET_CHILD_SUBREAPER takes an integer flag.
+    check(unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1 as libc::c_ulong, 0, 0, 0) })?;
+    Ok(())
+}
+
+/// Set the process name shown by ps (comm, at most 15 bytes).
+pub fn set_name(name: &str) -> Result<()> {
+    let c = cstr(name)?;
+    // SAFETY: c is a valid NUL-terminated string for the duration of the call.
+    check(unsafe { libc::prctl(libc::PR_SET_NAME, c.as_ptr() as libc::c_ulong, 0, 0, 0) })?;
+    Ok(())
+}
+
+pub fn set_no_new_privs() -> Result<()> {
+    // SAFETY: prctl PR_SET_NO_NEW_PRIVS with integer arguments.
+    check(unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1 as libc::c_ulong, 0, 0, 0) })?;
+    Ok(())
+}
+
+pub fn set_personality(persona: u64) -> Result<()> {
+    // SAFETY: personality takes an integer.
+    check(unsafe { libc::personality(persona as libc::c_ulong) })?;
+    Ok(())
+}
+
+pub fn setgroups(groups: &[u32]) -> Result<()> {
+    // SAFETY: groups points to groups.len() gid_t values.
+    check(unsafe { libc::setgroups(groups.len(), groups.as_ptr()) })?;
+    Ok(())
+}
+
+pub fn setresgid(gid: u32) -> Result<()> {
+    // SAFETY: integer arguments only.
+    check(unsafe { libc::setresgid(gid, gid, gid) })?;
+    Ok(())
+}
+
+pub fn setresuid(uid: u32) -> Result<()> {
+    // SAFETY: integer arguments only.
+    check(unsafe { libc::setresuid(uid, uid, uid) })?;
+    Ok(())
+}
+
+/// Block (true) or unblock (false) the given signals for this thread.
+pub fn sigmask(signals: &[i32], block: bool) -> Result<()> {
+    // SAFETY: set is initialised by sigemptyset before use; pointers are valid.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for &s in signals {
+            libc::sigaddset(&mut set, s);
+        }
+        let how = if block {
+            libc::SIG_BLOCK
+        } else {
+            libc::SIG_UNBLOCK
+        };
+        check(libc::sigprocmask(how, &set, std::ptr::null_mut()))?;
+    }
+    Ok(())
+}
+
+/// Unblock every signal and reset handlers to default (before exec into a payload).
+pub fn reset_signals() {
+    // SAFETY: zeroed sigset is then cleared; signal() with SIG_DFL for valid numbers.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
+        for sig in 1..32 {
+            if sig != libc::SIGKILL && sig != libc::SIGSTOP {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+        }
+    }
+}
+
+/// A signalfd for the given (already blocked) signals; read with `read_signal`.
+pub fn signalfd(signals: &[i32]) -> Result<OwnedFd> {
+    // SAFETY: set is initialised before use; signalfd returns a new fd we own.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for &s in signals {
+            libc::sigaddset(&mut set, s);
+        }
+        let fd = check(libc::signalfd(
+            -1,
+            &set,
+            libc::SFD_CLOEXEC | libc::SFD_NONBLOCK,
+        ))?;
+        Ok(OwnedFd::from_raw_fd(fd))
+    }
+}
+
+/// Read one pending signal from a signalfd: (signo, sender pid).
+pub fn read_signal(fd: BorrowedFd<'_>) -> Result<Option<(i32, u32)>> {
+    // SAFETY: info is a plain-old-data struct; read writes at most its size.
+    unsafe {
+        let mut info: libc::signalfd_siginfo = std::mem::zeroed();
+        let n = libc::read(
+            fd.as_raw_fd(),
+            &mut info as *mut _ as *mut libc::c_void,
+            std::mem::size_of::<libc::signalfd_siginfo>(),
+        );
+        if n < 0 {
+            let err = io::Error::last_os_error();
+            if err.kind() == io::ErrorKind::WouldBlock {
+                return Ok(None);
+            }
+            return Err(err);
+        }
+        if n as usize != std::mem::size_of::<libc::signalfd_siginfo>() {
+            return Ok(None);
+        }
+        Ok(Some((info.ssi_signo as i32, info.ssi_pid)))
+    }
+}
+
+/// Ignore SIGPIPE so that writes to closed sockets return EPIPE.
+pub fn ignore_sigpipe() {
+    // SAFETY: installing SIG_IGN for SIGPIPE is always valid.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+}
+
+pub fn chdir(path: &str) -> Result<()> {
+    let c = cstr(path)?;
+    // SAFETY: c is a valid C string.
+    check(unsafe { libc::chdir(c.as_ptr()) })?;
+    Ok(())
+}
+
+pub fn chroot(path: &str) -> Result<()> {
+    let c = cstr(path)?;
+    // SAFETY: c is a valid C string.
+    check(unsafe { libc::chroot(c.as_ptr()) })?;
+    Ok(())
+}
+
+pub fn umask(mask: u32) -> u32 {
+    // SAFETY: umask cannot fail.
+    unsafe { libc::umask(mask) }
+}
+
+/// setrlimit by LXC's resource name (`nofile`, `nproc`, ...; RLIMIT_* lower-case).
+pub fn setrlimit(resource: &str, soft: u64, hard: u64) -> Result<()> {
+    let res = match resource {
+        "as" => libc::RLIMIT_AS,
+        "core" => libc::RLIMIT_CORE,
+        "cpu" => libc::RLIMIT_CPU,
+        "data" => libc::RLIMIT_DATA,
+        "fsize" => libc::RLIMIT_FSIZE,
+        "locks" => libc::RLIMIT_LOCKS,
+        "memlock" => libc::RLIMIT_MEMLOCK,
+        "msgqueue" => libc::RLIMIT_MSGQUEUE,
+        "nice" => libc::RLIMIT_NICE,
+        "nofile" => libc::RLIMIT_NOFILE,
+        "nproc" => libc::RLIMIT_NPROC,
+        "rss" => libc::RLIMIT_RSS,
+        "rtprio" => libc::RLIMIT_RTPRIO,
+        "rttime" => libc::RLIMIT_RTTIME,
+        "sigpending" => libc::RLIMIT_SIGPENDING,
+        "stack" => libc::RLIMIT_STACK,
+        _ => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "unknown resource",
+            ))
+        }
+    };
+    let lim = libc::rlimit {
+        rlim_cur: soft,
+        rlim_max: hard,
+    };
+    // SAFETY: lim is a valid rlimit.
+    check(unsafe { libc::setrlimit(res, &lim) })?;
+    Ok(())
+}

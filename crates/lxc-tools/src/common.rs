@@ -1,0 +1,155 @@
+//! Options every LXC tool takes (`-n -P -o -l -q --rcfile -h --version`) and shared helpers.
+
+use lexopt::prelude::*;
+
+/// A tool's failure: the message (printed as `<tool>: <message>`) and the exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub code: i32,
+}
+
+pub type Res<T> = Result<T, Failure>;
+
+pub fn fail(message: impl Into<String>) -> Failure {
+    Failure {
+        message: message.into(),
+        code: 1,
+    }
+}
+
+impl From<lexopt::Error> for Failure {
+    fn from(e: lexopt::Error) -> Self {
+        fail(e.to_string())
+    }
+}
+
+impl From<lxc::config::ConfigError> for Failure {
+    fn from(e: lxc::config::ConfigError) -> Self {
+        fail(e.to_string())
+    }
+}
+
+impl From<lxc::Error> for Failure {
+    fn from(e: lxc::Error) -> Self {
+        fail(e.to_string())
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Common {
+    pub name: Option<String>,
+    pub lxcpaths: Vec<String>,
+    pub logfile: Option<String>,
+    pub logpriority: Option<String>,
+    pub quiet: bool,
+    pub rcfile: Option<String>,
+}
+
+/// What a tool's own option handler says about an argument.
+pub enum Handled {
+    Yes,
+    No,
+}
+
+/// Parse the common options, handing everything else to `own`. Prints help/version and
+/// exits for `-h` / `--version`.
+pub fn parse(
+    tool: &str,
+    usage: &str,
+    args: Vec<String>,
+    mut own: impl FnMut(&mut lexopt::Parser, &lexopt::Arg<'_>) -> Res<Handled>,
+) -> Res<Common> {
+    let mut c = Common::default();
+    let mut p = lexopt::Parser::from_args(args);
+    while let Some(arg) = p.next()? {
+        // Own the long name so the parser can be lent to the tool's handler.
+        let long_name;
+        let arg = match arg {
+            Long(l) => {
+                long_name = l.to_string();
+                Long(long_name.as_str())
+            }
+            Short(c) => Short(c),
+            Value(v) => Value(v),
+        };
+        match arg {
+            Short('n') | Long("name") => c.name = Some(p.value()?.string()?),
+            Short('P') | Long("lxcpath") => c.lxcpaths.push(p.value()?.string()?),
+            Short('o') | Long("logfile") => c.logfile = Some(p.value()?.string()?),
+            Short('l') | Long("logpriority") => c.logpriority = Some(p.value()?.string()?),
+            Short('q') | Long("quiet") => c.quiet = true,
+            Long("rcfile") => c.rcfile = Some(p.value()?.string()?),
+            Short('h') | Short('?') | Long("help") | Long("usage") => {
+                println!("Usage: {tool} {usage}");
+                std::process::exit(0);
+            }
+            Long("version") => {
+                println!("{}", lxc::LXC_VERSION);
+                std::process::exit(0);
+            }
+            ref other => match own(&mut p, other)? {
+                Handled::Yes => {}
+                Handled::No => {
+                    return Err(fail(format!(
+                        "{}\nUsage: {tool} {usage}",
+                        other.clone().unexpected()
+                    )))
+                }
+            },
+        }
+    }
+    if let Some(level) = &c.logpriority {
+        if lxc::log::parse_level(level).is_none() {
+            return Err(fail(format!("invalid log priority \"{level}\"")));
+        }
+    }
+    if let Some(file) = &c.logfile {
+        let level = c
+            .logpriority
+            .as_deref()
+            .and_then(lxc::log::parse_level)
+            .unwrap_or(5);
+        let name = c.name.clone().unwrap_or_default();
+        if let Err(e) = lxc::log::init_file(tool, &name, file, level) {
+            return Err(fail(format!("failed to open log file {file}: {e}")));
+        }
+    }
+    Ok(c)
+}
+
+impl Common {
+    pub fn name(&self) -> Res<&str> {
+        self.name
+            .as_deref()
+            .ok_or_else(|| fail("missing container name, use --name option"))
+    }
+
+    pub fn lxcpath(&self) -> Option<&str> {
+        self.lxcpaths.first().map(String::as_str)
+    }
+
+    /// The named container, with `--rcfile` applied.
+    pub fn container(&self) -> Res<lxc::Container> {
+        let mut c = lxc::Container::new(self.name()?, self.lxcpath())?;
+        if let Some(rc) = &self.rcfile {
+            c.set_rcfile(std::path::Path::new(rc))?;
+        }
+        Ok(c)
+    }
+
+    pub fn extras(&self) -> lxc::StartExtras {
+        lxc::StartExtras {
+            log_file: self.logfile.clone(),
+            log_level: self.logpriority.clone(),
+        }
+    }
+}
+
+/// The lxcpath to list: `-P` or the configured default.
+pub fn lxcpath_or_default(c: &Common) -> Res<String> {
+    match c.lxcpath() {
+        Some(p) => Ok(p.trim_end_matches('/').to_string()),
+        None => Ok(lxc::default_lxcpath(&lxc::Paths::detect())?),
+    }
+}

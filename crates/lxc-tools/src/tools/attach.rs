@@ -1,0 +1,102 @@
+//! lxc-attach: run a command (or the user's shell) in a running container.
+
+use crate::common::{fail, parse, Handled, Res};
+use lexopt::prelude::*;
+
+const USAGE: &str = "--name=NAME [-e] [-s NAMESPACES] [--clear-env|--keep-env] [-v VAR=VALUE]... [--keep-var VAR]... [-u UID] [-g GID] [--cwd DIR] [-- COMMAND]";
+
+pub fn run(args: Vec<String>) -> Res<i32> {
+    let mut opts = lxc::AttachOptions::default();
+    let mut command = Vec::new();
+    let mut ns_error = None;
+    let common = parse("lxc-attach", USAGE, args, |p, arg| {
+        match arg {
+            Short('e') | Long("elevated-privileges") => {
+                if let Some(v) = p.optional_value() {
+                    let v = v.string()?;
+                    if v.split('|').any(|x| x.eq_ignore_ascii_case("CGROUP")) {
+                        opts.move_to_cgroup = false;
+                    }
+                } else {
+                    opts.move_to_cgroup = false;
+                }
+            }
+            Short('s') | Long("namespaces") => {
+                let v = p.value()?.string()?;
+                match namespaces(&v) {
+                    Ok(flags) => opts.namespaces = flags,
+                    Err(e) => ns_error = Some(e),
+                }
+                opts.move_to_cgroup = false;
+            }
+            Long("clear-env") => opts.env_policy = lxc::EnvPolicy::Clear,
+            Long("keep-env") => opts.env_policy = lxc::EnvPolicy::Keep,
+            Short('v') | Long("set-var") => opts.extra_env.push(p.value()?.string()?),
+            Long("keep-var") => opts.keep_vars.push(p.value()?.string()?),
+            Short('u') | Long("uid") => {
+                let v = p.value()?.string()?;
+                opts.uid = Some(
+                    v.parse()
+                        .map_err(|_| fail(format!("invalid uid \"{v}\"")))?,
+                );
+            }
+            Short('g') | Long("gid") => {
+                let v = p.value()?.string()?;
+                opts.gid = Some(
+                    v.parse()
+                        .map_err(|_| fail(format!("invalid gid \"{v}\"")))?,
+                );
+            }
+            Long("cwd") => opts.cwd = Some(p.value()?.string()?),
+            Short('R') | Long("remount-sys-proc") => {}
+            Short('a') | Long("arch") | Short('L') | Long("pty-log") | Short('c')
+            | Long("context") => {
+                p.value()?;
+            }
+            Value(v) => command.push(v.clone().string()?),
+            _ => return Ok(Handled::No),
+        }
+        Ok(Handled::Yes)
+    })?;
+    if let Some(e) = ns_error {
+        return Err(fail(e));
+    }
+    for v in &opts.extra_env {
+        if !v.contains('=') {
+            return Err(fail(format!(
+                "invalid environment variable \"{v}\", expected VAR=VALUE"
+            )));
+        }
+    }
+    let name = common.name()?;
+    let c = common.container()?;
+    if !c.is_running() {
+        return Err(fail(format!("{name}: Container is not running")));
+    }
+    let status = c
+        .attach_run_wait(&opts, &command)
+        .map_err(|e| fail(format!("{name}: {e}")))?;
+    Ok(if status & 0x7f == 0 {
+        (status >> 8) & 0xff
+    } else {
+        128 + (status & 0x7f)
+    })
+}
+
+fn namespaces(list: &str) -> Result<i32, String> {
+    let mut flags = 0;
+    for ns in list.split('|') {
+        flags |= match ns.trim().to_ascii_uppercase().as_str() {
+            "MOUNT" => libc::CLONE_NEWNS,
+            "PID" => libc::CLONE_NEWPID,
+            "UTSNAME" => libc::CLONE_NEWUTS,
+            "IPC" => libc::CLONE_NEWIPC,
+            "USER" => libc::CLONE_NEWUSER,
+            "NETWORK" => libc::CLONE_NEWNET,
+            "CGROUP" => libc::CLONE_NEWCGROUP,
+            "TIME" => libc::CLONE_NEWTIME,
+            other => return Err(format!("invalid namespace \"{other}\"")),
+        };
+    }
+    Ok(flags)
+}

@@ -1,0 +1,59 @@
+//! lxc-create: `-n NAME -t TEMPLATE [-f CONFIG] [-B BACKEND] [--dir ROOTFS] [-- template args]`
+
+use crate::common::{fail, parse, Handled, Res};
+use lexopt::prelude::*;
+
+const USAGE: &str =
+    "--name=NAME --template=TEMPLATE [-f CONFIG] [-B BACKEND] [--dir=ROOTFS] [-- template-options]";
+
+pub fn run(args: Vec<String>) -> Res<i32> {
+    let mut template = None;
+    let mut config_file = None;
+    let mut bdev = None;
+    let mut dir = None;
+    let mut template_args = Vec::new();
+    let common = parse("lxc-create", USAGE, args, |p, arg| {
+        match arg {
+            Short('t') | Long("template") => template = Some(p.value()?.string()?),
+            Short('f') | Long("config") => config_file = Some(p.value()?.string()?),
+            Short('B') | Long("bdev") => bdev = Some(p.value()?.string()?),
+            Long("dir") => dir = Some(p.value()?.string()?),
+            Value(v) => template_args.push(v.clone().string()?),
+            _ => return Ok(Handled::No),
+        }
+        Ok(Handled::Yes)
+    })?;
+    let name = common.name()?.to_string();
+    let Some(template) = template else {
+        return Err(fail("A template must be specified.\nUse \"none\" if you really want a container without a rootfs."));
+    };
+    let mut c = lxc::Container::new(&name, common.lxcpath())?;
+    if c.is_defined() {
+        return Err(fail(format!("{name}: Container already exists")));
+    }
+    if let Some(f) = &config_file {
+        c.load_config(Some(std::path::Path::new(f)))?;
+    } else {
+        load_default_config(&mut c)?;
+    }
+    if let Some(d) = &dir {
+        c.set_config_item("lxc.rootfs.path", &format!("dir:{d}"))?;
+    }
+    let flags = if common.quiet { lxc::CREATE_QUIET } else { 0 };
+    let template = (template != "none").then_some(template.as_str());
+    c.create(template, bdev.as_deref(), flags, &template_args)
+        .map_err(|e| fail(format!("{name}: {e}")))?;
+    Ok(0)
+}
+
+/// `lxc.default_config` (e.g. /etc/lxc/default.conf) seeds a new container, as in LXC.
+fn load_default_config(c: &mut lxc::Container) -> Res<()> {
+    let global = lxc::GlobalConfig::load(c.paths())?;
+    if let Some(path) = global.get("lxc.default_config") {
+        let path = std::path::Path::new(&path);
+        if path.is_file() {
+            c.load_config(Some(path))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,31 @@
+//! lxc-destroy: `-n NAME [-f] [-s]`
+
+use crate::common::{fail, parse, Handled, Res};
+use lexopt::prelude::*;
+
+pub fn run(args: Vec<String>) -> Res<i32> {
+    let mut force = false;
+    let common = parse("lxc-destroy", "--name=NAME [-f] [-s]", args, |_, arg| {
+        match arg {
+            Short('f') | Long("force") => force = true,
+            Short('s') | Long("snapshots") => {}
+            _ => return Ok(Handled::No),
+        }
+        Ok(Handled::Yes)
+    })?;
+    let name = common.name()?;
+    let mut c = common.container()?;
+    if !c.is_defined() {
+        return Err(fail(format!("{name}: Container is not defined")));
+    }
+    if c.is_running() {
+        if !force {
+            return Err(fail(format!(
+                "{name}: Container is running, stop it first or use -f"
+            )));
+        }
+        c.stop()?;
+    }
+    c.destroy().map_err(|e| fail(format!("{name}: {e}")))?;
+    Ok(0)
+}

@@ -1,0 +1,99 @@
+//! lxc-info: `-n NAME [-c KEY]... [-s] [-p] [-i] [-S] [-H]`
+
+use crate::common::{fail, parse, Handled, Res};
+use lexopt::prelude::*;
+
+pub fn run(args: Vec<String>) -> Res<i32> {
+    let (mut state, mut pid, mut ips, mut stats, mut raw) = (false, false, false, false, false);
+    let mut keys = Vec::new();
+    let common = parse(
+        "lxc-info",
+        "--name=NAME [-c KEY] [-s] [-p] [-i] [-S] [-H]",
+        args,
+        |p, arg| {
+            match arg {
+                Short('s') | Long("state") => state = true,
+                Short('p') | Long("pid") => pid = true,
+                Short('i') | Long("ips") => ips = true,
+                Short('S') | Long("stats") => stats = true,
+                Short('H') | Long("no-humanize") => raw = true,
+                Short('c') | Long("config") => keys.push(p.value()?.string()?),
+                _ => return Ok(Handled::No),
+            }
+            Ok(Handled::Yes)
+        },
+    )?;
+    let name = common.name()?;
+    let c = common.container()?;
+    if !c.is_defined() && common.rcfile.is_none() && !c.is_running() {
+        return Err(fail(format!("{name} doesn't exist")));
+    }
+    for key in &keys {
+        let value = match c.get_running_config_item(key)? {
+            Some(v) => v,
+            None => c.get_config_item(key)?,
+        };
+        let value = value.trim_end_matches('\n');
+        if raw {
+            println!("{value}");
+        } else {
+            println!("{key} = {value}");
+        }
+    }
+    let all = !(state || pid || ips || stats) && keys.is_empty();
+    let line = |label: &str, value: &str| {
+        if raw && !all {
+            println!("{value}");
+        } else {
+            println!("{label:<15} {value}");
+        }
+    };
+    if all {
+        line("Name:", name);
+    }
+    let st = c.state()?;
+    if all || state {
+        line("State:", st.name());
+    }
+    if st == lxc::State::Stopped {
+        return Ok(0);
+    }
+    if all || pid {
+        if let Some(p) = c.init_pid()? {
+            line("PID:", &p.to_string());
+        }
+    }
+    if all || stats {
+        let s = c.stats()?;
+        if let Some(cpu) = s.cpu_nanos {
+            let v = if raw {
+                cpu.to_string()
+            } else {
+                format!("{:.2} seconds", cpu as f64 / 1e9)
+            };
+            line("CPU use:", &v);
+        }
+        if let Some(mem) = s.memory_bytes {
+            line("Memory use:", &human(mem, raw));
+        }
+    }
+    Ok(0)
+}
+
+fn human(bytes: u64, raw: bool) -> String {
+    if raw {
+        return bytes.to_string();
+    }
+    let units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = bytes as f64;
+    let mut i = 0;
+    while v >= 1024.0 && i + 1 < units.len() {
+        v /= 1024.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{v:.2} {}", units[i])
+    }
+}

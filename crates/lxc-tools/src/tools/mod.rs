@@ -1,0 +1,11 @@
+pub mod attach;
+pub mod checkconfig;
+pub mod config;
+pub mod console;
+pub mod create;
+pub mod destroy;
+pub mod info;
+pub mod ls;
+pub mod start;
+pub mod stop;
+pub mod wait;

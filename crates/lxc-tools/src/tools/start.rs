@@ -1,0 +1,89 @@
+//! lxc-start and lxc-execute.
+
+use crate::common::{fail, parse, Handled, Res};
+use lexopt::prelude::*;
+
+const START_USAGE: &str =
+    "--name=NAME [-d|-F] [-f FILE] [-s KEY=VAL]... [-p PIDFILE] [-C] [-- COMMAND]";
+const EXECUTE_USAGE: &str = "--name=NAME [-d] [-f FILE] [-s KEY=VAL]... -- COMMAND";
+
+pub fn run(args: Vec<String>, execute: bool) -> Res<i32> {
+    let tool = if execute { "lxc-execute" } else { "lxc-start" };
+    let mut daemon = !execute;
+    let mut defines: Vec<String> = Vec::new();
+    let mut pidfile = None;
+    let mut rcfile = None;
+    let mut console_log = None;
+    let mut uid = None;
+    let mut gid = None;
+    let mut command = Vec::new();
+    let usage = if execute { EXECUTE_USAGE } else { START_USAGE };
+    let common = parse(tool, usage, args, |p, arg| {
+        match arg {
+            Short('d') | Long("daemon") => daemon = true,
+            Short('F') | Long("foreground") => daemon = false,
+            Short('f') | Long("rcfile") => rcfile = Some(p.value()?.string()?),
+            Short('s') | Long("define") => defines.push(p.value()?.string()?),
+            Short('p') | Long("pidfile") => pidfile = Some(p.value()?.string()?),
+            Short('C') | Long("close-all-fds") => {}
+            Short('L') | Long("console-log") => console_log = Some(p.value()?.string()?),
+            Short('c') | Long("console") => {
+                p.value()?;
+            }
+            Short('u') | Long("uid") if execute => uid = Some(p.value()?.string()?),
+            Short('g') | Long("gid") if execute => gid = Some(p.value()?.string()?),
+            Value(v) => command.push(v.clone().string()?),
+            _ => return Ok(Handled::No),
+        }
+        Ok(Handled::Yes)
+    })?;
+    let name = common.name()?.to_string();
+    let mut c = lxc::Container::new(&name, common.lxcpath())?;
+    if let Some(rc) = rcfile.as_ref().or(common.rcfile.as_ref()) {
+        c.set_rcfile(std::path::Path::new(rc))?;
+    } else if !c.is_defined() {
+        return Err(fail(format!("{name}: No container config specified")));
+    }
+    for d in &defines {
+        let (k, v) = d
+            .split_once('=')
+            .ok_or_else(|| fail(format!("invalid definition \"{d}\", expected KEY=VALUE")))?;
+        c.set_config_item(k.trim(), v.trim())?;
+    }
+    if let Some(l) = &console_log {
+        c.set_config_item("lxc.console.logfile", l)?;
+    }
+    if let Some(u) = &uid {
+        c.set_config_item("lxc.init.uid", u)?;
+    }
+    if let Some(g) = &gid {
+        c.set_config_item("lxc.init.gid", g)?;
+    }
+    if execute && command.is_empty() && c.config().execute_cmd.is_none() {
+        return Err(fail("missing command to execute"));
+    }
+    c.daemonize = daemon;
+    c.pidfile = pidfile.map(Into::into);
+    if c.is_running() {
+        return Err(fail(format!("{name}: Container is already running")));
+    }
+    match c.start_with(execute, &command, &common.extras()) {
+        Ok(()) => {}
+        Err(lxc::Error::AlreadyRunning(_)) => return Err(fail(format!("{name}: Container is already running"))),
+        Err(e) => {
+            return Err(fail(format!(
+                "{name}: {e}\nThe container failed to start\nAdditional information can be obtained by setting the --logfile and --logpriority options"
+            )))
+        }
+    }
+    if daemon {
+        return Ok(0);
+    }
+    // Foreground: exit as the container's init did.
+    let status = c.error_num;
+    Ok(if status & 0x7f == 0 {
+        (status >> 8) & 0xff
+    } else {
+        128 + (status & 0x7f)
+    })
+}

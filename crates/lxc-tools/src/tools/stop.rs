@@ -1,0 +1,68 @@
+//! lxc-stop: `-n NAME [-r] [-k] [--nokill] [--nolock] [-W] [-t SECS]`. Exit 2: not running.
+
+use crate::common::{fail, parse, Failure, Handled, Res};
+use lexopt::prelude::*;
+
+pub fn run(args: Vec<String>) -> Res<i32> {
+    let (mut reboot, mut kill, mut nokill, mut nowait) = (false, false, false, false);
+    let mut timeout: Option<i64> = None;
+    let common = parse(
+        "lxc-stop",
+        "--name=NAME [-W] [-r|-k|--nokill] [-t timeout]",
+        args,
+        |p, arg| {
+            match arg {
+                Short('r') | Long("reboot") => reboot = true,
+                Short('k') | Long("kill") => kill = true,
+                Long("nokill") => nokill = true,
+                Long("nolock") => {}
+                Short('W') | Long("nowait") => nowait = true,
+                Short('t') | Long("timeout") => {
+                    let v = p.value()?.string()?;
+                    timeout = Some(
+                        v.parse()
+                            .map_err(|_| fail(format!("invalid timeout \"{v}\"")))?,
+                    );
+                }
+                _ => return Ok(Handled::No),
+            }
+            Ok(Handled::Yes)
+        },
+    )?;
+    if kill && timeout.is_some() {
+        return Err(fail("-k can't be used with -t"));
+    }
+    if kill && nokill {
+        return Err(fail("-k can't be used with --nokill"));
+    }
+    let name = common.name()?;
+    let c = common.container()?;
+    if !c.is_defined() && !common.rcfile.is_some() && !c.is_running() {
+        return Err(fail(format!("{name}: Container is not defined")));
+    }
+    if !c.is_running() {
+        return Err(Failure {
+            message: format!("{name}: Container is not running"),
+            code: 2,
+        });
+    }
+    if reboot {
+        c.reboot()?;
+        return Ok(0);
+    }
+    if kill {
+        c.stop()?;
+        return Ok(0);
+    }
+    let timeout = if nowait { 0 } else { timeout.unwrap_or(60) };
+    if c.shutdown(timeout)? {
+        return Ok(0);
+    }
+    if nokill {
+        return Err(fail(format!(
+            "{name}: Container did not stop within {timeout} seconds"
+        )));
+    }
+    c.stop()?;
+    Ok(0)
+}

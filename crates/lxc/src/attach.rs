@@ -1,0 +1,326 @@
+//! Running a program inside a running container. The library spawns our helper, which joins
+//! the container's namespaces (through init's pidfd) and cgroup, forks into its pid
+//! namespace and executes the program, with a pty from the container's devpts when the
+//! caller sits at a terminal.
+
+use crate::commands::{self, Cmd};
+use crate::container::Container;
+use crate::error::{Error, Result};
+use lxc_sys::process::{self as p, Forked, WaitStatus};
+use serde::{Deserialize, Serialize};
+use std::os::fd::{AsFd, OwnedFd};
+use std::process::Command;
+
+pub const ATTACH_ENV: &str = "LXC_RS_ATTACH";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum EnvPolicy {
+    #[default]
+    Keep,
+    Clear,
+}
+
+/// LXC's lxc_attach_options_t, as far as this step implements it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AttachOptions {
+    pub env_policy: EnvPolicy,
+    /// `VAR=VALUE` added to the environment.
+    pub extra_env: Vec<String>,
+    /// Variables kept with `--clear-env`.
+    pub keep_vars: Vec<String>,
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
+    pub cwd: Option<String>,
+    /// CLONE_NEW* namespaces to join; 0 = all of the container's.
+    pub namespaces: i32,
+    pub move_to_cgroup: bool,
+    /// None: a pty when our stdin is a terminal.
+    pub pty: Option<bool>,
+}
+
+impl Default for AttachOptions {
+    fn default() -> Self {
+        AttachOptions {
+            env_policy: EnvPolicy::Keep,
+            extra_env: Vec::new(),
+            keep_vars: Vec::new(),
+            uid: None,
+            gid: None,
+            cwd: None,
+            namespaces: 0,
+            move_to_cgroup: true,
+            pty: None,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct AttachRequest {
+    name: String,
+    lxcpath: String,
+    options: AttachOptions,
+    argv: Vec<String>,
+}
+
+impl Container {
+    /// Run `argv` (or the user's shell when empty) in the container and wait for it.
+    /// Returns the raw wait status, as LXC's attach_run_wait does.
+    pub fn attach_run_wait(&self, options: &AttachOptions, argv: &[String]) -> Result<i32> {
+        if !self.is_running() {
+            return Err(Error::NotRunning(self.name().to_string()));
+        }
+        let req = AttachRequest {
+            name: self.name().to_string(),
+            lxcpath: self.config_path().to_string(),
+            options: options.clone(),
+            argv: argv.to_vec(),
+        };
+        let json =
+            serde_json::to_string(&req).map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        let helper = crate::start::helper_path()?;
+        let status = Command::new(&helper)
+            .arg("attach")
+            .env(ATTACH_ENV, json)
+            .status()
+            .map_err(|e| Error::Command {
+                name: self.name().into(),
+                message: format!("{}: {e}", helper.display()),
+            })?;
+        use std::os::unix::process::ExitStatusExt;
+        Ok(status.into_raw())
+    }
+}
+
+const ALL_NS: i32 = libc::CLONE_NEWNS
+    | libc::CLONE_NEWPID
+    | libc::CLONE_NEWUTS
+    | libc::CLONE_NEWIPC
+    | libc::CLONE_NEWNET
+    | libc::CLONE_NEWCGROUP;
+
+/// The helper's `attach`. Returns the exit code; dies of the program's signal if it did.
+pub fn helper_attach() -> i32 {
+    let Some(json) = std::env::var_os(ATTACH_ENV) else {
+        return 2;
+    };
+    std::env::remove_var(ATTACH_ENV);
+    let req: AttachRequest = match serde_json::from_str(&json.to_string_lossy()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("lxc-attach: bad request: {e}");
+            return 2;
+        }
+    };
+    match attach(&req) {
+        Ok(WaitStatus::Exited(code)) => code,
+        Ok(WaitStatus::Signaled(sig)) => {
+            // Die the same way so our caller's wait status matches the program's.
+            lxc_sys::process::reset_signals();
+            let _ = p::kill(lxc_sys::getpid(), sig);
+            128 + sig
+        }
+        Ok(WaitStatus::StillAlive) => 0,
+        Err(e) => {
+            eprintln!("lxc-attach: {}: {e}", req.name);
+            1
+        }
+    }
+}
+
+fn attach(req: &AttachRequest) -> std::result::Result<WaitStatus, String> {
+    let pidfd = commands::get_init_pidfd(&req.lxcpath, &req.name)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| "container is not running".to_string())?;
+    let opts = &req.options;
+    if opts.move_to_cgroup {
+        if let Ok(Some(rel)) = commands::get_string(&req.lxcpath, &req.name, Cmd::GetCgroup, "") {
+            if let Some(mount) = crate::cgroup::unified_mount() {
+                let procs = mount.join(rel.trim_start_matches('/')).join("cgroup.procs");
+                std::fs::write(&procs, lxc_sys::getpid().to_string())
+                    .map_err(|e| format!("join cgroup {}: {e}", procs.display()))?;
+            }
+        }
+    }
+    // Environment is computed on the host side, before we enter the container.
+    let env = build_env(opts);
+    let ns = if opts.namespaces == 0 {
+        ALL_NS
+    } else {
+        opts.namespaces
+    };
+    lxc_sys::ns::setns(pidfd.as_fd(), ns).map_err(|e| format!("setns: {e}"))?;
+    let want_pty = opts.pty.unwrap_or_else(|| lxc_sys::fs::isatty(0));
+    let pty = if want_pty {
+        Some(
+            lxc_sys::pty::open_pty()
+                .map_err(|e| format!("allocate a pty in the container: {e}"))?,
+        )
+    } else {
+        None
+    };
+    let argv = if req.argv.is_empty() {
+        vec![user_shell(opts.uid.unwrap_or(0))]
+    } else {
+        req.argv.clone()
+    };
+    match p::fork().map_err(|e| format!("fork: {e}"))? {
+        Forked::Child => {
+            let err = exec_child(opts, &argv, &env, pty.as_ref().map(|p| &p.peer));
+            eprintln!("lxc-attach: {}: {err}", req.name);
+            p::exit_now(if err.contains("No such file") {
+                127
+            } else {
+                126
+            })
+        }
+        Forked::Parent { pid, .. } => {
+            let master = pty.map(|p| {
+                drop(p.peer);
+                p.master
+            });
+            Ok(match master {
+                Some(m) => proxy_until_exit(pid, m),
+                None => p::waitpid(pid, false).unwrap_or(WaitStatus::Exited(1)),
+            })
+        }
+    }
+}
+
+fn build_env(opts: &AttachOptions) -> Vec<String> {
+    let mut env: Vec<String> = match opts.env_policy {
+        EnvPolicy::Keep => std::env::vars().map(|(k, v)| format!("{k}={v}")).collect(),
+        EnvPolicy::Clear => {
+            let mut e = vec![
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_string(),
+            ];
+            for k in &opts.keep_vars {
+                if let Ok(v) = std::env::var(k) {
+                    e.push(format!("{k}={v}"));
+                }
+            }
+            e
+        }
+    };
+    env.retain(|e| !e.starts_with("container="));
+    env.push("container=lxc".to_string());
+    for extra in &opts.extra_env {
+        let key = extra.split('=').next().unwrap_or("");
+        env.retain(|e| e.split('=').next() != Some(key));
+        env.push(extra.clone());
+    }
+    env
+}
+
+/// The login shell of `uid` in the container's /etc/passwd, else /bin/sh.
+fn user_shell(uid: u32) -> String {
+    std::fs::read_to_string("/etc/passwd")
+        .ok()
+        .and_then(|t| {
+            t.lines().find_map(|l| {
+                let f: Vec<&str> = l.split(':').collect();
+                (f.len() >= 7 && f[2].parse::<u32>().ok() == Some(uid) && !f[6].is_empty())
+                    .then(|| f[6].to_string())
+            })
+        })
+        .unwrap_or_else(|| "/bin/sh".into())
+}
+
+fn exec_child(
+    opts: &AttachOptions,
+    argv: &[String],
+    env: &[String],
+    pty: Option<&OwnedFd>,
+) -> String {
+    let _ = p::setsid();
+    if let Some(peer) = pty {
+        for fd in 0..3 {
+            if let Err(e) = lxc_sys::fs::dup2(peer.as_fd(), fd) {
+                return format!("dup2: {e}");
+            }
+        }
+        let _ = lxc_sys::pty::set_controlling_tty(peer.as_fd());
+    }
+    if let Some(gid) = opts.gid {
+        if let Err(e) = p::setgroups(&[]).and_then(|_| p::setresgid(gid)) {
+            return format!("setgid {gid}: {e}");
+        }
+    }
+    if let Some(uid) = opts.uid {
+        if let Err(e) = p::setresuid(uid) {
+            return format!("setuid {uid}: {e}");
+        }
+    }
+    let cwd = opts.cwd.clone().unwrap_or_else(|| {
+        std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_else(|_| "/".into())
+    });
+    if p::chdir(&cwd).is_err() {
+        let _ = p::chdir("/");
+    }
+    lxc_sys::fs::close_from(3);
+    p::reset_signals();
+    let err = p::execvpe(&argv[0], argv, env);
+    format!("{}: {err}", argv[0])
+}
+
+/// Shuttle bytes between our terminal and the pty until the program exits.
+fn proxy_until_exit(pid: i32, master: OwnedFd) -> WaitStatus {
+    use lxc_sys::fs::{poll, read, write_all, POLLIN};
+    let saved = lxc_sys::fs::isatty(0)
+        .then(|| lxc_sys::pty::make_raw(0).ok())
+        .flatten();
+    if let Some((rows, cols)) = lxc_sys::pty::get_winsize(0) {
+        let _ = lxc_sys::pty::set_winsize(master.as_fd(), rows, cols);
+    }
+    let stdin = std::io::stdin();
+    let stdout = std::io::stdout();
+    let mut stdin_open = true;
+    let mut buf = [0u8; 4096];
+    let status = loop {
+        if let Ok(s) = p::waitpid(pid, true) {
+            if s != WaitStatus::StillAlive {
+                // Drain what the program wrote last.
+                while let Ok(n) = read_nonblock(&master, &mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    let _ = write_all(stdout.as_fd(), &buf[..n]);
+                }
+                break s;
+            }
+        }
+        let mut fds = vec![(master.as_fd(), POLLIN)];
+        if stdin_open {
+            fds.push((stdin.as_fd(), POLLIN));
+        }
+        let Ok(rev) = poll(&fds, 100) else { continue };
+        if rev[0] != 0 {
+            match read(master.as_fd(), &mut buf) {
+                Ok(n) if n > 0 => {
+                    let _ = write_all(stdout.as_fd(), &buf[..n]);
+                }
+                _ => {
+                    break p::waitpid(pid, false).unwrap_or(WaitStatus::Exited(1));
+                }
+            }
+        }
+        if stdin_open && rev.get(1).is_some_and(|r| *r != 0) {
+            match read(stdin.as_fd(), &mut buf) {
+                Ok(n) if n > 0 => {
+                    let _ = write_all(master.as_fd(), &buf[..n]);
+                }
+                _ => stdin_open = false,
+            }
+        }
+    };
+    if let Some(t) = saved {
+        let _ = lxc_sys::pty::set_termios(0, &t);
+    }
+    status
+}
+
+fn read_nonblock(fd: &OwnedFd, buf: &mut [u8]) -> std::io::Result<usize> {
+    let _ = lxc_sys::fs::set_nonblocking(fd.as_fd(), true);
+    lxc_sys::fs::read(fd.as_fd(), buf)
+}

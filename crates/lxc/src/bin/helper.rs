@@ -1,0 +1,15 @@
+//! lxc-rs-helper: the process the library spawns so that it never forks its caller. It
+//! becomes a container's monitor (`start`) or runs a program inside one (`attach`).
+
+fn main() {
+    let mode = std::env::args().nth(1).unwrap_or_default();
+    let code = match mode.as_str() {
+        "start" => lxc::start::helper_start(),
+        "attach" => lxc::attach::helper_attach(),
+        _ => {
+            eprintln!("lxc-rs-helper is started by the lxc-rs library, not by hand");
+            2
+        }
+    };
+    std::process::exit(code);
+}

@@ -1,0 +1,100 @@
+//! The container's cgroup on the unified (v2) hierarchy: where init is cloned into, what
+//! attach joins, and what a stop kills and removes. Controller limits and the legacy (v1)
+//! hierarchies arrive with the cgroups issue.
+
+use std::path::{Path, PathBuf};
+
+/// Where the cgroup2 hierarchy is mounted: /sys/fs/cgroup (pure v2) or a hybrid mount.
+pub fn unified_mount() -> Option<PathBuf> {
+    let info = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+    let mut found = None;
+    for line in info.lines() {
+        let (left, right) = line.split_once(" - ")?;
+        if right.split_whitespace().next() == Some("cgroup2") {
+            let point = left.split_whitespace().nth(4)?;
+            if point == "/sys/fs/cgroup" {
+                return Some(PathBuf::from(point));
+            }
+            found.get_or_insert(PathBuf::from(point));
+        }
+    }
+    found
+}
+
+/// True when the host mixes v1 controller hierarchies with a separate cgroup2 mount.
+pub fn host_is_hybrid() -> bool {
+    unified_mount().is_some_and(|p| p != Path::new("/sys/fs/cgroup"))
+}
+
+/// This process's cgroup on the unified hierarchy (`0::/path`).
+fn own_cgroup() -> String {
+    std::fs::read_to_string("/proc/self/cgroup")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find_map(|l| l.strip_prefix("0::").map(str::to_string))
+        })
+        .unwrap_or_else(|| "/".into())
+}
+
+/// A container's payload cgroup, created for one run.
+#[derive(Debug)]
+pub struct PayloadCgroup {
+    /// Absolute directory in the host's cgroup2 mount.
+    pub dir: PathBuf,
+    /// Path relative to the hierarchy root (what /proc/PID/cgroup shows).
+    pub rel: String,
+}
+
+/// Create `lxc.payload.<name>` beside our own cgroup, with a numeric suffix if a stale one
+/// cannot be removed (as LXC does on collisions).
+pub fn create(name: &str) -> Result<PayloadCgroup, String> {
+    let mount = unified_mount().ok_or("no cgroup2 hierarchy is mounted")?;
+    let own = own_cgroup();
+    let parent_rel = own.trim_end_matches('/');
+    for attempt in 0..100 {
+        let leaf = if attempt == 0 {
+            format!("lxc.payload.{name}")
+        } else {
+            format!("lxc.payload.{name}-{attempt}")
+        };
+        let rel = format!("{parent_rel}/{leaf}");
+        let dir = mount.join(rel.trim_start_matches('/'));
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(PayloadCgroup { dir, rel }),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                if std::fs::remove_dir(&dir).is_ok() && std::fs::create_dir(&dir).is_ok() {
+                    return Ok(PayloadCgroup { dir, rel });
+                }
+            }
+            Err(e) => return Err(format!("create cgroup {}: {e}", dir.display())),
+        }
+    }
+    Err(format!("no free cgroup name for {name}"))
+}
+
+impl PayloadCgroup {
+    /// Kill every process left in the cgroup and remove it.
+    pub fn destroy(&self) {
+        for _ in 0..500 {
+            if std::fs::remove_dir(&self.dir).is_ok() || !self.dir.exists() {
+                return;
+            }
+            if std::fs::write(self.dir.join("cgroup.kill"), "1").is_err() {
+                // Kernels before 5.14: kill what is listed.
+                if let Ok(procs) = std::fs::read_to_string(self.dir.join("cgroup.procs")) {
+                    for pid in procs.lines().filter_map(|l| l.trim().parse::<i32>().ok()) {
+                        let _ = lxc_sys::process::kill(pid, libc::SIGKILL);
+                    }
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        tracing::error!(cgroup = %self.dir.display(), "could not remove the container's cgroup");
+    }
+
+    /// Move a process into this cgroup.
+    pub fn attach(&self, pid: i32) -> std::io::Result<()> {
+        std::fs::write(self.dir.join("cgroup.procs"), pid.to_string())
+    }
+}

@@ -1,0 +1,120 @@
+//! Console and tty access for a running container: the monitor hands us the pty master and
+//! we shuttle bytes until the escape sequence (`<prefix> q`).
+
+use crate::commands::{self, Cmd};
+use crate::container::Container;
+use crate::error::{Error, Result};
+use lxc_sys::fs::{poll, read, write_all, POLLIN};
+use std::os::fd::{AsFd, OwnedFd};
+
+/// Statistics read from the container's cgroup.
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    pub cpu_nanos: Option<u64>,
+    pub memory_bytes: Option<u64>,
+}
+
+impl Container {
+    /// `console_getfd`: a tty's master (`ttynum` -1 = first free, 0 = the console) and the
+    /// connection that holds it; the tty stays ours while the connection is open.
+    pub fn console_getfd(&self, ttynum: i32) -> Result<(OwnedFd, i32, OwnedFd)> {
+        let resp = commands::call(
+            self.config_path(),
+            self.name(),
+            Cmd::GetTtyFd,
+            ttynum as i64 as u64,
+            &[],
+        )?
+        .ok_or_else(|| Error::NotRunning(self.name().to_string()))?;
+        if resp.ret < 0 {
+            return Err(Error::Command {
+                name: self.name().into(),
+                message: format!(
+                    "no tty available: {}",
+                    std::io::Error::from_raw_os_error(-resp.ret)
+                ),
+            });
+        }
+        let mut fds = resp.fds;
+        let fd = fds.pop().ok_or_else(|| Error::Command {
+            name: self.name().into(),
+            message: "no tty fd received".into(),
+        })?;
+        Ok((fd, resp.ret, resp.conn))
+    }
+
+    /// Connect our terminal to a tty of the container until `<escape> q`.
+    pub fn console(&self, ttynum: i32, escape: u8, connected: impl FnOnce(i32)) -> Result<()> {
+        let (master, number, _hold) = self.console_getfd(ttynum)?;
+        connected(number);
+        let saved = lxc_sys::fs::isatty(0)
+            .then(|| lxc_sys::pty::make_raw(0).ok())
+            .flatten();
+        let stdin = std::io::stdin();
+        let stdout = std::io::stdout();
+        let mut buf = [0u8; 1024];
+        let mut pending_escape = false;
+        'outer: loop {
+            let Ok(rev) = poll(&[(master.as_fd(), POLLIN), (stdin.as_fd(), POLLIN)], -1) else {
+                break;
+            };
+            if rev[0] != 0 {
+                match read(master.as_fd(), &mut buf) {
+                    Ok(n) if n > 0 => {
+                        let _ = write_all(stdout.as_fd(), &buf[..n]);
+                    }
+                    _ => break,
+                }
+            }
+            if rev[1] != 0 {
+                let n = match read(stdin.as_fd(), &mut buf) {
+                    Ok(n) if n > 0 => n,
+                    _ => break,
+                };
+                let mut out = Vec::with_capacity(n);
+                for &b in &buf[..n] {
+                    if pending_escape {
+                        pending_escape = false;
+                        if b == b'q' {
+                            break 'outer;
+                        }
+                        out.push(b);
+                    } else if b == escape {
+                        pending_escape = true;
+                    } else {
+                        out.push(b);
+                    }
+                }
+                let _ = write_all(master.as_fd(), &out);
+            }
+        }
+        if let Some(t) = saved {
+            let _ = lxc_sys::pty::set_termios(0, &t);
+        }
+        Ok(())
+    }
+
+    /// CPU and memory use from the container's cgroup (unified hierarchy).
+    pub fn stats(&self) -> Result<Stats> {
+        let mut stats = Stats::default();
+        let Some(rel) = commands::get_string(self.config_path(), self.name(), Cmd::GetCgroup, "")?
+        else {
+            return Ok(stats);
+        };
+        let Some(mount) = crate::cgroup::unified_mount() else {
+            return Ok(stats);
+        };
+        let dir = mount.join(rel.trim_start_matches('/'));
+        if let Ok(text) = std::fs::read_to_string(dir.join("cpu.stat")) {
+            stats.cpu_nanos = text
+                .lines()
+                .find_map(|l| l.strip_prefix("usage_usec "))
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(|us| us * 1000);
+        }
+        if let Ok(text) = std::fs::read_to_string(dir.join("memory.current")) {
+            stats.memory_bytes = text.trim().parse().ok();
+        }
+        Ok(stats)
+    }
+}

@@ -1,0 +1,80 @@
+//! `create`: a new container from a template, all or nothing. While it works a `partial`
+//! marker is held locked; a crash leaves the marker unlocked and the next load cleans up.
+
+use crate::container::Container;
+use crate::error::{io_err, Error, Result};
+use crate::storage;
+use crate::templates;
+use lxc_sys::fs::{ofd_lock, LockKind};
+use std::os::fd::AsFd;
+use std::path::Path;
+
+/// LXC_CREATE_QUIET: templates' output is not shown.
+pub const CREATE_QUIET: i32 = 1;
+
+impl Container {
+    /// `create(template, bdevtype, specs, flags, argv)`. `template` None creates a container
+    /// with only a configuration (LXC's `-t none`).
+    pub fn create(
+        &mut self,
+        template: Option<&str>,
+        bdev: Option<&str>,
+        flags: i32,
+        args: &[String],
+    ) -> Result<()> {
+        storage::check_backend(self.name(), bdev)?;
+        let _guard = self.lock()?;
+        if self.is_defined() {
+            return Err(Error::AlreadyDefined(self.name().to_string()));
+        }
+        let dir = self.dir();
+        let lxcpath = Path::new(self.config_path());
+        std::fs::create_dir_all(lxcpath).map_err(io_err(lxcpath))?;
+        match std::fs::create_dir(&dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(Error::AlreadyDefined(self.name().to_string()))
+            }
+            Err(e) => return Err(io_err(&dir)(e)),
+        }
+        let result = self.create_inside(template, flags, args);
+        if let Err(err) = result {
+            // Nothing half-made stays behind.
+            storage::destroy_rootfs_dir(&dir.join("rootfs"));
+            if let Err(cleanup) = std::fs::remove_dir_all(&dir) {
+                tracing::error!(container = %self.name(), "cleanup after failed create: {cleanup}");
+            }
+            self.clear_config();
+            return Err(err);
+        }
+        Ok(())
+    }
+
+    fn create_inside(&mut self, template: Option<&str>, flags: i32, args: &[String]) -> Result<()> {
+        let dir = self.dir();
+        let partial = dir.join("partial");
+        let marker = std::fs::File::create(&partial).map_err(io_err(&partial))?;
+        ofd_lock(marker.as_fd(), LockKind::Exclusive, true).map_err(io_err(&partial))?;
+
+        let rootfs = dir.join("rootfs");
+        // The caller's in-memory settings (e.g. `-f` file) come first, then ours.
+        if self.config().rootfs_path.is_none() {
+            self.set_config_item("lxc.rootfs.path", &format!("dir:{}", rootfs.display()))?;
+        }
+        let rootfs = storage::rootfs_dir(self)?.unwrap_or(rootfs);
+        std::fs::create_dir_all(&rootfs).map_err(io_err(&rootfs))?;
+        if self.config().uts_name.is_none() {
+            let name = self.name().to_string();
+            self.set_config_item("lxc.uts.name", &name)?;
+        }
+        self.save_config(Some(&dir.join("config")))?;
+        if let Some(t) = template.filter(|t| *t != "none") {
+            templates::run(self, t, &rootfs, flags & CREATE_QUIET != 0, args)?;
+            // Templates may have appended to the file: read it back as the truth.
+            self.load_config(Some(&dir.join("config")))?;
+        }
+        std::fs::remove_file(&partial).map_err(io_err(&partial))?;
+        drop(marker);
+        Ok(())
+    }
+}

@@ -1,0 +1,32 @@
+//! lxc-rs: Linux system containers. `Container` mirrors LXC's `struct lxc_container`;
+//! the `lxc-*` tools, the Python module and the C library are thin faces over it.
+
+pub mod attach;
+pub mod cgroup;
+pub mod commands;
+pub mod console;
+pub mod container;
+pub mod create;
+pub mod error;
+pub mod hooks;
+pub mod lock;
+pub mod log;
+pub mod start;
+pub mod state;
+pub mod stop;
+pub mod storage;
+pub mod templates;
+
+pub use attach::{AttachOptions, EnvPolicy};
+pub use container::{
+    default_lxcpath, list_active_containers, list_all_containers, list_defined_containers,
+    Container,
+};
+pub use create::CREATE_QUIET;
+pub use error::{Error, Result};
+pub use lxc_config::{self as config, ContainerConfig, GlobalConfig, Paths};
+pub use start::StartExtras;
+pub use state::State;
+
+/// The LXC version we are a drop-in for.
+pub const LXC_VERSION: &str = "5.0.2";

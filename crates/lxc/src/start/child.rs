@@ -1,0 +1,147 @@
+//! The container's first process, from clone to exec. It runs only in the helper (a
+//! single-threaded process of ours), carries out the prepared plan and reports each step.
+
+use super::mounts;
+use super::plan::Plan;
+use super::sync::{self, StartStep, SyncMsg};
+use crate::hooks;
+use lxc_config::HookType;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+
+/// The host-side terminals handed to the child.
+pub struct ChildTerminals {
+    pub console: Option<(OwnedFd, u32)>,
+    pub ttys: Vec<u32>,
+    /// Give init the helper's own stdio instead of the console (foreground, no terminal).
+    pub inherit_stdio: bool,
+}
+
+/// Never returns: execs init, or reports the failure and exits.
+pub fn run(plan: &Plan, sock: OwnedFd, terms: ChildTerminals) -> ! {
+    let step = std::cell::Cell::new(StartStep::Cloned);
+    let result = setup(plan, sock.as_fd(), &terms, &step);
+    let message = match result {
+        Ok(never) => match never {},
+        Err(m) => m,
+    };
+    let _ = sync::send(
+        sock.as_fd(),
+        &SyncMsg::Failed {
+            step: step.get(),
+            message,
+        },
+    );
+    lxc_sys::process::exit_now(1)
+}
+
+enum Never {}
+
+fn setup(
+    plan: &Plan,
+    sock: BorrowedFd<'_>,
+    terms: &ChildTerminals,
+    step: &std::cell::Cell<StartStep>,
+) -> Result<Never, String> {
+    // Dies with the monitor unless the config says otherwise.
+    if plan.pdeath_signal != 0 {
+        lxc_sys::process::set_pdeathsig(plan.pdeath_signal)
+            .map_err(|e| format!("pdeathsig: {e}"))?;
+    }
+    sync::send(sock, &SyncMsg::Reached(StartStep::Cloned)).map_err(|e| e.to_string())?;
+    sync::expect(sock, StartStep::HostReady)?;
+    step.set(StartStep::HostReady);
+
+    if let Some(h) = &plan.hostname {
+        lxc_sys::ns::sethostname(h).map_err(|e| format!("sethostname {h}: {e}"))?;
+    }
+    if !plan.share_net && plan.loopback_up {
+        lxc_sys::net::set_link_up("lo").map_err(|e| format!("bring up lo: {e}"))?;
+    }
+    let config = &plan.config;
+    let env = &plan.hook_env;
+    hooks::run_hooks(config, env, HookType::PreMount, &[], &[]).map_err(|e| e.to_string())?;
+    let root = mounts::bind_rootfs(plan)?;
+    let root = root.as_fd();
+    mounts::mount_auto(plan, root)?;
+    if config.autodev {
+        mounts::autodev(plan, root)?;
+    }
+    mounts::mount_entries(plan, root)?;
+    if let Some((_, number)) = &terms.console {
+        mounts::bind_pty(root, *number, "/dev/console")?;
+    }
+    for (i, number) in terms.ttys.iter().enumerate() {
+        mounts::bind_pty(root, *number, &format!("/dev/tty{}", i + 1))?;
+    }
+    hooks::run_hooks(config, env, HookType::Mount, &[], &[]).map_err(|e| e.to_string())?;
+    if config.autodev {
+        hooks::run_hooks(config, env, HookType::Autodev, &[], &[]).map_err(|e| e.to_string())?;
+    }
+    mounts::pivot(root)?;
+
+    sync::send(sock, &SyncMsg::Reached(StartStep::RootfsReady)).map_err(|e| e.to_string())?;
+    step.set(StartStep::RootfsReady);
+    sync::expect(sock, StartStep::Exec)?;
+    step.set(StartStep::Exec);
+
+    lxc_sys::process::setsid().map_err(|e| format!("setsid: {e}"))?;
+    if !terms.inherit_stdio {
+        if let Some((console, _)) = &terms.console {
+            for fd in 0..3 {
+                lxc_sys::fs::dup2(console.as_fd(), fd).map_err(|e| format!("dup2 console: {e}"))?;
+            }
+            let _ = lxc_sys::pty::set_controlling_tty(console.as_fd());
+        }
+    }
+    set_limits(plan)?;
+    hooks::run_hooks(config, env, HookType::Start, &[], &[]).map_err(|e| e.to_string())?;
+    if let Some(gid) = config.init_gid {
+        lxc_sys::process::setgroups(&config.init_groups).map_err(|e| format!("setgroups: {e}"))?;
+        lxc_sys::process::setresgid(gid).map_err(|e| format!("setgid {gid}: {e}"))?;
+    }
+    if let Some(uid) = config.init_uid {
+        lxc_sys::process::setresuid(uid).map_err(|e| format!("setuid {uid}: {e}"))?;
+    }
+    let cwd = config.init_cwd.as_deref().unwrap_or("/");
+    lxc_sys::process::chdir(cwd).map_err(|e| format!("chdir {cwd}: {e}"))?;
+    if config.no_new_privs {
+        lxc_sys::process::set_no_new_privs().map_err(|e| format!("no_new_privs: {e}"))?;
+    }
+    // Only the handshake socket survives (close-on-exec), so its closing tells the monitor
+    // that exec worked.
+    lxc_sys::fs::close_from(3.max(sock.as_raw_fd() as u32 + 1));
+    close_below(sock.as_raw_fd());
+    lxc_sys::process::reset_signals();
+    if plan.req.use_init {
+        super::init::run(plan, sock);
+    }
+    let prog = &plan.init_argv[0];
+    let err = lxc_sys::process::execvpe(prog, &plan.init_argv, &plan.init_env);
+    Err(format!("exec {prog}: {err}"))
+}
+
+/// Close fds 3..sock (the ones below the handshake socket).
+fn close_below(sock: i32) {
+    for fd in 3..sock {
+        if let Some(owned) = lxc_sys::fs::adopt_fd(fd) {
+            drop(owned);
+        }
+    }
+}
+
+fn set_limits(plan: &Plan) -> Result<(), String> {
+    for (resource, value) in &plan.config.prlimit {
+        let (soft, hard) = value.split_once(':').unwrap_or((value, value));
+        let parse = |v: &str| -> Result<u64, String> {
+            if v == "unlimited" {
+                Ok(u64::MAX)
+            } else {
+                v.parse()
+                    .map_err(|_| format!("lxc.prlimit.{resource}: invalid value {v}"))
+            }
+        };
+        lxc_sys::process::setrlimit(resource, parse(soft)?, parse(hard)?)
+            .map_err(|e| format!("lxc.prlimit.{resource}: {e}"))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,510 @@
+//! The monitor: owns one running container. It clones init, runs the handshake, serves the
+//! command socket, keeps the console, reaps init, runs the stop hooks and cleans up.
+
+use super::child::{self, ChildTerminals};
+use super::plan::Plan;
+use super::sync::{self, StartStep, SyncMsg};
+use crate::cgroup::{self, PayloadCgroup};
+use crate::commands::{self, Cmd, STATE_MSG_LEN};
+use crate::hooks::run_hooks;
+use crate::state::{State, MAX_STATE};
+use lxc_config::HookType;
+use lxc_sys::fs::{poll, POLLIN};
+use lxc_sys::process::{self as p, Forked, WaitStatus};
+use std::io::Write;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+
+/// A client connection waiting for something (a state, or the container to stop).
+struct Waiter {
+    conn: OwnedFd,
+    states: Vec<State>,
+}
+
+pub struct Monitor {
+    plan: Plan,
+    listener: OwnedFd,
+    state: State,
+    waiters: Vec<Waiter>,
+    /// Connections holding a tty (index = tty number - 1).
+    tty_holders: Vec<Option<OwnedFd>>,
+    tty_masters: Vec<OwnedFd>,
+    console: Option<OwnedFd>,
+    console_log: Option<std::fs::File>,
+    init_pid: i32,
+    init_pidfd: Option<OwnedFd>,
+    cgroup: Option<PayloadCgroup>,
+    foreground: bool,
+}
+
+/// How the start ended, for the helper's exit code.
+pub struct Outcome {
+    pub status: WaitStatus,
+}
+
+impl Monitor {
+    pub fn new(plan: Plan, listener: OwnedFd) -> Monitor {
+        let foreground = !plan.req.daemonize;
+        Monitor {
+            plan,
+            listener,
+            state: State::Stopped,
+            waiters: Vec::new(),
+            tty_holders: Vec::new(),
+            tty_masters: Vec::new(),
+            console: None,
+            console_log: None,
+            init_pid: 0,
+            init_pidfd: None,
+            cgroup: None,
+            foreground,
+        }
+    }
+
+    fn name(&self) -> &str {
+        &self.plan.req.name
+    }
+
+    fn set_state(&mut self, state: State) {
+        tracing::info!(container = %self.plan.req.name, "state changed to {state}");
+        self.state = state;
+        let msg = commands::encode_state_msg(&self.plan.req.name, state);
+        let waiters = std::mem::take(&mut self.waiters);
+        for w in waiters {
+            if w.states.contains(&state) {
+                let _ = lxc_sys::fs::write_all(w.conn.as_fd(), &msg);
+            } else {
+                self.waiters.push(w);
+            }
+        }
+    }
+
+    /// Start the container. `ready` is told once it runs (or why it could not).
+    pub fn start(&mut self, ready: &mut dyn FnMut(Result<(), String>)) -> Outcome {
+        self.set_state(State::Starting);
+        for (k, v) in &self.plan.hook_env.vars {
+            std::env::set_var(k, v);
+        }
+        match self.spawn() {
+            Ok(()) => {
+                self.set_state(State::Running);
+                ready(Ok(()));
+            }
+            Err(message) => {
+                tracing::error!(container = %self.plan.req.name, "{message}");
+                self.set_state(State::Aborting);
+                self.teardown(None);
+                ready(Err(message));
+                return Outcome {
+                    status: WaitStatus::Exited(super::HELPER_FAILED),
+                };
+            }
+        }
+        let status = self.mainloop();
+        self.teardown(Some(status));
+        Outcome { status }
+    }
+
+    fn spawn(&mut self) -> Result<(), String> {
+        let config = &self.plan.config;
+        run_hooks(config, &self.plan.hook_env, HookType::PreStart, &[], &[])
+            .map_err(|e| e.to_string())?;
+        let inherit_stdio = self.foreground && !lxc_sys::fs::isatty(0);
+        let console = lxc_sys::pty::open_pty().map_err(|e| format!("allocate console: {e}"))?;
+        if let Some((rows, cols)) = lxc_sys::pty::get_winsize(0) {
+            let _ = lxc_sys::pty::set_winsize(console.master.as_fd(), rows, cols);
+        }
+        let mut tty_peers = Vec::new();
+        for _ in 0..config.tty_max {
+            let pty = lxc_sys::pty::open_pty().map_err(|e| format!("allocate tty: {e}"))?;
+            self.tty_masters.push(pty.master);
+            self.tty_holders.push(None);
+            // The peer stays open until the child has bound it (a pty vanishes with its
+            // last fd).
+            tty_peers.push((pty.number, pty.peer));
+        }
+        if let Some(path) = &config.console_logfile {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| format!("open console log {path}: {e}"))?;
+            self.console_log = Some(file);
+        }
+        let cg = cgroup::create(self.name())?;
+        let cg_fd = lxc_sys::fs::open_dir(&cg.dir)
+            .map_err(|e| format!("open {}: {e}", cg.dir.display()))?;
+        self.cgroup = Some(cg);
+        let (parent_sock, child_sock) =
+            lxc_sys::sock::seqpacket_pair().map_err(|e| format!("socketpair: {e}"))?;
+        let forked = p::clone3_fork(self.plan.clone_flags, Some(cg_fd.as_fd()))
+            .map_err(|e| format!("clone3: {e}"))?;
+        match forked {
+            Forked::Child => {
+                drop(parent_sock);
+                let ttys = tty_peers.iter().map(|(n, _)| *n).collect();
+                let terms = ChildTerminals {
+                    console: Some((console.peer, console.number)),
+                    ttys,
+                    inherit_stdio,
+                };
+                child::run(&self.plan, child_sock, terms)
+            }
+            Forked::Parent { pid, pidfd } => {
+                drop(child_sock);
+                drop(console.peer);
+                drop(tty_peers);
+                self.init_pid = pid;
+                self.init_pidfd = pidfd;
+                self.console = Some(console.master);
+                std::env::set_var("LXC_PID", pid.to_string());
+                self.handshake(parent_sock.as_fd())
+            }
+        }
+    }
+
+    fn handshake(&mut self, sock: BorrowedFd<'_>) -> Result<(), String> {
+        sync::expect(sock, StartStep::Cloned)?;
+        // Host side (network, id maps) goes here as those features land.
+        sync::send(sock, &SyncMsg::Reached(StartStep::HostReady)).map_err(|e| e.to_string())?;
+        sync::expect(sock, StartStep::RootfsReady)?;
+        run_hooks(
+            &self.plan.config,
+            &self.plan.hook_env,
+            HookType::StartHost,
+            &[],
+            &[],
+        )
+        .map_err(|e| e.to_string())?;
+        sync::send(sock, &SyncMsg::Reached(StartStep::Exec)).map_err(|e| e.to_string())?;
+        match sync::recv(sock) {
+            Ok(None) => Ok(()),
+            Ok(Some(SyncMsg::Failed { step, message })) => {
+                Err(format!("{message} (during {step:?})"))
+            }
+            Ok(Some(other)) => Err(format!("unexpected handshake message {other:?}")),
+            Err(e) => Err(format!("handshake: {e}")),
+        }
+    }
+
+    fn mainloop(&mut self) -> WaitStatus {
+        let forwarded = [
+            libc::SIGTERM,
+            libc::SIGINT,
+            libc::SIGHUP,
+            libc::SIGQUIT,
+            libc::SIGCHLD,
+        ];
+        let _ = p::sigmask(&forwarded, true);
+        let sigfd = p::signalfd(&forwarded).ok();
+        let mut stdin_open = self.foreground && lxc_sys::fs::isatty(0);
+        let saved_tty = if stdin_open {
+            lxc_sys::pty::make_raw(0).ok()
+        } else {
+            None
+        };
+        let status = loop {
+            if let Some(status) = self.reap_init() {
+                break status;
+            }
+            let mut fds: Vec<(BorrowedFd<'_>, i16)> = vec![(self.listener.as_fd(), POLLIN)];
+            if let Some(s) = &sigfd {
+                fds.push((s.as_fd(), POLLIN));
+            }
+            if let Some(pfd) = &self.init_pidfd {
+                fds.push((pfd.as_fd(), POLLIN));
+            }
+            let console_idx = fds.len();
+            if let Some(c) = &self.console {
+                fds.push((c.as_fd(), POLLIN));
+            }
+            let stdin_idx = fds.len();
+            // SAFETY-free: fd 0 is borrowed for the poll only.
+            let stdin = std::io::stdin();
+            if stdin_open {
+                fds.push((stdin.as_fd(), POLLIN));
+            }
+            let holders_idx = fds.len();
+            for h in self.tty_holders.iter().flatten() {
+                fds.push((h.as_fd(), POLLIN));
+            }
+            let Ok(revents) = poll(&fds, 1000) else {
+                continue;
+            };
+            drop(fds);
+            if revents[0] != 0 {
+                self.accept_client();
+            }
+            if let Some(s) = &sigfd {
+                while let Ok(Some((sig, _))) = p::read_signal(s.as_fd()) {
+                    if sig != libc::SIGCHLD && self.foreground {
+                        if let Some(pfd) = &self.init_pidfd {
+                            let _ = p::pidfd_send_signal(pfd.as_fd(), sig);
+                        }
+                    }
+                }
+            }
+            if self.console.is_some() && revents.get(console_idx).is_some_and(|r| *r != 0) {
+                self.pump_console();
+            }
+            if stdin_open && revents.get(stdin_idx).is_some_and(|r| *r != 0) {
+                stdin_open = self.pump_stdin();
+            }
+            // A tty holder that hung up frees its tty.
+            let mut k = holders_idx;
+            for slot in self.tty_holders.iter_mut() {
+                if slot.is_some() {
+                    if revents.get(k).is_some_and(|r| *r != 0) {
+                        *slot = None;
+                    }
+                    k += 1;
+                }
+            }
+        };
+        if let Some(t) = saved_tty {
+            let _ = lxc_sys::pty::set_termios(0, &t);
+        }
+        status
+    }
+
+    fn reap_init(&mut self) -> Option<WaitStatus> {
+        match p::waitpid(self.init_pid, true) {
+            Ok(WaitStatus::StillAlive) => None,
+            Ok(status) => Some(status),
+            Err(_) => Some(WaitStatus::Exited(0)),
+        }
+    }
+
+    fn pump_console(&mut self) {
+        let Some(console) = &self.console else { return };
+        let mut buf = [0u8; 4096];
+        match lxc_sys::fs::read(console.as_fd(), &mut buf) {
+            Ok(0) | Err(_) => {
+                // No writer left (EIO): stop polling it until someone reopens the console.
+                self.console = None;
+            }
+            Ok(n) => {
+                if let Some(log) = &mut self.console_log {
+                    let _ = log.write_all(&buf[..n]);
+                }
+                if self.foreground {
+                    let _ = std::io::stdout().write_all(&buf[..n]);
+                    let _ = std::io::stdout().flush();
+                }
+            }
+        }
+    }
+
+    fn pump_stdin(&mut self) -> bool {
+        let mut buf = [0u8; 4096];
+        let stdin = std::io::stdin();
+        match lxc_sys::fs::read(stdin.as_fd(), &mut buf) {
+            Ok(0) | Err(_) => false,
+            Ok(n) => {
+                if let Some(c) = &self.console {
+                    let _ = lxc_sys::fs::write_all(c.as_fd(), &buf[..n]);
+                }
+                true
+            }
+        }
+    }
+
+    fn accept_client(&mut self) {
+        let Ok(conn) = lxc_sys::sock::accept(self.listener.as_fd()) else {
+            return;
+        };
+        let _ = lxc_sys::sock::set_timeouts(conn.as_fd(), 2000);
+        let mut header = [0u8; 16];
+        let mut fds = Vec::new();
+        if !matches!(
+            commands::read_exact_fds(conn.as_fd(), &mut header, &mut fds),
+            Ok(true)
+        ) {
+            return;
+        }
+        let (cmd, datalen, slot) = commands::decode_header(&header);
+        if datalen < 0 || datalen as usize > commands::MAX_PAYLOAD {
+            return;
+        }
+        let mut data = vec![0u8; datalen as usize];
+        if datalen > 0 && commands::read_exact_fds(conn.as_fd(), &mut data, &mut fds).is_err() {
+            return;
+        }
+        // Only root and the monitor's own user may control the container.
+        let allowed = lxc_sys::sock::peer_cred(conn.as_fd())
+            .map(|c| c.uid == 0 || (c.uid == lxc_sys::geteuid() && c.gid == lxc_sys::getegid()))
+            .unwrap_or(false);
+        if !allowed {
+            reply(conn.as_fd(), -libc::EPERM, 0, &[], &[]);
+            return;
+        }
+        self.handle(conn, cmd, slot, &data);
+    }
+
+    fn handle(&mut self, conn: OwnedFd, cmd: i32, slot: u64, data: &[u8]) {
+        let c = conn.as_fd();
+        let text = || {
+            let end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
+            String::from_utf8_lossy(&data[..end]).into_owned()
+        };
+        match Cmd::from_number(cmd) {
+            Some(Cmd::GetState) => reply(c, 0, self.state as u64, &[], &[]),
+            Some(Cmd::GetInitPid) => reply(c, 0, self.init_pid as u64, &[], &[]),
+            Some(Cmd::GetCloneFlags) => reply(c, 0, self.plan.clone_flags as u32 as u64, &[], &[]),
+            Some(Cmd::GetInitPidfd) => match &self.init_pidfd {
+                Some(fd) => reply(c, 0, 0, &[], &[fd.as_fd()]),
+                None => reply(c, -libc::EBADF, 0, &[], &[]),
+            },
+            Some(Cmd::GetName) => reply_str(c, self.name()),
+            Some(Cmd::GetLxcpath) => reply_str(c, &self.plan.req.lxcpath),
+            Some(Cmd::GetCgroup) | Some(Cmd::GetLimitCgroup) => {
+                let rel = self
+                    .cgroup
+                    .as_ref()
+                    .map(|g| g.rel.clone())
+                    .unwrap_or_default();
+                reply_str(c, &rel)
+            }
+            Some(Cmd::GetConfigItem) => match self.plan.config.get_item(&text()) {
+                Ok(v) => reply_str(c, &v),
+                Err(_) => reply(c, -libc::EINVAL, 0, &[], &[]),
+            },
+            Some(Cmd::Stop) => {
+                let sig = self.plan.config.signal_stop.unwrap_or(libc::SIGKILL);
+                let ok = self
+                    .init_pidfd
+                    .as_ref()
+                    .map(|fd| p::pidfd_send_signal(fd.as_fd(), sig));
+                match ok {
+                    Some(Ok(())) => {
+                        if sig == libc::SIGKILL {
+                            if let Some(cg) = &self.cgroup {
+                                let _ = std::fs::write(cg.dir.join("cgroup.kill"), "1");
+                            }
+                        }
+                        // No reply: the connection closes when the container is gone.
+                        self.waiters.push(Waiter {
+                            conn,
+                            states: vec![],
+                        });
+                    }
+                    _ => reply(c, -libc::ESRCH, 0, &[], &[]),
+                }
+            }
+            Some(Cmd::AddStateClient) => {
+                let states = commands::decode_states(data);
+                if states.contains(&self.state) {
+                    reply(c, self.state as i32, 0, &[], &[]);
+                } else {
+                    reply(c, MAX_STATE as i32, 0, &[], &[]);
+                    self.waiters.push(Waiter { conn, states });
+                }
+            }
+            Some(Cmd::GetTtyFd) => self.give_tty(conn, slot as i64 as i32),
+            Some(Cmd::TerminalWinch) => reply(c, 0, 0, &[], &[]),
+            _ => reply(c, -libc::ENOSYS, 0, &[], &[]),
+        }
+        let _ = STATE_MSG_LEN;
+    }
+
+    /// `get_tty_fd`: -1 = the first free tty, N = tty N; 0 = the console.
+    fn give_tty(&mut self, conn: OwnedFd, want: i32) {
+        let index = if want < 0 {
+            self.tty_holders.iter().position(|h| h.is_none())
+        } else if want == 0 {
+            None
+        } else {
+            Some(want as usize - 1)
+                .filter(|i| self.tty_holders.get(*i).is_some_and(|h| h.is_none()))
+        };
+        if want == 0 {
+            match &self.console {
+                Some(console) => reply(conn.as_fd(), 0, 0, &[], &[console.as_fd()]),
+                None => reply(conn.as_fd(), -libc::EBUSY, 0, &[], &[]),
+            }
+            self.waiters.push(Waiter {
+                conn,
+                states: vec![],
+            });
+            return;
+        }
+        match index {
+            Some(i) => {
+                reply(
+                    conn.as_fd(),
+                    (i + 1) as i32,
+                    (i + 1) as u64,
+                    &[],
+                    &[self.tty_masters[i].as_fd()],
+                );
+                self.tty_holders[i] = Some(conn);
+            }
+            None => reply(conn.as_fd(), -libc::EBUSY, 0, &[], &[]),
+        }
+    }
+
+    fn teardown(&mut self, status: Option<WaitStatus>) {
+        self.set_state(State::Stopping);
+        if status.is_some() {
+            let target = if matches!(status, Some(WaitStatus::Signaled(libc::SIGHUP))) {
+                "reboot"
+            } else {
+                "stop"
+            };
+            std::env::set_var("LXC_TARGET", target);
+            if let Err(e) = run_hooks(
+                &self.plan.config,
+                &self.plan.hook_env,
+                HookType::Stop,
+                &[],
+                &[],
+            ) {
+                tracing::error!("{e}");
+            }
+        }
+        if self.init_pid > 0 {
+            if let Some(pfd) = &self.init_pidfd {
+                let _ = p::pidfd_send_signal(pfd.as_fd(), libc::SIGKILL);
+            }
+            let _ = p::waitpid(self.init_pid, false);
+        }
+        if let Some(cg) = self.cgroup.take() {
+            cg.destroy();
+        }
+        self.console = None;
+        self.tty_masters.clear();
+        self.tty_holders.clear();
+        self.set_state(State::Stopped);
+        if let Err(e) = run_hooks(
+            &self.plan.config,
+            &self.plan.hook_env,
+            HookType::PostStop,
+            &[],
+            &[],
+        ) {
+            tracing::error!("{e}");
+        }
+        // Dropping the waiters closes their connections: that is the stop command's answer.
+        self.waiters.clear();
+        let _ = self.listener.as_raw_fd();
+    }
+}
+
+fn reply(conn: BorrowedFd<'_>, ret: i32, slot: u64, data: &[u8], fds: &[BorrowedFd<'_>]) {
+    let header = commands::encode_header(ret, data.len() as i32, slot);
+    if lxc_sys::sock::send_with_fds(conn, &header, fds).is_ok() && !data.is_empty() {
+        let _ = lxc_sys::fs::write_all(conn, data);
+    }
+}
+
+fn reply_str(conn: BorrowedFd<'_>, s: &str) {
+    let mut data = s.as_bytes().to_vec();
+    data.push(0);
+    reply(conn, 0, 0, &data, &[]);
+}
+
+impl Monitor {
+    /// Keep the command socket across a reboot.
+    pub fn into_listener(self) -> Option<OwnedFd> {
+        Some(self.listener)
+    }
+}

@@ -1,0 +1,253 @@
+//! Everything a start needs, computed before clone: the child only carries out this plan.
+
+use crate::error::{Error, Result};
+use crate::hooks::HookEnv;
+use crate::storage::parse_rootfs;
+use lxc_config::ContainerConfig;
+use serde::{Deserialize, Serialize};
+
+/// What the library hands the helper to start a container (JSON in `LXC_RS_START`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StartRequest {
+    pub name: String,
+    pub lxcpath: String,
+    /// The configuration text to run with (the caller's in-memory config).
+    pub config_text: String,
+    /// The config file path (for errors, `LXC_CONFIG_FILE` and the running config).
+    pub config_file: String,
+    pub daemonize: bool,
+    /// lxc-execute: run `argv` under our minimal init.
+    pub use_init: bool,
+    pub argv: Vec<String>,
+    pub pidfile: Option<String>,
+    pub runtime_dir: String,
+    pub rootfs_mount: String,
+    /// `-o` / `-l` from the tool, used when the config sets no log file/level.
+    pub log_file: Option<String>,
+    pub log_level: Option<String>,
+}
+
+/// Keys whose features exist in this build. Anything else that is set makes start refuse with
+/// "not supported yet: <key>" instead of silently running without it.
+const SUPPORTED: &[&str] = &[
+    "lxc.arch",
+    "lxc.uts.name",
+    "lxc.rootfs.path",
+    "lxc.rootfs.mount",
+    "lxc.rootfs.managed",
+    "lxc.tty.max",
+    "lxc.tty.dir",
+    "lxc.pty.max",
+    "lxc.autodev",
+    "lxc.autodev.tmpfs.size",
+    "lxc.console.logfile",
+    "lxc.console.path",
+    "lxc.console.buffer.size",
+    "lxc.console.size",
+    "lxc.console.rotate",
+    "lxc.mount.auto",
+    "lxc.mount.entry",
+    "lxc.mount.fstab",
+    "lxc.init.cmd",
+    "lxc.init.uid",
+    "lxc.init.gid",
+    "lxc.init.cwd",
+    "lxc.init.groups",
+    "lxc.execute.cmd",
+    "lxc.environment",
+    "lxc.signal.halt",
+    "lxc.signal.reboot",
+    "lxc.signal.stop",
+    "lxc.monitor.signal.pdeath",
+    "lxc.log.file",
+    "lxc.log.level",
+    "lxc.hook.version",
+    "lxc.start.auto",
+    "lxc.start.delay",
+    "lxc.start.order",
+    "lxc.group",
+    "lxc.include",
+    "lxc.no_new_privs",
+    "lxc.keyring.session",
+    "lxc.prlimit",
+];
+
+fn is_supported(key: &str, config: &ContainerConfig) -> bool {
+    if SUPPORTED.contains(&key) || key.starts_with("lxc.hook.") || key.starts_with("lxc.prlimit.") {
+        return true;
+    }
+    // AppArmor and SELinux settings are ignored on hosts without that LSM, as LXC does.
+    if key.starts_with("lxc.apparmor.") && !crate::start::apparmor_enabled() {
+        return true;
+    }
+    if key.starts_with("lxc.selinux.") && !std::path::Path::new("/sys/fs/selinux/enforce").exists()
+    {
+        return true;
+    }
+    if let Some(rest) = key.strip_prefix("lxc.net.") {
+        let mut parts = rest.splitn(2, '.');
+        let index = parts.next().and_then(|i| i.parse::<usize>().ok());
+        let sub = parts.next().unwrap_or("");
+        let kind = index
+            .and_then(|i| config.networks.get(&i))
+            .and_then(|n| n.net_type.as_deref())
+            .unwrap_or("");
+        return matches!(kind, "none" | "empty") && matches!(sub, "type" | "flags" | "name");
+    }
+    false
+}
+
+/// The first set key whose feature is not built yet, if any.
+pub fn unsupported_key(config: &ContainerConfig) -> Option<String> {
+    if let Some(path) = &config.rootfs_path {
+        let (kind, _) = parse_rootfs(path);
+        if kind != "dir" {
+            return Some(format!("lxc.rootfs.path = {kind}:..."));
+        }
+    }
+    if config
+        .console_path
+        .as_deref()
+        .is_some_and(|p| p != "none" && !p.is_empty())
+    {
+        return Some("lxc.console.path".into());
+    }
+    config
+        .set_keys()
+        .into_iter()
+        .find(|k| !is_supported(k, config))
+}
+
+/// The plan derived from a request.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub req: StartRequest,
+    pub config: ContainerConfig,
+    /// Host directory of the rootfs.
+    pub rootfs: String,
+    /// Where the rootfs is bound before pivot_root (`LXC_ROOTFS_MOUNT`).
+    pub rootfs_mount: String,
+    pub hostname: Option<String>,
+    pub init_argv: Vec<String>,
+    pub init_env: Vec<String>,
+    pub clone_flags: i32,
+    /// Share the host's network namespace (`lxc.net.0.type = none`).
+    pub share_net: bool,
+    pub loopback_up: bool,
+    pub hook_env: HookEnv,
+    pub pdeath_signal: i32,
+}
+
+impl Plan {
+    pub fn new(req: StartRequest) -> Result<Plan> {
+        let mut config = ContainerConfig::new();
+        config.parse_text(&req.config_text, &req.config_file)?;
+        let start_err = |message: String| Error::Start {
+            name: req.name.clone(),
+            message,
+        };
+        if let Some(key) = unsupported_key(&config) {
+            return Err(Error::Unsupported {
+                name: req.name.clone(),
+                key,
+            });
+        }
+        let rootfs = match config.rootfs_path.as_deref() {
+            Some(p) if !p.is_empty() => parse_rootfs(p).1.to_string(),
+            _ => return Err(start_err("no rootfs configured (lxc.rootfs.path)".into())),
+        };
+        if !std::path::Path::new(&rootfs).is_dir()
+            && config
+                .hooks
+                .get(&lxc_config::HookType::PreStart)
+                .is_none_or(|h| h.is_empty())
+        {
+            return Err(start_err(format!("rootfs {rootfs} does not exist")));
+        }
+        let rootfs_mount = config.rootfs_mount.clone().unwrap_or_else(|| {
+            if std::path::Path::new(&req.rootfs_mount).is_dir() {
+                req.rootfs_mount.clone()
+            } else {
+                rootfs.clone()
+            }
+        });
+        let init_argv = if !req.argv.is_empty() {
+            req.argv.clone()
+        } else if req.use_init {
+            match &config.execute_cmd {
+                Some(cmd) => cmd.split_whitespace().map(str::to_string).collect(),
+                None => {
+                    return Err(start_err(
+                        "no command given (and no lxc.execute.cmd)".into(),
+                    ))
+                }
+            }
+        } else {
+            match &config.init_cmd {
+                Some(cmd) => cmd.split_whitespace().map(str::to_string).collect(),
+                None => vec!["/sbin/init".to_string()],
+            }
+        };
+        let mut init_env = vec!["container=lxc".to_string()];
+        for e in &config.environment {
+            if e.contains('=') {
+                init_env.push(e.clone());
+            } else if let Ok(v) = std::env::var(e) {
+                init_env.push(format!("{e}={v}"));
+            }
+        }
+        if !init_env.iter().any(|e| e.starts_with("PATH=")) {
+            init_env
+                .push("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into());
+        }
+        if config.tty_max > 0 {
+            let ttys: Vec<String> = (1..=config.tty_max).map(|n| format!("tty{n}")).collect();
+            init_env.push(format!("container_ttys={}", ttys.join(" ")));
+        }
+        let first_net = config.networks.values().next();
+        let share_net = first_net.and_then(|n| n.net_type.as_deref()) == Some("none");
+        let loopback_up = true;
+        let mut clone_flags = libc::CLONE_NEWNS
+            | libc::CLONE_NEWPID
+            | libc::CLONE_NEWUTS
+            | libc::CLONE_NEWIPC
+            | libc::CLONE_NEWCGROUP;
+        if !share_net {
+            clone_flags |= libc::CLONE_NEWNET;
+        }
+        let mut hook_env = HookEnv::new(&req.name);
+        // LXC 1.0's order first (the seed's example shows it), then what 5.0 adds.
+        hook_env.set("LXC_ROOTFS_MOUNT", rootfs_mount.clone());
+        hook_env.set("LXC_CONFIG_FILE", req.config_file.clone());
+        hook_env.set("LXC_ROOTFS_PATH", rootfs.clone());
+        hook_env.set("LXC_NAME", req.name.clone());
+        if let Some(c) = &config.console_path {
+            hook_env.set("LXC_CONSOLE", c.clone());
+        }
+        if let Some(l) = &config.console_logfile {
+            hook_env.set("LXC_CONSOLE_LOGPATH", l.clone());
+        }
+        hook_env.set("LXC_CGNS_AWARE", "1");
+        hook_env.set(
+            "LXC_LOG_LEVEL",
+            crate::log::level_name(config.log_level.unwrap_or(5)),
+        );
+        hook_env.set("LXC_HOOK_VERSION", config.hook_version.to_string());
+        let pdeath_signal = config.monitor_signal_pdeath.unwrap_or(libc::SIGKILL);
+        let hostname = config.uts_name.clone();
+        Ok(Plan {
+            req,
+            config,
+            rootfs,
+            rootfs_mount,
+            hostname,
+            init_argv,
+            init_env,
+            clone_flags,
+            share_net,
+            loopback_up,
+            hook_env,
+            pdeath_signal,
+        })
+    }
+}

@@ -1,0 +1,54 @@
+//! The start handshake between the monitor and the container's first process: named steps,
+//! one message each over a SOCK_SEQPACKET pair. A user-namespace step (id maps written from
+//! outside between `Cloned` and `HostReady`) fits between the existing steps.
+
+use serde::{Deserialize, Serialize};
+use std::io;
+use std::os::fd::BorrowedFd;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StartStep {
+    /// child -> monitor: I exist in my new namespaces.
+    Cloned,
+    /// monitor -> child: host side done (cgroup, id maps, network); set up the rootfs.
+    HostReady,
+    /// child -> monitor: rootfs, /dev, mounts and hooks done; about to exec.
+    RootfsReady,
+    /// monitor -> child: start-host hooks ran; exec init now.
+    Exec,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum SyncMsg {
+    Reached(StartStep),
+    Failed { step: StartStep, message: String },
+}
+
+pub fn send(sock: BorrowedFd<'_>, msg: &SyncMsg) -> io::Result<()> {
+    let bytes = serde_json::to_vec(msg).map_err(io::Error::other)?;
+    lxc_sys::sock::send_with_fds(sock, &bytes, &[])?;
+    Ok(())
+}
+
+/// Ok(None) when the peer closed the channel (after a successful exec, for the child's end).
+pub fn recv(sock: BorrowedFd<'_>) -> io::Result<Option<SyncMsg>> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let (n, _) = lxc_sys::sock::recv_with_fds(sock, &mut buf)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    serde_json::from_slice(&buf[..n])
+        .map(Some)
+        .map_err(io::Error::other)
+}
+
+/// Wait for a specific step; anything else is a failure described by the message.
+pub fn expect(sock: BorrowedFd<'_>, step: StartStep) -> Result<(), String> {
+    match recv(sock) {
+        Ok(Some(SyncMsg::Reached(s))) if s == step => Ok(()),
+        Ok(Some(SyncMsg::Reached(s))) => Err(format!("expected step {step:?}, got {s:?}")),
+        Ok(Some(SyncMsg::Failed { step, message })) => Err(format!("{message} (during {step:?})")),
+        Ok(None) => Err(format!("the other side went away before {step:?}")),
+        Err(e) => Err(format!("handshake: {e}")),
+    }
+}

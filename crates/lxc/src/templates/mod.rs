@@ -1,0 +1,91 @@
+//! Templates: native ones (busybox) and LXC-style template scripts.
+
+mod busybox;
+
+use crate::container::Container;
+use crate::error::{Error, Result};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Fill `rootfs` (and append to the container's config file) with template `name`.
+pub fn run(
+    c: &mut Container,
+    name: &str,
+    rootfs: &Path,
+    quiet: bool,
+    args: &[String],
+) -> Result<()> {
+    match name {
+        "busybox" => busybox::create(c, rootfs, args),
+        _ => run_script(c, name, rootfs, quiet, args),
+    }
+}
+
+fn template_error(c: &Container, template: &str, message: impl Into<String>) -> Error {
+    Error::Template {
+        name: c.name().to_string(),
+        template: template.to_string(),
+        message: message.into(),
+    }
+}
+
+/// A template script, called as LXC calls it: `--path --name --rootfs` then the user's args.
+fn run_script(
+    c: &Container,
+    name: &str,
+    rootfs: &Path,
+    quiet: bool,
+    args: &[String],
+) -> Result<()> {
+    let script = if name.contains('/') {
+        PathBuf::from(name)
+    } else {
+        c.paths().templates_dir.join(format!("lxc-{name}"))
+    };
+    if !script.is_file() {
+        return Err(template_error(
+            c,
+            name,
+            format!("no template script at {}", script.display()),
+        ));
+    }
+    let mut cmd = Command::new(&script);
+    cmd.arg(format!("--path={}", c.dir().display()))
+        .arg(format!("--name={}", c.name()))
+        .arg(format!("--rootfs={}", rootfs.display()))
+        .args(args)
+        .env("LXC_NAME", c.name())
+        .env("LXC_PATH", c.dir())
+        .env("LXC_ROOTFS_PATH", rootfs)
+        .env("LXC_CONFIG_FILE", c.dir().join("config"))
+        .stdin(Stdio::null());
+    if quiet {
+        cmd.stdout(Stdio::null()).stderr(Stdio::null());
+    }
+    let status = cmd
+        .status()
+        .map_err(|e| template_error(c, name, format!("{}: {e}", script.display())))?;
+    if !status.success() {
+        return Err(template_error(
+            c,
+            name,
+            format!("{} exited with {status}", script.display()),
+        ));
+    }
+    Ok(())
+}
+
+/// Arguments of the form `--key=value` or `--key value`, as templates take them.
+pub(crate) fn template_arg(args: &[String], key: &str) -> Option<String> {
+    let long = format!("--{key}");
+    let mut iter = args.iter();
+    while let Some(a) = iter.next() {
+        if let Some(v) = a.strip_prefix(&format!("{long}=")) {
+            return Some(v.to_string());
+        }
+        if *a == long {
+            return iter.next().cloned();
+        }
+    }
+    None
+}
