@@ -155,13 +155,20 @@ impl ContainerConfig {
             });
         }
         let path = Path::new(target);
-        if path.is_dir() {
+        // A trailing '/' means a directory; a missing directory is fine (Debian's userns.conf
+        // includes a userns.conf.d/ that usually does not exist), a missing file is not.
+        if target.ends_with('/') || path.is_dir() {
             let io = |source| ConfigError::Io {
                 path: target.to_string(),
                 source,
             };
+            let dir = match std::fs::read_dir(path) {
+                Ok(d) => d,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+                Err(e) => return Err(io(e)),
+            };
             let mut files = Vec::new();
-            for entry in std::fs::read_dir(path).map_err(io)? {
+            for entry in dir {
                 let p = entry.map_err(io)?.path();
                 let is_conf = p
                     .file_name()

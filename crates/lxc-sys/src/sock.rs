@@ -132,10 +132,10 @@ pub fn peer_cred(fd: BorrowedFd<'_>) -> Result<PeerCred> {
 pub fn send_with_fds(sock: BorrowedFd<'_>, data: &[u8], fds: &[BorrowedFd<'_>]) -> Result<usize> {
     let raw: Vec<RawFd> = fds.iter().map(|f| f.as_raw_fd()).collect();
     let fd_bytes = std::mem::size_of_val(raw.as_slice());
-    // SAFETY: CMSG_SPACE is a pure computation.
     let space = if raw.is_empty() {
         0
     } else {
+        // SAFETY: CMSG_SPACE is a pure computation.
         unsafe { libc::CMSG_SPACE(fd_bytes as u32) }
     };
     let mut cbuf = vec![0u8; space as usize];

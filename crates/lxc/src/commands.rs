@@ -187,10 +187,15 @@ pub fn call(
     let Some(conn) = connect(lxcpath, name)? else {
         return Ok(None);
     };
-    send_request(conn.as_fd(), cmd, slot, payload).map_err(call_err(name, cmd))?;
     let mut header = [0u8; 16];
     let mut fds = Vec::new();
-    let got = read_exact_fds(conn.as_fd(), &mut header, &mut fds).map_err(call_err(name, cmd))?;
+    let sent = send_request(conn.as_fd(), cmd, slot, payload);
+    let got = match sent.and_then(|()| read_exact_fds(conn.as_fd(), &mut header, &mut fds)) {
+        Ok(got) => got,
+        // The monitor exited under us: the container is stopped now.
+        Err(e) if matches!(e.raw_os_error(), Some(libc::ECONNRESET) | Some(libc::EPIPE)) => false,
+        Err(e) => return Err(call_err(name, cmd)(e)),
+    };
     if !got {
         // The monitor closed without answering: it is going away.
         return Ok(None);

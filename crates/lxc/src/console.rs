@@ -54,10 +54,7 @@ impl Container {
         let stdout = std::io::stdout();
         let mut buf = [0u8; 1024];
         let mut pending_escape = false;
-        'outer: loop {
-            let Ok(rev) = poll(&[(master.as_fd(), POLLIN), (stdin.as_fd(), POLLIN)], -1) else {
-                break;
-            };
+        'outer: while let Ok(rev) = poll(&[(master.as_fd(), POLLIN), (stdin.as_fd(), POLLIN)], -1) {
             if rev[0] != 0 {
                 match read(master.as_fd(), &mut buf) {
                     Ok(n) if n > 0 => {

@@ -1,5 +1,6 @@
 //! lxc-rs: Linux system containers. `Container` mirrors LXC's `struct lxc_container`;
 //! the `lxc-*` tools, the Python module and the C library are thin faces over it.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod attach;
 pub mod cgroup;

@@ -228,6 +228,11 @@ fn includes_file_and_directory() {
         .unwrap_err();
     assert!(matches!(&e, ConfigError::Io { path, .. } if *path == missing.display().to_string()));
 
+    // A missing directory (trailing '/') is ignored, as LXC does.
+    let mut c = ContainerConfig::new();
+    c.parse_text(&format!("lxc.include = {}/nope.d/\n", d.display()), "main")
+        .unwrap();
+
     // Self-inclusion stops at the depth limit.
     let looped = d.join("loop.conf");
     std::fs::write(&looped, format!("lxc.include = {}\n", looped.display())).unwrap();

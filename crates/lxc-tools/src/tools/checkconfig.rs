@@ -84,5 +84,8 @@ pub fn run(_args: Vec<String>) -> Res<i32> {
         &mut missing,
     );
     println!("\nNote: lxc-rs checks the running kernel, not a config file.");
-    Ok(if missing == 0 { 0 } else { 0 })
+    if missing > 0 {
+        println!("{missing} feature(s) missing: containers that need them will not start.");
+    }
+    Ok(0)
 }

@@ -37,7 +37,7 @@ pub fn run(args: Vec<String>) -> Res<i32> {
     }
     let name = common.name()?;
     let c = common.container()?;
-    if !c.is_defined() && !common.rcfile.is_some() && !c.is_running() {
+    if !c.is_defined() && common.rcfile.is_none() && !c.is_running() {
         return Err(fail(format!("{name}: Container is not defined")));
     }
     if !c.is_running() {

@@ -1,0 +1,158 @@
+//! The whole lifecycle through the tools, as a user types it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+use support::*;
+
+#[test]
+fn full_lifecycle_through_the_tools() {
+    let env = Env::new("life");
+    let name = env.name("life");
+    env.create_busybox(&name);
+    assert_eq!(env.state(&name), "STOPPED");
+
+    env.ok("lxc-start", &["-n", &name, "-d"]);
+    assert_eq!(env.state(&name), "RUNNING");
+    let fancy = env.ok("lxc-ls", &["--fancy"]);
+    let row = fancy
+        .lines()
+        .find(|l| l.starts_with(&name))
+        .expect("container listed");
+    assert!(row.contains("RUNNING"), "{fancy}");
+    let header: Vec<&str> = fancy.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        [
+            "NAME",
+            "STATE",
+            "AUTOSTART",
+            "GROUPS",
+            "IPV4",
+            "IPV6",
+            "UNPRIVILEGED"
+        ]
+    );
+
+    // The hostname inside is the container's name, and PID 1 is its init.
+    let host = env.ok("lxc-attach", &["-n", &name, "--", "hostname"]);
+    assert_eq!(host.trim(), name);
+    let comm = env.ok("lxc-attach", &["-n", &name, "--", "cat", "/proc/1/comm"]);
+    assert_eq!(comm.trim(), "init");
+    let pid = env.ok("lxc-info", &["-n", &name, "-p", "-H"]);
+    let host_pid: i32 = pid.trim().parse().unwrap();
+    let exe = std::fs::read_link(format!("/proc/{host_pid}/exe")).unwrap();
+    assert!(exe.ends_with("busybox"), "init is {exe:?}");
+
+    // Exit codes pass through attach.
+    let out = env.run("lxc-attach", &["-n", &name, "--", "sh", "-c", "exit 42"]);
+    assert_eq!(out.status.code(), Some(42));
+    let out = env.run("lxc-attach", &["-n", &name, "--", "/no/such/program"]);
+    assert_eq!(out.status.code(), Some(127));
+    // Environment policy.
+    let out = env.ok(
+        "lxc-attach",
+        &["-n", &name, "--clear-env", "-v", "FOO=bar", "--", "env"],
+    );
+    assert!(
+        out.lines().any(|l| l == "FOO=bar") && out.lines().any(|l| l == "container=lxc"),
+        "{out}"
+    );
+    assert!(!out.contains("LXC_RS_GLOBAL_CONFIG"), "{out}");
+
+    // Clean shutdown through lxc.signal.halt, quickly.
+    let t = std::time::Instant::now();
+    env.ok("lxc-stop", &["-n", &name, "-t", "30"]);
+    assert!(
+        t.elapsed().as_secs() < 15,
+        "clean stop took {:?}",
+        t.elapsed()
+    );
+    assert_eq!(env.state(&name), "STOPPED");
+    let fancy = env.ok("lxc-ls", &["-f"]);
+    assert!(
+        fancy
+            .lines()
+            .any(|l| l.starts_with(&name) && l.contains("STOPPED")),
+        "{fancy}"
+    );
+    assert!(no_monitor(&env.lxcpath, &name));
+    assert!(no_cgroup_for(&name));
+    assert!(no_mounts_under(&env.lxcpath));
+    assert_eq!(
+        std::fs::read_to_string("/proc/self/mountinfo")
+            .unwrap()
+            .matches(&env.lxcpath)
+            .count(),
+        0
+    );
+
+    // Hard stop.
+    env.ok("lxc-start", &["-n", &name]);
+    env.ok("lxc-wait", &["-n", &name, "-s", "RUNNING", "-t", "10"]);
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    assert_eq!(env.state(&name), "STOPPED");
+    assert!(no_monitor(&env.lxcpath, &name));
+    assert!(no_cgroup_for(&name));
+    assert!(no_mounts_under(&env.lxcpath));
+
+    // Stop of a stopped container: exit 2.
+    let out = env.run("lxc-stop", &["-n", &name]);
+    assert_eq!(out.status.code(), Some(2));
+
+    env.ok("lxc-destroy", &["-n", &name]);
+    assert!(!env.container_dir(&name).exists());
+}
+
+#[test]
+fn execute_runs_a_command_and_passes_its_status() {
+    let env = Env::new("exec");
+    let name = env.name("exec");
+    env.create_busybox(&name);
+    let out = env.run(
+        "lxc-execute",
+        &[
+            "-n",
+            &name,
+            "--",
+            "sh",
+            "-c",
+            "echo pid=$$ host=$(hostname); exit 7",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(7),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // Our minimal init is PID 1, the command its child.
+    assert!(
+        stdout.contains("pid=2") && stdout.contains(&format!("host={name}")),
+        "{stdout}"
+    );
+    assert!(no_monitor(&env.lxcpath, &name));
+    assert!(no_cgroup_for(&name));
+}
+
+#[test]
+fn wait_and_info_report_states() {
+    let env = Env::new("wait");
+    let name = env.name("wait");
+    env.create_busybox(&name);
+    // Waiting for STOPPED on a stopped container returns at once; RUNNING times out.
+    env.ok("lxc-wait", &["-n", &name, "-s", "STOPPED", "-t", "1"]);
+    let out = env.run("lxc-wait", &["-n", &name, "-s", "RUNNING", "-t", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    env.ok("lxc-start", &["-n", &name]);
+    let info = env.ok("lxc-info", &["-n", &name]);
+    assert!(
+        info.contains(&format!("Name:           {name}"))
+            && info.contains("State:          RUNNING"),
+        "{info}"
+    );
+    let item = env.ok("lxc-info", &["-n", &name, "-c", "lxc.uts.name"]);
+    assert_eq!(item.trim(), format!("lxc.uts.name = {name}"));
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    env.ok("lxc-wait", &["-n", &name, "-s", "STOPPED", "-t", "5"]);
+}

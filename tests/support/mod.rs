@@ -1,0 +1,167 @@
+//! Shared test scaffolding: a temporary lxcpath per test, our tools by path, cleanup on drop.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// Fail loudly unless root: these tests start real containers.
+pub fn require_root() {
+    assert_eq!(unsafe_free_euid(), 0, "integration tests must run as root");
+}
+
+fn unsafe_free_euid() -> u32 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    line.split_whitespace().nth(2).unwrap().parse().unwrap()
+}
+
+/// target/<profile>/ (where our binaries are), from the test executable's location.
+pub fn bin_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap();
+    let dir = if dir.ends_with("deps") {
+        dir.parent().unwrap()
+    } else {
+        dir
+    };
+    assert!(
+        dir.join("lxc-start").exists(),
+        "build the tools first: cargo build --workspace --bins"
+    );
+    dir.to_path_buf()
+}
+
+pub struct Env {
+    pub root: PathBuf,
+    pub lxcpath: String,
+    pub global: PathBuf,
+    pub default_conf: PathBuf,
+}
+
+impl Env {
+    pub fn new(tag: &str) -> Env {
+        require_root();
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let root = PathBuf::from(format!("/tmp/lxc-rs-test-{}-{tag}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("lxc")).unwrap();
+        let lxcpath = root.join("lxc").display().to_string();
+        let global = root.join("lxc.conf");
+        let default_conf = root.join("default.conf");
+        std::fs::write(&default_conf, "lxc.net.0.type = empty\n").unwrap();
+        std::fs::write(
+            &global,
+            format!(
+                "lxc.lxcpath = {lxcpath}\nlxc.default_config = {}\n",
+                default_conf.display()
+            ),
+        )
+        .unwrap();
+        Env {
+            root,
+            lxcpath,
+            global,
+            default_conf,
+        }
+    }
+
+    /// A unique container name for this test.
+    pub fn name(&self, base: &str) -> String {
+        format!("{base}{}", COUNTER.fetch_add(1, Ordering::SeqCst))
+    }
+
+    pub fn cmd(&self, tool: &str) -> Command {
+        let mut c = Command::new(bin_dir().join(tool));
+        c.env("LXC_RS_GLOBAL_CONFIG", &self.global)
+            .stdin(Stdio::null());
+        c
+    }
+
+    /// Run a tool with `-P <lxcpath>` and the given args.
+    pub fn run(&self, tool: &str, args: &[&str]) -> Output {
+        let mut c = self.cmd(tool);
+        c.arg("-P").arg(&self.lxcpath).args(args);
+        c.output().unwrap()
+    }
+
+    pub fn ok(&self, tool: &str, args: &[&str]) -> String {
+        let out = self.run(tool, args);
+        assert!(
+            out.status.success(),
+            "{tool} {args:?} failed: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn create_busybox(&self, name: &str) {
+        self.ok("lxc-create", &["-n", name, "-t", "busybox"]);
+    }
+
+    pub fn state(&self, name: &str) -> String {
+        self.ok("lxc-info", &["-n", name, "-s", "-H"])
+            .trim()
+            .to_string()
+    }
+
+    pub fn container_dir(&self, name: &str) -> PathBuf {
+        Path::new(&self.lxcpath).join(name)
+    }
+
+    /// Paths for library use that never touch the host's /etc/lxc or /var/lib/lxc.
+    pub fn paths(&self) -> lxc::Paths {
+        let mut p = lxc::Paths::for_root();
+        p.lxcpath = PathBuf::from(&self.lxcpath);
+        p.global_config = self.global.clone();
+        p.default_config = self.default_conf.clone();
+        p
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        // Kill whatever a failed test left running, then remove the tree.
+        for name in lxc::list_active_containers(&self.lxcpath) {
+            let _ = Command::new(bin_dir().join("lxc-stop"))
+                .args(["-P", &self.lxcpath, "-n", &name, "-k"])
+                .env("LXC_RS_GLOBAL_CONFIG", &self.global)
+                .output();
+        }
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+/// No mount of the host refers to this path any more.
+pub fn no_mounts_under(path: &str) -> bool {
+    !std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap()
+        .contains(path)
+}
+
+/// No cgroup named for this container remains.
+pub fn no_cgroup_for(name: &str) -> bool {
+    let Some(mount) = lxc::cgroup::unified_mount() else {
+        return true;
+    };
+    let mut stack = vec![mount];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                if e.file_name().to_string_lossy() == format!("lxc.payload.{name}") {
+                    return false;
+                }
+                stack.push(e.path());
+            }
+        }
+    }
+    true
+}
+
+/// No process of this container (its monitor or anything in its cgroup) is alive.
+pub fn no_monitor(lxcpath: &str, name: &str) -> bool {
+    !lxc::list_active_containers(lxcpath).contains(&name.to_string())
+}
