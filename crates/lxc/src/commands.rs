@@ -367,7 +367,16 @@ pub fn wait_for_states(
             std::thread::sleep(std::time::Duration::from_millis(20));
             continue;
         };
-        if resp.ret >= 0 && (resp.ret as usize) < MAX_STATE {
+        if resp.ret < 0 {
+            return Err(Error::Command {
+                name: name.into(),
+                message: format!(
+                    "add_state_client: {}",
+                    io::Error::from_raw_os_error(-resp.ret)
+                ),
+            });
+        }
+        if (resp.slot as usize) < MAX_STATE {
             return Ok(true);
         }
         let left = match deadline {

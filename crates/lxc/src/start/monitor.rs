@@ -364,8 +364,11 @@ impl Monitor {
                     .unwrap_or_default();
                 reply_str(c, &rel)
             }
+            // As LXC: an unset (empty) item is an error, which is how clients such as
+            // lxc-info find the end of the NIC list.
             Some(Cmd::GetConfigItem) => match self.plan.config.get_item(&text()) {
-                Ok(v) => reply_str(c, &v),
+                Ok(v) if !v.is_empty() => reply_str(c, &v),
+                Ok(_) => reply(c, -libc::ENOENT, 0, &[], &[]),
                 Err(_) => reply(c, -libc::EINVAL, 0, &[], &[]),
             },
             Some(Cmd::Stop) => {
@@ -392,10 +395,12 @@ impl Monitor {
             }
             Some(Cmd::AddStateClient) => {
                 let states = commands::decode_states(data);
+                // The answer travels in the data slot: the state if already reached, else
+                // MAX_STATE and a state message follows later.
                 if states.contains(&self.state) {
-                    reply(c, self.state as i32, 0, &[], &[]);
+                    reply(c, 0, self.state as u64, &[], &[]);
                 } else {
-                    reply(c, MAX_STATE as i32, 0, &[], &[]);
+                    reply(c, 0, MAX_STATE as u64, &[], &[]);
                     self.waiters.push(Waiter { conn, states });
                 }
             }

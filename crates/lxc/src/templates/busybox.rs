@@ -93,7 +93,12 @@ pub fn create(c: &mut Container, rootfs: &Path, args: &[String]) -> Result<()> {
     std::fs::write(&target, &bytes).map_err(io_err(&target))?;
     std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755))
         .map_err(io_err(&target))?;
-    install_applets(c, &busybox, rootfs)?;
+    let applets = install_applets(c, &busybox, rootfs)?;
+    let getty = applets
+        .iter()
+        .find(|a| a.ends_with("/getty"))
+        .map(|a| format!("/{a}"))
+        .unwrap_or_else(|| "/sbin/getty".into());
 
     let tty_max = c.config().tty_max.max(1);
     let name = c.name().to_string();
@@ -121,9 +126,7 @@ pub fn create(c: &mut Container, rootfs: &Path, args: &[String]) -> Result<()> {
     )?;
     let mut inittab = String::from("::sysinit:/etc/init.d/rcS\n");
     for n in 1..=tty_max {
-        inittab.push_str(&format!(
-            "tty{n}::respawn:/bin/getty -L tty{n} 115200 vt100\n"
-        ));
+        inittab.push_str(&format!("tty{n}::respawn:{getty} -L tty{n} 115200 vt100\n"));
     }
     inittab.push_str("console::askfirst:/bin/sh\n::ctrlaltdel:/sbin/reboot\n");
     write(rootfs, "etc/inittab", &inittab, 0o644)?;
@@ -153,7 +156,8 @@ pub fn create(c: &mut Container, rootfs: &Path, args: &[String]) -> Result<()> {
     c.save_config(Some(&config))
 }
 
-fn install_applets(c: &Container, busybox: &Path, rootfs: &Path) -> Result<()> {
+/// Link every applet busybox lists to /bin/busybox; returns the applet paths.
+fn install_applets(c: &Container, busybox: &Path, rootfs: &Path) -> Result<Vec<String>> {
     let out = std::process::Command::new(busybox)
         .arg("--list-full")
         .output()
@@ -161,7 +165,9 @@ fn install_applets(c: &Container, busybox: &Path, rootfs: &Path) -> Result<()> {
     if !out.status.success() {
         return Err(template_error(c, "busybox", "busybox --list-full failed"));
     }
-    for applet in String::from_utf8_lossy(&out.stdout).lines() {
+    let list = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut installed = Vec::new();
+    for applet in list.lines() {
         let applet = applet.trim().trim_start_matches('/');
         if applet.is_empty() || applet.contains("..") || applet == "bin/busybox" {
             continue;
@@ -175,8 +181,9 @@ fn install_applets(c: &Container, busybox: &Path, rootfs: &Path) -> Result<()> {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(io_err(&link)(e)),
         }
+        installed.push(applet.to_string());
     }
-    Ok(())
+    Ok(installed)
 }
 
 fn write(rootfs: &Path, rel: &str, text: &str, mode: u32) -> Result<()> {

@@ -1,0 +1,98 @@
+#!/bin/bash
+# Side-by-side benchmark: lxc-rs against Debian's LXC 5.0.2, same busybox rootfs, same run.
+# Prints medians (hyperfine) and the ratio lxc-rs / LXC for each operation. Not a test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WITH_BENCH=1 bash scripts/setup.sh
+apt-get install -y -qq python3 >/dev/null 2>&1 || true
+[ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
+cargo build --release --workspace --bins >/dev/null 2>&1
+ours=$PWD/target/release
+theirs=/usr/bin
+runs=${RUNS:-20}
+work=$(mktemp -d /tmp/lxc-rs-bench.XXXXXX)
+mkdir -p "$work/ours" "$work/theirs"
+export LXC_RS_GLOBAL_CONFIG="$work/lxc.conf"
+printf 'lxc.lxcpath = %s\n' "$work/ours" > "$LXC_RS_GLOBAL_CONFIG"
+printf 'lxc.net.0.type = empty\n' > "$work/net.conf"
+
+cleanup() {
+    for side in ours theirs; do
+        bin=$ours; [ $side = theirs ] && bin=$theirs
+        for n in $(ls "$work/$side" 2>/dev/null); do
+            $bin/lxc-stop -P "$work/$side" -n "$n" -k >/dev/null 2>&1 || true
+        done
+    done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Debian's busybox template makes the reference rootfs; ours is a copy of it.
+$theirs/lxc-create -P "$work/theirs" -n b -t busybox -f "$work/net.conf" >/dev/null
+$ours/lxc-create -P "$work/ours" -n b -t busybox -f "$work/net.conf" >/dev/null
+rm -rf "$work/ours/b/rootfs" && cp -a "$work/theirs/b/rootfs" "$work/ours/b/rootfs"
+# One configuration for both sides (Debian's template adds bind mounts and cap.drop).
+for side in ours theirs; do
+    cat > "$work/$side/b/config" <<CONF
+lxc.net.0.type = empty
+lxc.rootfs.path = dir:$work/$side/b/rootfs
+lxc.uts.name = b
+lxc.signal.halt = SIGUSR1
+lxc.signal.reboot = SIGTERM
+lxc.tty.max = 1
+lxc.pty.max = 1024
+lxc.autodev = 1
+lxc.mount.auto = proc:mixed sys:mixed cgroup:mixed
+CONF
+done
+
+median() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['results'][0]['median'])" "$1"; }
+declare -A result
+bench() { # name, command-with-BIN-and-P
+    local label=$1 cmd=$2
+    for side in ours theirs; do
+        bin=$ours; [ $side = theirs ] && bin=$theirs
+        local c=${cmd//BIN/$bin}
+        c=${c//PATHX/$work/$side}
+        hyperfine -N --warmup 2 --runs "$runs" --export-json "$work/$label-$side.json" "$c" >/dev/null 2>&1 \
+            || hyperfine --warmup 2 --runs "$runs" --export-json "$work/$label-$side.json" "$c" >/dev/null
+        result[$label-$side]=$(median "$work/$label-$side.json")
+    done
+}
+
+bench start_stop "bash -c 'BIN/lxc-start -P PATHX -n b && BIN/lxc-wait -P PATHX -n b -s RUNNING && BIN/lxc-stop -P PATHX -n b -k'"
+bench execute "BIN/lxc-execute -P PATHX -n b -- true"
+for side in ours theirs; do
+    bin=$ours; [ $side = theirs ] && bin=$theirs
+    $bin/lxc-start -P "$work/$side" -n b
+done
+bench attach "BIN/lxc-attach -P PATHX -n b -- true"
+bench info "BIN/lxc-info -P PATHX -n b"
+rss() { # monitor = parent of init
+    local pid; pid=$($1/lxc-info -P "$2" -n b -p -H)
+    local mon; mon=$(awk '/^PPid:/ {print $2}' /proc/$pid/status)
+    awk '/^VmRSS:/ {print $2}' /proc/$mon/status
+}
+rss_ours=$(rss $ours "$work/ours"); rss_theirs=$(rss $theirs "$work/theirs")
+for side in ours theirs; do
+    bin=$ours; [ $side = theirs ] && bin=$theirs
+    $bin/lxc-stop -P "$work/$side" -n b -k
+done
+
+# lxc-ls --fancy over 50 defined containers, 10 of them running.
+for side in ours theirs; do
+    bin=$ours; [ $side = theirs ] && bin=$theirs
+    for i in $(seq 1 50); do
+        mkdir -p "$work/$side/l$i"
+        sed "s|^lxc.uts.name = .*|lxc.uts.name = l$i|" "$work/$side/b/config" > "$work/$side/l$i/config"
+    done
+    for i in $(seq 1 10); do $bin/lxc-start -P "$work/$side" -n "l$i"; done
+done
+bench ls_fancy "BIN/lxc-ls -P PATHX --fancy"
+
+printf '\n%-28s %12s %12s %8s\n' "operation (median)" "lxc-rs" "LXC 5.0.2" "ratio"
+for label in start_stop execute attach info ls_fancy; do
+    o=${result[$label-ours]}; t=${result[$label-theirs]}
+    python3 -c "import sys; o,t=float(sys.argv[2]),float(sys.argv[3]); print('%-28s %10.2fms %10.2fms %7.2fx' % (sys.argv[1], o*1000, t*1000, o/t))" "$label" "$o" "$t"
+done
+python3 -c "import sys; o,t=int(sys.argv[1]),int(sys.argv[2]); print('%-28s %10d kB %9d kB %7.2fx' % ('monitor RSS', o, t, o/t))" "$rss_ours" "$rss_theirs"

@@ -1,0 +1,21 @@
+#!/bin/bash
+# Install what lxc-rs needs to build, run and test on Debian 12 (as root).
+set -euo pipefail
+need=(busybox-static lxc libc6-dev)
+[ "${WITH_BENCH:-0}" = 1 ] && need+=(lxc hyperfine)
+missing=()
+for p in "${need[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if ! command -v cargo >/dev/null; then
+    [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
+fi
+if ! command -v cargo >/dev/null; then
+    echo "setup: Rust (cargo 1.82 or newer) is needed: install it with rustup (https://rustup.rs)" >&2
+    exit 1
+fi
