@@ -425,3 +425,56 @@ pub fn setrlimit(resource: &str, soft: u64, hard: u64) -> Result<()> {
     check(unsafe { libc::setrlimit(res, &lim) })?;
     Ok(())
 }
+
+/// Let go of the resident pages of start-up work: the read-only mappings of our own
+/// executable that hold only file pages (they come back from the page cache if touched
+/// again) and free heap. A long-lived monitor calls this once its container runs.
+pub fn release_startup_pages() {
+    let Ok(exe) = std::fs::read_link("/proc/self/exe") else {
+        return;
+    };
+    let Ok(smaps) = std::fs::read_to_string("/proc/self/smaps") else {
+        return;
+    };
+    let mut candidate: Option<(usize, usize)> = None;
+    for line in smaps.lines() {
+        let mut fields = line.split_whitespace();
+        let Some(first) = fields.next() else { continue };
+        if let Some((start, end)) = first.split_once('-') {
+            // A mapping header: `start-end perms offset dev inode path`.
+            candidate = None;
+            let perms = fields.next().unwrap_or("");
+            let path = fields.nth(3).unwrap_or("");
+            if perms.contains('w') || std::path::Path::new(path) != exe {
+                continue;
+            }
+            if let (Ok(s), Ok(e)) = (
+                usize::from_str_radix(start, 16),
+                usize::from_str_radix(end, 16),
+            ) {
+                candidate = Some((s, e));
+            }
+        } else if first == "Anonymous:" {
+            // Relocated (RELRO) pages are private copies: dropping them would bring back the
+            // unrelocated file bytes. Only mappings made purely of file pages go.
+            let anon_kb = fields
+                .next()
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(1);
+            if let (Some((start, end)), 0) = (candidate.take(), anon_kb) {
+                // SAFETY: a read-only mapping of our executable holding only unmodified file
+                // pages; dropping its page table entries makes later accesses fault the same
+                // bytes back in from the page cache.
+                // MADV_RANDOM first: no fault-around, so what comes back is only what is used.
+                unsafe {
+                    libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_RANDOM);
+                    libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED);
+                }
+            }
+        }
+    }
+    // SAFETY: malloc_trim only returns free heap memory to the kernel.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}

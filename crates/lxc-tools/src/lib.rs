@@ -7,6 +7,9 @@ pub use common::Common;
 
 /// Run tool `name` (e.g. "lxc-start") with the process arguments; returns the exit code.
 pub fn main_as(name: &str) -> i32 {
+    // A tool is a single-threaded program that exits after its one operation: the library
+    // may fork and join namespaces right here instead of spawning its helper.
+    lxc::process_mode::allow_in_process(true);
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match name {
         "lxc-create" => tools::create::run(args),

@@ -75,6 +75,16 @@ impl Container {
             options: options.clone(),
             argv: argv.to_vec(),
         };
+        if crate::process_mode::in_process() {
+            // Our one-shot tools: join the container from this very process.
+            return match attach(&req) {
+                Ok(status) => Ok(status.raw()),
+                Err(message) => Err(Error::Command {
+                    name: self.name().into(),
+                    message,
+                }),
+            };
+        }
         let json =
             serde_json::to_string(&req).map_err(|e| Error::InvalidArgument(e.to_string()))?;
         let helper = crate::start::helper_path()?;

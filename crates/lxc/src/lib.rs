@@ -12,6 +12,7 @@ pub mod error;
 pub mod hooks;
 pub mod lock;
 pub mod log;
+pub mod process_mode;
 pub mod start;
 pub mod state;
 pub mod stop;

@@ -3,13 +3,15 @@
 
 mod child;
 mod init;
+mod launch;
 mod monitor;
 mod mounts;
 pub mod plan;
 mod sync;
 
 use crate::container::Container;
-use crate::error::{Error, Result};
+use crate::error::{sys_err, Error, Result};
+use lxc_sys::process::Forked;
 use plan::{Plan, StartRequest};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -94,6 +96,14 @@ impl Container {
         if self.is_running() {
             return Err(Error::AlreadyRunning(self.name().to_string()));
         }
+        if crate::process_mode::in_process() {
+            return self.start_in_process(req);
+        }
+        self.start_through_helper(req)
+    }
+
+    /// The usual way: our helper program becomes the monitor.
+    fn start_through_helper(&mut self, req: StartRequest) -> Result<()> {
         let json =
             serde_json::to_string(&req).map_err(|e| Error::InvalidArgument(e.to_string()))?;
         let helper = helper_path()?;
@@ -109,37 +119,69 @@ impl Container {
             message: format!("{}: {e}", helper.display()),
         })?;
         if self.daemonize {
-            // The monitor reports one line on its stdout: "ok" or "error: <why>".
             let mut line = String::new();
             if let Some(out) = child.stdout.take() {
                 let _ = BufReader::new(out).read_line(&mut line);
             }
             let _ = child.wait();
-            let line = line.trim();
-            if line == "ok" {
-                return Ok(());
-            }
-            let message = line
-                .strip_prefix("error: ")
-                .unwrap_or("the monitor exited without a word");
-            return Err(Error::Start {
-                name: self.name().to_string(),
-                message: message.to_string(),
-            });
+            return self.start_status(&line);
         }
         let status = child.wait().map_err(|e| Error::Start {
             name: self.name().to_string(),
             message: e.to_string(),
         })?;
         use std::os::unix::process::ExitStatusExt;
-        self.error_num = status.into_raw();
-        match status.code() {
-            Some(code) if code >= HELPER_FAILED => Err(Error::Start {
+        self.foreground_result(status.into_raw())
+    }
+
+    /// For our own single-threaded, one-shot tools: be the monitor (foreground) or fork it
+    /// (daemonized) without executing the helper, as LXC's tools do.
+    fn start_in_process(&mut self, req: StartRequest) -> Result<()> {
+        if !self.daemonize {
+            let code = launch::monitor_main(req, launch::Status::Terminal, false);
+            return self.foreground_result((code & 0xff) << 8);
+        }
+        let (read_end, write_end) = lxc_sys::fs::pipe().map_err(sys_err("pipe"))?;
+        match lxc_sys::process::fork().map_err(sys_err("fork"))? {
+            Forked::Child => {
+                drop(read_end);
+                let _ = lxc_sys::process::setsid();
+                let code = launch::monitor_main(req, launch::Status::Pipe(write_end), false);
+                lxc_sys::process::exit_now(code)
+            }
+            Forked::Parent { .. } => {
+                drop(write_end);
+                let mut line = String::new();
+                let _ = BufReader::new(std::fs::File::from(read_end)).read_line(&mut line);
+                self.start_status(&line)
+            }
+        }
+    }
+
+    /// The monitor reports one line: "ok" or "error: <why>".
+    fn start_status(&self, line: &str) -> Result<()> {
+        let line = line.trim();
+        if line == "ok" {
+            return Ok(());
+        }
+        let message = line
+            .strip_prefix("error: ")
+            .unwrap_or("the monitor exited without a word");
+        Err(Error::Start {
+            name: self.name().to_string(),
+            message: message.to_string(),
+        })
+    }
+
+    fn foreground_result(&mut self, raw_status: i32) -> Result<()> {
+        self.error_num = raw_status;
+        if raw_status & 0x7f == 0 && (raw_status >> 8) & 0xff == HELPER_FAILED {
+            return Err(Error::Start {
                 name: self.name().to_string(),
                 message: "see the messages above".into(),
-            }),
-            _ => Ok(()),
+            });
         }
+        Ok(())
     }
 }
 
@@ -160,100 +202,13 @@ pub fn helper_start() -> i32 {
             return 2;
         }
     };
-    let daemonize = req.daemonize;
-    let fail = |message: String| -> i32 {
-        if daemonize {
-            println!("error: {message}");
-        } else {
-            eprintln!("lxc-start: {}: {message}", req.name);
+    if req.daemonize {
+        // Our stdout is the library's status pipe.
+        match lxc_sys::fs::adopt_fd(1) {
+            Some(out) => launch::monitor_main(req, launch::Status::Pipe(out), true),
+            None => 2,
         }
-        if daemonize {
-            1
-        } else {
-            HELPER_FAILED
-        }
-    };
-    let plan = match Plan::new(req.clone()) {
-        Ok(p) => p,
-        Err(e) => return fail(e.to_string()),
-    };
-    crate::log::init_for_container(&plan, "lxc-start");
-    p_ignore_sigpipe();
-    let listener = match lxc_sys::sock::abstract_listen(&crate::commands::socket_name(
-        &req.lxcpath,
-        &req.name,
-    )) {
-        Ok(l) => l,
-        Err(e) if e.raw_os_error() == Some(libc::EADDRINUSE) => {
-            return fail(format!("container \"{}\" is already running", req.name))
-        }
-        Err(e) => return fail(format!("command socket: {e}")),
-    };
-    if daemonize {
-        match lxc_sys::process::fork() {
-            Ok(lxc_sys::process::Forked::Parent { .. }) => return 0,
-            Ok(lxc_sys::process::Forked::Child) => {
-                let _ = lxc_sys::process::setsid();
-                let _ = std::env::set_current_dir("/");
-            }
-            Err(e) => return fail(format!("fork: {e}")),
-        }
-    }
-    let _ = lxc_sys::process::set_name(&format!("[lxc monitor] {}", req.name));
-    if let Some(pidfile) = &req.pidfile {
-        let _ = std::fs::write(pidfile, format!("{}\n", lxc_sys::getpid()));
-    }
-    let mut listener = Some(listener);
-    let mut code;
-    loop {
-        let Some(l) = listener.take() else { return 1 };
-        let mut m = monitor::Monitor::new(plan.clone(), l);
-        let mut ready = |r: std::result::Result<(), String>| report_ready(daemonize, &req.name, r);
-        let outcome = m.start(&mut ready);
-        code = outcome.status.shell_code();
-        let reboot = matches!(
-            outcome.status,
-            lxc_sys::process::WaitStatus::Signaled(libc::SIGHUP)
-        );
-        listener = m.into_listener();
-        if !reboot {
-            break;
-        }
-        tracing::info!(container = %req.name, "rebooting");
-    }
-    drop(listener);
-    if let Some(pidfile) = &req.pidfile {
-        let _ = std::fs::remove_file(pidfile);
-    }
-    code
-}
-
-fn p_ignore_sigpipe() {
-    lxc_sys::process::ignore_sigpipe();
-}
-
-/// Tell whoever started us how the start went, then let go of their stdio.
-fn report_ready(daemonize: bool, name: &str, result: std::result::Result<(), String>) {
-    if !daemonize {
-        if let Err(m) = &result {
-            eprintln!("lxc-start: {name}: {m}");
-        }
-        return;
-    }
-    match result {
-        Ok(()) => println!("ok"),
-        Err(m) => println!("error: {m}"),
-    }
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
-    if let Ok(null) = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/null")
-    {
-        use std::os::fd::AsFd;
-        for fd in 0..3 {
-            let _ = lxc_sys::fs::dup2(null.as_fd(), fd);
-        }
+    } else {
+        launch::monitor_main(req, launch::Status::Terminal, false)
     }
 }

@@ -509,7 +509,7 @@ fn reply_str(conn: BorrowedFd<'_>, s: &str) {
 
 impl Monitor {
     /// Keep the command socket across a reboot.
-    pub fn into_listener(self) -> Option<OwnedFd> {
-        Some(self.listener)
+    pub fn into_listener(self) -> OwnedFd {
+        self.listener
     }
 }

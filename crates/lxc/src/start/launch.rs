@@ -1,0 +1,130 @@
+//! The monitor's entry: validate, claim the command socket, go to the background if asked,
+//! run the container (again on reboot) and report how the start went.
+
+use super::monitor::Monitor;
+use super::plan::{Plan, StartRequest};
+use super::HELPER_FAILED;
+use lxc_sys::process::{Forked, WaitStatus};
+use std::os::fd::{AsFd, OwnedFd};
+
+/// Where the outcome of a start goes.
+pub enum Status {
+    /// One line, "ok" or "error: <why>", for a caller waiting on a daemonized start.
+    Pipe(OwnedFd),
+    /// Foreground: errors on stderr, the exit code tells the rest.
+    Terminal,
+}
+
+impl Status {
+    fn report(&mut self, name: &str, result: Result<(), String>) {
+        match self {
+            Status::Terminal => {
+                if let Err(m) = &result {
+                    eprintln!("lxc-start: {name}: {m}");
+                }
+            }
+            Status::Pipe(fd) => {
+                let line = match result {
+                    Ok(()) => "ok\n".to_string(),
+                    Err(m) => format!("error: {m}\n"),
+                };
+                let _ = lxc_sys::fs::write_all(fd.as_fd(), line.as_bytes());
+            }
+        }
+    }
+
+    fn code(&self) -> i32 {
+        match self {
+            Status::Pipe(_) => 1,
+            Status::Terminal => HELPER_FAILED,
+        }
+    }
+}
+
+/// Run a container to its end. `fork_to_background`: the helper's daemonized start leaves
+/// its parent (the library's child) here.
+pub fn monitor_main(req: StartRequest, mut status: Status, fork_to_background: bool) -> i32 {
+    let name = req.name.clone();
+    let daemon = matches!(status, Status::Pipe(_));
+    let plan = match Plan::new(req.clone()) {
+        Ok(p) => p,
+        Err(e) => {
+            status.report(&name, Err(e.to_string()));
+            return status.code();
+        }
+    };
+    crate::log::init_for_container(&plan, "lxc-start");
+    lxc_sys::process::ignore_sigpipe();
+    let socket = crate::commands::socket_name(&req.lxcpath, &req.name);
+    let listener = match lxc_sys::sock::abstract_listen(&socket) {
+        Ok(l) => l,
+        Err(e) => {
+            let message = if e.raw_os_error() == Some(libc::EADDRINUSE) {
+                format!("container \"{name}\" is already running")
+            } else {
+                format!("command socket: {e}")
+            };
+            status.report(&name, Err(message));
+            return status.code();
+        }
+    };
+    if fork_to_background {
+        match lxc_sys::process::fork() {
+            Ok(Forked::Parent { .. }) => return 0,
+            Ok(Forked::Child) => {
+                let _ = lxc_sys::process::setsid();
+            }
+            Err(e) => {
+                status.report(&name, Err(format!("fork: {e}")));
+                return status.code();
+            }
+        }
+    }
+    if daemon {
+        let _ = std::env::set_current_dir("/");
+    }
+    let _ = lxc_sys::process::set_name(&format!("[lxc monitor] {name}"));
+    if let Some(pidfile) = &req.pidfile {
+        let _ = std::fs::write(pidfile, format!("{}\n", lxc_sys::getpid()));
+    }
+    let mut listener = Some(listener);
+    let mut code = 0;
+    let mut first = true;
+    while let Some(l) = listener.take() {
+        let mut m = Monitor::new(plan.clone(), l);
+        let mut ready = |r: Result<(), String>| {
+            if first {
+                status.report(&name, r);
+                if daemon {
+                    detach_stdio();
+                    lxc_sys::process::release_startup_pages();
+                }
+            }
+        };
+        let outcome = m.start(&mut ready);
+        first = false;
+        code = outcome.status.shell_code();
+        let reboot = matches!(outcome.status, WaitStatus::Signaled(libc::SIGHUP));
+        if reboot {
+            tracing::info!(container = %name, "rebooting");
+            listener = Some(m.into_listener());
+        }
+    }
+    if let Some(pidfile) = &req.pidfile {
+        let _ = std::fs::remove_file(pidfile);
+    }
+    code
+}
+
+/// A daemon lets go of the terminal it was started from.
+fn detach_stdio() {
+    if let Ok(null) = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+    {
+        for fd in 0..3 {
+            let _ = lxc_sys::fs::dup2(null.as_fd(), fd);
+        }
+    }
+}
