@@ -82,7 +82,7 @@ fn legacy_keys_start_the_same_as_current_ones() {
     std::fs::write(
         dir.join("config"),
         format!(
-            "lxc.rootfs = {}\nlxc.utsname = {name}\nlxc.network.type = empty\nlxc.network.flags = up\nlxc.tty = 1\nlxc.pts = 1024\nlxc.haltsignal = SIGUSR1\nlxc.mount.auto = proc:mixed sys:mixed\nlxc.pivotdir = lxc_putold\n",
+            "lxc.rootfs = {}\nlxc.utsname = {name}\nlxc.network.type = empty\nlxc.network.flags = up\nlxc.tty = 1\nlxc.pts = 1024\nlxc.devttydir = lxc\nlxc.haltsignal = SIGUSR1\nlxc.mount.auto = proc:mixed sys:mixed\nlxc.pivotdir = lxc_putold\n",
             rootfs.display()
         ),
     )
@@ -90,8 +90,11 @@ fn legacy_keys_start_the_same_as_current_ones() {
     env.ok("lxc-start", &["-n", &name]);
     let host = env.ok("lxc-attach", &["-n", &name, "--", "hostname"]);
     assert_eq!(host.trim(), name);
-    let ttys = env.ok("lxc-attach", &["-n", &name, "--", "ls", "/dev/tty1"]);
-    assert_eq!(ttys.trim(), "/dev/tty1");
+    // lxc.devttydir: the nodes live in /dev/lxc, linked from their usual names.
+    let tty = env.ok("lxc-attach", &["-n", &name, "--", "readlink", "/dev/tty1"]);
+    assert_eq!(tty.trim(), "lxc/tty1");
+    let console = env.ok("lxc-attach", &["-n", &name, "--", "readlink", "/dev/console"]);
+    assert_eq!(console.trim(), "lxc/console");
     assert_eq!(
         env.ok("lxc-info", &["-n", &name, "-c", "lxc.tty.max"])
             .trim(),
@@ -99,4 +102,48 @@ fn legacy_keys_start_the_same_as_current_ones() {
     );
     env.ok("lxc-stop", &["-n", &name, "-t", "20"]);
     assert_eq!(env.state(&name), "STOPPED");
+}
+
+#[test]
+fn stop_hooks_reach_the_container_namespaces() {
+    let env = Env::new("stophook");
+    let name = env.name("sh");
+    env.create_busybox(&name);
+    let dir = env.container_dir(&name);
+    let out_file = env.root.join("stop.out");
+    let post_file = env.root.join("post.out");
+    let hook = dir.join("stop.sh");
+    // Version 0: the namespaces come as `<ns>:<path>` arguments after name, section, type.
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\necho \"$*\" > {out}\nfor a in \"$@\"; do case $a in mnt:*|uts:*) readlink ${{a#*:}} >> {out};; esac; done\necho \"target=$LXC_TARGET\" >> {out}\n",
+            out = out_file.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let post = dir.join("post.sh");
+    std::fs::write(&post, format!("#!/bin/sh\necho \"$3 $LXC_TARGET\" > {}\n", post_file.display())).unwrap();
+    std::fs::set_permissions(&post, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let config = dir.join("config");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!("lxc.hook.stop = {}\nlxc.hook.post-stop = {}\n", hook.display(), post.display()));
+    std::fs::write(&config, text).unwrap();
+
+    env.ok("lxc-start", &["-n", &name]);
+    let pid = env.ok("lxc-info", &["-n", &name, "-p", "-H"]);
+    let uts_inside = std::fs::read_link(format!("/proc/{}/ns/uts", pid.trim())).unwrap();
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    let got = std::fs::read_to_string(&out_file).unwrap();
+    let first = got.lines().next().unwrap();
+    assert!(first.starts_with(&format!("{name} lxc stop mnt:/proc/")), "{got}");
+    for ns in ["pid:", "uts:", "ipc:", "net:", "cgroup:"] {
+        assert!(first.contains(ns), "{ns} missing: {got}");
+    }
+    // The fd really is the container's namespace, still open after init is gone.
+    assert!(got.lines().any(|l| l.starts_with("mnt:[")), "{got}");
+    assert!(got.lines().any(|l| std::path::Path::new(l) == uts_inside), "{got}");
+    assert!(got.contains("target=stop"), "{got}");
+    assert_eq!(std::fs::read_to_string(&post_file).unwrap().trim(), "post-stop stop");
 }

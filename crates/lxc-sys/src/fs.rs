@@ -222,3 +222,11 @@ pub fn isatty(fd: RawFd) -> bool {
     // SAFETY: isatty only queries the descriptor.
     unsafe { libc::isatty(fd) == 1 }
 }
+
+/// Remove a (non-directory) entry of a directory fd.
+pub fn unlinkat(dir: BorrowedFd<'_>, name: &str) -> Result<()> {
+    let c = crate::cstr(name)?;
+    // SAFETY: valid dirfd and C string.
+    check(unsafe { libc::unlinkat(dir.as_raw_fd(), c.as_ptr(), 0) })?;
+    Ok(())
+}

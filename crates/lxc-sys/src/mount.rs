@@ -153,6 +153,21 @@ pub fn touch_in_root(root: BorrowedFd<'_>, path: &str, mode: u32) -> Result<Owne
     }
 }
 
+/// Create a symlink at `path` inside root (its parent resolved in root), replacing nothing.
+pub fn symlink_in_root(root: BorrowedFd<'_>, target: &str, path: &str) -> Result<()> {
+    let parent = open_in_root(root, parent_of(path), libc::O_DIRECTORY, 0)?;
+    let name = path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(path);
+    let t = cstr(target)?;
+    let n = cstr(name)?;
+    // SAFETY: valid dirfd and C strings.
+    check(unsafe { libc::symlinkat(t.as_ptr(), parent.as_raw_fd(), n.as_ptr()) })?;
+    Ok(())
+}
+
 fn parent_of(path: &str) -> &str {
     let trimmed = path.trim_end_matches('/');
     match trimmed.rfind('/') {

@@ -67,11 +67,23 @@ fn setup(
         mounts::autodev(plan, root)?;
     }
     mounts::mount_entries(plan, root)?;
+    // With lxc.tty.dir the nodes live in /dev/<dir>/ and /dev/console, /dev/ttyN link there.
+    let tty_dir = config.tty_dir.as_deref().filter(|d| !d.is_empty());
+    let mut devices = Vec::new();
     if let Some((_, number)) = &terms.console {
-        mounts::bind_pty(root, *number, "/dev/console")?;
+        devices.push((*number, "console".to_string()));
     }
     for (i, number) in terms.ttys.iter().enumerate() {
-        mounts::bind_pty(root, *number, &format!("/dev/tty{}", i + 1))?;
+        devices.push((*number, format!("tty{}", i + 1)));
+    }
+    for (number, node) in devices {
+        match tty_dir {
+            Some(dir) => {
+                mounts::bind_pty(root, number, &format!("/dev/{dir}/{node}"))?;
+                mounts::link_dev(root, &format!("{dir}/{node}"), &format!("/dev/{node}"))?;
+            }
+            None => mounts::bind_pty(root, number, &format!("/dev/{node}"))?,
+        }
     }
     hooks::run_hooks(config, env, HookType::Mount, &[], &[]).map_err(|e| e.to_string())?;
     if config.autodev {

@@ -32,6 +32,8 @@ pub struct Monitor {
     console_log: Option<std::fs::File>,
     init_pid: i32,
     init_pidfd: Option<OwnedFd>,
+    /// The container's namespaces, kept open for the stop hooks.
+    ns_fds: Vec<(&'static str, OwnedFd)>,
     cgroup: Option<PayloadCgroup>,
     foreground: bool,
 }
@@ -55,6 +57,7 @@ impl Monitor {
             console_log: None,
             init_pid: 0,
             init_pidfd: None,
+            ns_fds: Vec::new(),
             cgroup: None,
             foreground,
         }
@@ -155,6 +158,7 @@ impl Monitor {
                 drop(tty_peers);
                 self.init_pid = pid;
                 self.init_pidfd = pidfd;
+                self.ns_fds = preserve_namespaces(pid, self.plan.clone_flags);
                 self.console = Some(console.master);
                 std::env::set_var("LXC_PID", pid.to_string());
                 self.handshake(parent_sock.as_fd())
@@ -456,16 +460,38 @@ impl Monitor {
                 "stop"
             };
             std::env::set_var("LXC_TARGET", target);
+            // Stop hooks reach the container's namespaces through our fds: as arguments
+            // `<ns>:/proc/<monitor>/fd/<n>` (version 0) or `LXC_<NS>_NS` (version 1).
+            let me = lxc_sys::getpid();
+            let paths: Vec<(&str, String)> = self
+                .ns_fds
+                .iter()
+                .map(|(ns, fd)| (*ns, format!("/proc/{me}/fd/{}", fd.as_raw_fd())))
+                .collect();
+            let (args, env): (Vec<String>, Vec<(String, String)>) =
+                if self.plan.config.hook_version == 0 {
+                    (
+                        paths.iter().map(|(ns, p)| format!("{ns}:{p}")).collect(),
+                        Vec::new(),
+                    )
+                } else {
+                    let env = paths
+                        .iter()
+                        .map(|(ns, p)| (format!("LXC_{}_NS", ns.to_ascii_uppercase()), p.clone()))
+                        .collect();
+                    (Vec::new(), env)
+                };
             if let Err(e) = run_hooks(
                 &self.plan.config,
                 &self.plan.hook_env,
                 HookType::Stop,
-                &[],
-                &[],
+                &args,
+                &env,
             ) {
                 tracing::error!("{e}");
             }
         }
+        self.ns_fds.clear();
         if self.init_pid > 0 {
             if let Some(pfd) = &self.init_pidfd {
                 let _ = p::pidfd_send_signal(pfd.as_fd(), libc::SIGKILL);
@@ -512,4 +538,25 @@ impl Monitor {
     pub fn into_listener(self) -> OwnedFd {
         self.listener
     }
+}
+
+/// Open the namespaces init was created with, so they outlive it for the stop hooks.
+fn preserve_namespaces(pid: i32, clone_flags: i32) -> Vec<(&'static str, OwnedFd)> {
+    [
+        (libc::CLONE_NEWUSER, "user"),
+        (libc::CLONE_NEWNS, "mnt"),
+        (libc::CLONE_NEWPID, "pid"),
+        (libc::CLONE_NEWUTS, "uts"),
+        (libc::CLONE_NEWIPC, "ipc"),
+        (libc::CLONE_NEWNET, "net"),
+        (libc::CLONE_NEWCGROUP, "cgroup"),
+        (libc::CLONE_NEWTIME, "time"),
+    ]
+    .into_iter()
+    .filter(|(flag, _)| clone_flags & flag != 0)
+    .filter_map(|(_, ns)| {
+        let file = std::fs::File::open(format!("/proc/{pid}/ns/{ns}")).ok()?;
+        Some((ns, OwnedFd::from(file)))
+    })
+    .collect()
 }

@@ -407,6 +407,28 @@ pub fn bind_pty(root: BorrowedFd<'_>, pty_number: u32, path: &str) -> R<()> {
     )
 }
 
+/// A symlink in the container's /dev (an existing node there is replaced).
+pub fn link_dev(root: BorrowedFd<'_>, target: &str, path: &str) -> R<()> {
+    match m::symlink_in_root(root, target, path) {
+        Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {
+            let dev = ctx(
+                "open /dev",
+                m::open_in_root(root, "/dev", libc::O_DIRECTORY, 0),
+            )?;
+            let name = path.rsplit('/').next().unwrap_or(path);
+            ctx(
+                &format!("remove {path}"),
+                lxc_sys::fs::unlinkat(dev.as_fd(), name),
+            )?;
+            ctx(
+                &format!("link {path}"),
+                m::symlink_in_root(root, target, path),
+            )
+        }
+        other => ctx(&format!("link {path}"), other),
+    }
+}
+
 /// Make the rootfs `/` and drop the old root.
 pub fn pivot(root: BorrowedFd<'_>) -> R<()> {
     ctx("chdir to the new root", m::fchdir(root))?;
