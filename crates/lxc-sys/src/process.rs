@@ -478,3 +478,68 @@ pub fn release_startup_pages() {
         libc::malloc_trim(0);
     }
 }
+
+/// A sealed in-memory copy of an executable: nothing can write it, so a container that gets
+/// hold of `/proc/<pid>/exe` of one of our processes cannot replace a host binary through it.
+pub fn sealed_copy(path: &std::path::Path) -> Result<OwnedFd> {
+    const MFD_EXEC: libc::c_uint = 0x10;
+    let name = cstr("lxc-rs-helper")?;
+    let flags = libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING;
+    // SAFETY: valid C string; returns a fresh fd. MFD_EXEC is only known to 6.3+ kernels.
+    let mut fd = unsafe { libc::memfd_create(name.as_ptr(), flags | MFD_EXEC) };
+    if fd < 0 {
+        // SAFETY: as above, without the flag older kernels reject.
+        fd = check(unsafe { libc::memfd_create(name.as_ptr(), flags) })?;
+    }
+    // SAFETY: a fresh fd we own.
+    let memfd = unsafe { OwnedFd::from_raw_fd(fd) };
+    let mut src = std::fs::File::open(path)?;
+    let mut dst = std::fs::File::from(memfd);
+    std::io::copy(&mut src, &mut dst)?;
+    let seals = libc::F_SEAL_SEAL | libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE;
+    // SAFETY: F_ADD_SEALS on our memfd with integer flags.
+    check(unsafe { libc::fcntl(dst.as_raw_fd(), libc::F_ADD_SEALS, seals) })?;
+    Ok(OwnedFd::from(dst))
+}
+
+/// Execute the program behind an fd (e.g. a sealed copy). Returns only on failure.
+pub fn fexecve(fd: BorrowedFd<'_>, argv: &[String], envp: &[String]) -> io::Error {
+    let to_c = |v: &[String]| -> Result<Vec<CString>> { v.iter().map(|s| cstr(s)).collect() };
+    let (argv_c, envp_c) = match (to_c(argv), to_c(envp)) {
+        (Ok(a), Ok(e)) => (a, e),
+        (Err(e), _) | (_, Err(e)) => return e,
+    };
+    let mut argv_p: Vec<*const libc::c_char> = argv_c.iter().map(|c| c.as_ptr()).collect();
+    argv_p.push(std::ptr::null());
+    let mut envp_p: Vec<*const libc::c_char> = envp_c.iter().map(|c| c.as_ptr()).collect();
+    envp_p.push(std::ptr::null());
+    // SAFETY: NUL-terminated arrays of valid C strings that outlive the call; the empty path
+    // with AT_EMPTY_PATH executes the fd itself.
+    unsafe {
+        libc::syscall(
+            libc::SYS_execveat,
+            fd.as_raw_fd(),
+            c"".as_ptr(),
+            argv_p.as_ptr(),
+            envp_p.as_ptr(),
+            libc::AT_EMPTY_PATH,
+        )
+    };
+    io::Error::last_os_error()
+}
+
+/// Make this process non-dumpable (no ptrace, no /proc/<pid>/exe for others). Call it again
+/// after any credential change: the kernel resets the flag then.
+pub fn set_dumpable(on: bool) -> Result<()> {
+    // SAFETY: prctl PR_SET_DUMPABLE with an integer flag.
+    check(unsafe {
+        libc::prctl(
+            libc::PR_SET_DUMPABLE,
+            u64::from(on) as libc::c_ulong,
+            0,
+            0,
+            0,
+        )
+    })?;
+    Ok(())
+}

@@ -8,7 +8,7 @@ use crate::container::Container;
 use crate::error::{Error, Result};
 use lxc_sys::process::{self as p, Forked, WaitStatus};
 use serde::{Deserialize, Serialize};
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::process::Command;
 
 pub const ATTACH_ENV: &str = "LXC_RS_ATTACH";
@@ -66,36 +66,44 @@ impl Container {
     /// Run `argv` (or the user's shell when empty) in the container and wait for it.
     /// Returns the raw wait status, as LXC's attach_run_wait does.
     pub fn attach_run_wait(&self, options: &AttachOptions, argv: &[String]) -> Result<i32> {
-        if !self.is_running() {
-            return Err(Error::NotRunning(self.name().to_string()));
-        }
         let req = AttachRequest {
             name: self.name().to_string(),
             lxcpath: self.config_path().to_string(),
             options: options.clone(),
             argv: argv.to_vec(),
         };
-        if crate::process_mode::in_process() {
-            // Our one-shot tools: join the container from this very process.
-            return match attach(&req) {
-                Ok(status) => Ok(status.raw()),
-                Err(message) => Err(Error::Command {
-                    name: self.name().into(),
-                    message,
-                }),
-            };
-        }
         let json =
             serde_json::to_string(&req).map_err(|e| Error::InvalidArgument(e.to_string()))?;
-        let helper = crate::start::helper_path()?;
-        let status = Command::new(&helper)
+        // What joins the container is always the monitor's sealed copy of our helper, never
+        // a host binary a container could reach through /proc/<pid>/exe (CVE-2019-5736).
+        let fail = |message: String| Error::Command {
+            name: self.name().into(),
+            message,
+        };
+        let helper = match commands::get_helper_fd(self.config_path(), self.name())? {
+            Some(fd) => fd,
+            // A monitor that is not ours (LXC's) has none to give: make our own copy.
+            None if self.is_running() => {
+                let path = crate::start::helper_path()?;
+                lxc_sys::process::sealed_copy(&path)
+                    .map_err(|e| fail(format!("sealed copy of {}: {e}", path.display())))?
+            }
+            None => return Err(Error::NotRunning(self.name().to_string())),
+        };
+        if crate::process_mode::in_process() {
+            // A one-shot tool becomes the helper; its exit status is the program's.
+            let mut env: Vec<String> = std::env::vars().map(|(k, v)| format!("{k}={v}")).collect();
+            env.push(format!("{ATTACH_ENV}={json}"));
+            let argv = ["lxc-rs-helper".to_string(), "attach".to_string()];
+            let err = lxc_sys::process::fexecve(helper.as_fd(), &argv, &env);
+            return Err(fail(format!("exec the sealed helper: {err}")));
+        }
+        // The path names the fd itself, resolved before close-on-exec takes it away.
+        let status = Command::new(format!("/proc/self/fd/{}", helper.as_raw_fd()))
             .arg("attach")
             .env(ATTACH_ENV, json)
             .status()
-            .map_err(|e| Error::Command {
-                name: self.name().into(),
-                message: format!("{}: {e}", helper.display()),
-            })?;
+            .map_err(|e| fail(format!("run the sealed helper: {e}")))?;
         use std::os::unix::process::ExitStatusExt;
         Ok(status.into_raw())
     }
@@ -138,6 +146,8 @@ pub fn helper_attach() -> i32 {
 }
 
 fn attach(req: &AttachRequest) -> std::result::Result<WaitStatus, String> {
+    // Nobody in the container may ptrace us or open our fds while we hold host resources.
+    lxc_sys::process::set_dumpable(false).map_err(|e| format!("prctl: {e}"))?;
     let pidfd = commands::get_init_pidfd(&req.lxcpath, &req.name)
         .map_err(|e| e.to_string())?
         .ok_or_else(|| "container is not running".to_string())?;
@@ -259,6 +269,10 @@ fn exec_child(
         if let Err(e) = p::setresuid(uid) {
             return format!("setuid {uid}: {e}");
         }
+    }
+    // A credential change resets the flag: set it again until exec.
+    if let Err(e) = p::set_dumpable(false) {
+        return format!("prctl: {e}");
     }
     let cwd = opts.cwd.clone().unwrap_or_else(|| {
         std::env::current_dir()

@@ -29,6 +29,8 @@ pub enum Cmd {
     ServeStateClients = 12,
     GetInitPidfd = 18,
     GetLimitCgroup = 19,
+    /// lxc-rs extension, far above LXC's numbers: a sealed memfd copy of our helper.
+    GetHelperFd = 0x4c52_0001,
 }
 
 impl Cmd {
@@ -50,6 +52,7 @@ impl Cmd {
             ServeStateClients,
             GetInitPidfd,
             GetLimitCgroup,
+            GetHelperFd,
         ]
         .into_iter()
         .find(|c| *c as i32 == n)
@@ -252,6 +255,13 @@ pub fn get_init_pid(lxcpath: &str, name: &str) -> Result<Option<i32>> {
 
 pub fn get_init_pidfd(lxcpath: &str, name: &str) -> Result<Option<OwnedFd>> {
     Ok(call(lxcpath, name, Cmd::GetInitPidfd, 0, &[])?
+        .filter(|r| r.ret >= 0)
+        .and_then(|mut r| r.fds.pop()))
+}
+
+/// The monitor's sealed copy of our helper program (what attach executes).
+pub fn get_helper_fd(lxcpath: &str, name: &str) -> Result<Option<OwnedFd>> {
+    Ok(call(lxcpath, name, Cmd::GetHelperFd, 0, &[])?
         .filter(|r| r.ret >= 0)
         .and_then(|mut r| r.fds.pop()))
 }

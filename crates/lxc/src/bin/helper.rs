@@ -6,6 +6,7 @@ fn main() {
     let code = match mode.as_str() {
         "start" => lxc::start::helper_start(),
         "attach" => lxc::attach::helper_attach(),
+        "init" => lxc::start::helper_init(),
         _ => {
             eprintln!("lxc-rs-helper is started by the lxc-rs library, not by hand");
             2

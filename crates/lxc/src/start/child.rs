@@ -17,9 +17,9 @@ pub struct ChildTerminals {
 }
 
 /// Never returns: execs init, or reports the failure and exits.
-pub fn run(plan: &Plan, sock: OwnedFd, terms: ChildTerminals) -> ! {
+pub fn run(plan: &Plan, sock: OwnedFd, terms: ChildTerminals, helper: Option<OwnedFd>) -> ! {
     let step = std::cell::Cell::new(StartStep::Cloned);
-    let result = setup(plan, sock.as_fd(), &terms, &step);
+    let result = setup(plan, sock.as_fd(), &terms, helper, &step);
     let message = match result {
         Ok(never) => match never {},
         Err(m) => m,
@@ -40,6 +40,7 @@ fn setup(
     plan: &Plan,
     sock: BorrowedFd<'_>,
     terms: &ChildTerminals,
+    helper: Option<OwnedFd>,
     step: &std::cell::Cell<StartStep>,
 ) -> Result<Never, String> {
     // Dies with the monitor unless the config says otherwise.
@@ -120,12 +121,28 @@ fn setup(
         lxc_sys::process::set_no_new_privs().map_err(|e| format!("no_new_privs: {e}"))?;
     }
     // Only the handshake socket survives (close-on-exec), so its closing tells the monitor
-    // that exec worked.
-    lxc_sys::fs::close_from(3.max(sock.as_raw_fd() as u32 + 1));
+    // that exec worked; for lxc-execute also the sealed helper, our minimal init.
+    let keep = sock.as_raw_fd() + 1;
+    let init = match (&helper, plan.req.use_init) {
+        (Some(h), true) => {
+            lxc_sys::fs::dup2(h.as_fd(), keep).map_err(|e| format!("dup2 helper: {e}"))?;
+            lxc_sys::fs::adopt_fd(keep)
+        }
+        (None, true) => return Err("no sealed helper for the minimal init".into()),
+        _ => None,
+    };
+    lxc_sys::fs::close_from(3.max(keep as u32 + u32::from(init.is_some())));
     close_below(sock.as_raw_fd());
     lxc_sys::process::reset_signals();
-    if plan.req.use_init {
-        super::init::run(plan, sock);
+    if let Some(init) = init {
+        let mut argv = vec![
+            "lxc-rs-helper".to_string(),
+            "init".to_string(),
+            "--".to_string(),
+        ];
+        argv.extend(plan.init_argv.iter().cloned());
+        let err = lxc_sys::process::fexecve(init.as_fd(), &argv, &plan.init_env);
+        return Err(format!("exec the minimal init: {err}"));
     }
     let prog = &plan.init_argv[0];
     let err = lxc_sys::process::execvpe(prog, &plan.init_argv, &plan.init_env);

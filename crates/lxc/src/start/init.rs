@@ -1,10 +1,9 @@
-//! The minimal init of application containers (`lxc-execute`): PID 1 runs the command as
-//! its child, forwards signals to it, reaps every orphan and exits with the command's status.
+//! The minimal init of application containers (`lxc-execute`), run as the helper's `init`
+//! mode from its sealed copy: PID 1 runs the command as its child, forwards signals to it,
+//! reaps every orphan and exits with the command's status.
 
-use super::plan::Plan;
-use super::sync::{self, StartStep, SyncMsg};
 use lxc_sys::process::{self as p, Forked, WaitStatus};
-use std::os::fd::BorrowedFd;
+use std::os::fd::AsFd;
 
 const FORWARDED: &[i32] = &[
     libc::SIGTERM,
@@ -19,41 +18,36 @@ const FORWARDED: &[i32] = &[
     libc::SIGWINCH,
 ];
 
-pub fn run(plan: &Plan, sock: BorrowedFd<'_>) -> ! {
+/// `lxc-rs-helper init -- COMMAND...`; the environment is the container's init environment.
+pub fn helper_init() -> i32 {
+    let argv: Vec<String> = std::env::args().skip_while(|a| a != "--").skip(1).collect();
+    if argv.is_empty() {
+        eprintln!("lxc-rs-helper init: no command");
+        return 1;
+    }
+    let env: Vec<String> = std::env::vars().map(|(k, v)| format!("{k}={v}")).collect();
     let mut all = FORWARDED.to_vec();
     all.push(libc::SIGCHLD);
-    let blocked = p::sigmask(&all, true);
-    let sigfd = p::signalfd(&all);
+    let (Ok(()), Ok(sigfd)) = (p::sigmask(&all, true), p::signalfd(&all)) else {
+        return 1;
+    };
     let child = match p::fork() {
         Ok(Forked::Child) => {
             p::reset_signals();
-            let prog = &plan.init_argv[0];
-            let err = p::execvpe(prog, &plan.init_argv, &plan.init_env);
-            let msg = SyncMsg::Failed {
-                step: StartStep::Exec,
-                message: format!("exec {prog}: {err}"),
-            };
-            let _ = sync::send(sock, &msg);
-            p::exit_now(127)
+            let err = p::execvpe(&argv[0], &argv, &env);
+            eprintln!("lxc-execute: {}: {err}", argv[0]);
+            p::exit_now(if err.kind() == std::io::ErrorKind::NotFound {
+                127
+            } else {
+                126
+            })
         }
         Ok(Forked::Parent { pid, .. }) => pid,
         Err(e) => {
-            let msg = SyncMsg::Failed {
-                step: StartStep::Exec,
-                message: format!("fork: {e}"),
-            };
-            let _ = sync::send(sock, &msg);
-            p::exit_now(1)
+            eprintln!("lxc-execute: fork: {e}");
+            return 1;
         }
     };
-    // Our copy of the handshake socket must go so the monitor sees the command's exec.
-    drop(lxc_sys::fs::adopt_fd(std::os::fd::AsRawFd::as_raw_fd(
-        &sock,
-    )));
-    let (Ok(()), Ok(sigfd)) = (blocked, sigfd) else {
-        p::exit_now(1)
-    };
-    use std::os::fd::AsFd;
     loop {
         let _ = lxc_sys::fs::poll(&[(sigfd.as_fd(), lxc_sys::fs::POLLIN)], -1);
         while let Ok(Some((sig, _))) = p::read_signal(sigfd.as_fd()) {
@@ -66,8 +60,8 @@ pub fn run(plan: &Plan, sock: BorrowedFd<'_>) -> ! {
                 // Take the rest of the container down with us, as LXC's init does.
                 let _ = p::kill(-1, libc::SIGKILL);
                 match status {
-                    WaitStatus::Exited(code) => p::exit_now(code),
-                    WaitStatus::Signaled(sig) => p::exit_now(128 + sig),
+                    WaitStatus::Exited(code) => return code,
+                    WaitStatus::Signaled(sig) => return 128 + sig,
                     WaitStatus::StillAlive => {}
                 }
             }

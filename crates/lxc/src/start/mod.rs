@@ -3,6 +3,7 @@
 
 mod child;
 mod init;
+pub use init::helper_init;
 mod launch;
 mod monitor;
 mod mounts;

@@ -32,6 +32,9 @@ pub struct Monitor {
     console_log: Option<std::fs::File>,
     init_pid: i32,
     init_pidfd: Option<OwnedFd>,
+    /// Sealed in-memory copy of our helper: the only program of ours that runs inside the
+    /// container (attach, the minimal init), so no host binary is ever reachable from it.
+    helper: Option<OwnedFd>,
     /// The container's namespaces, kept open for the stop hooks.
     ns_fds: Vec<(&'static str, OwnedFd)>,
     cgroup: Option<PayloadCgroup>,
@@ -58,6 +61,7 @@ impl Monitor {
             init_pid: 0,
             init_pidfd: None,
             ns_fds: Vec::new(),
+            helper: None,
             cgroup: None,
             foreground,
         }
@@ -133,6 +137,16 @@ impl Monitor {
                 .map_err(|e| format!("open console log {path}: {e}"))?;
             self.console_log = Some(file);
         }
+        self.helper = match super::helper_path().map(|p| p_sealed(&p)) {
+            Ok(Ok(fd)) => Some(fd),
+            Ok(Err(e)) | Err(e) => {
+                if self.plan.req.use_init {
+                    return Err(format!("the minimal init needs the lxc-rs helper: {e}"));
+                }
+                tracing::warn!("no sealed helper, attach will not work: {e}");
+                None
+            }
+        };
         let cg = cgroup::create(self.name())?;
         let cg_fd = lxc_sys::fs::open_dir(&cg.dir)
             .map_err(|e| format!("open {}: {e}", cg.dir.display()))?;
@@ -145,12 +159,13 @@ impl Monitor {
             Forked::Child => {
                 drop(parent_sock);
                 let ttys = tty_peers.iter().map(|(n, _)| *n).collect();
+                let helper = self.helper.take();
                 let terms = ChildTerminals {
                     console: Some((console.peer, console.number)),
                     ttys,
                     inherit_stdio,
                 };
-                child::run(&self.plan, child_sock, terms)
+                child::run(&self.plan, child_sock, terms, helper)
             }
             Forked::Parent { pid, pidfd } => {
                 drop(child_sock);
@@ -358,6 +373,10 @@ impl Monitor {
                 Some(fd) => reply(c, 0, 0, &[], &[fd.as_fd()]),
                 None => reply(c, -libc::EBADF, 0, &[], &[]),
             },
+            Some(Cmd::GetHelperFd) => match &self.helper {
+                Some(fd) => reply(c, 0, 0, &[], &[fd.as_fd()]),
+                None => reply(c, -libc::ENOENT, 0, &[], &[]),
+            },
             Some(Cmd::GetName) => reply_str(c, self.name()),
             Some(Cmd::GetLxcpath) => reply_str(c, &self.plan.req.lxcpath),
             Some(Cmd::GetCgroup) | Some(Cmd::GetLimitCgroup) => {
@@ -559,4 +578,8 @@ fn preserve_namespaces(pid: i32, clone_flags: i32) -> Vec<(&'static str, OwnedFd
         Some((ns, OwnedFd::from(file)))
     })
     .collect()
+}
+
+fn p_sealed(path: &std::path::Path) -> Result<OwnedFd, crate::Error> {
+    p::sealed_copy(path).map_err(crate::error::io_err(path))
 }
