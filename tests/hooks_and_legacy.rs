@@ -93,7 +93,10 @@ fn legacy_keys_start_the_same_as_current_ones() {
     // lxc.devttydir: the nodes live in /dev/lxc, linked from their usual names.
     let tty = env.ok("lxc-attach", &["-n", &name, "--", "readlink", "/dev/tty1"]);
     assert_eq!(tty.trim(), "lxc/tty1");
-    let console = env.ok("lxc-attach", &["-n", &name, "--", "readlink", "/dev/console"]);
+    let console = env.ok(
+        "lxc-attach",
+        &["-n", &name, "--", "readlink", "/dev/console"],
+    );
     assert_eq!(console.trim(), "lxc/console");
     assert_eq!(
         env.ok("lxc-info", &["-n", &name, "-c", "lxc.tty.max"])
@@ -124,11 +127,22 @@ fn stop_hooks_reach_the_container_namespaces() {
     .unwrap();
     std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
     let post = dir.join("post.sh");
-    std::fs::write(&post, format!("#!/bin/sh\necho \"$3 $LXC_TARGET\" > {}\n", post_file.display())).unwrap();
+    std::fs::write(
+        &post,
+        format!(
+            "#!/bin/sh\necho \"$3 $LXC_TARGET\" > {}\n",
+            post_file.display()
+        ),
+    )
+    .unwrap();
     std::fs::set_permissions(&post, std::fs::Permissions::from_mode(0o755)).unwrap();
     let config = dir.join("config");
     let mut text = std::fs::read_to_string(&config).unwrap();
-    text.push_str(&format!("lxc.hook.stop = {}\nlxc.hook.post-stop = {}\n", hook.display(), post.display()));
+    text.push_str(&format!(
+        "lxc.hook.stop = {}\nlxc.hook.post-stop = {}\n",
+        hook.display(),
+        post.display()
+    ));
     std::fs::write(&config, text).unwrap();
 
     env.ok("lxc-start", &["-n", &name]);
@@ -137,13 +151,22 @@ fn stop_hooks_reach_the_container_namespaces() {
     env.ok("lxc-stop", &["-n", &name, "-k"]);
     let got = std::fs::read_to_string(&out_file).unwrap();
     let first = got.lines().next().unwrap();
-    assert!(first.starts_with(&format!("{name} lxc stop mnt:/proc/")), "{got}");
+    assert!(
+        first.starts_with(&format!("{name} lxc stop mnt:/proc/")),
+        "{got}"
+    );
     for ns in ["pid:", "uts:", "ipc:", "net:", "cgroup:"] {
         assert!(first.contains(ns), "{ns} missing: {got}");
     }
     // The fd really is the container's namespace, still open after init is gone.
     assert!(got.lines().any(|l| l.starts_with("mnt:[")), "{got}");
-    assert!(got.lines().any(|l| std::path::Path::new(l) == uts_inside), "{got}");
+    assert!(
+        got.lines().any(|l| std::path::Path::new(l) == uts_inside),
+        "{got}"
+    );
     assert!(got.contains("target=stop"), "{got}");
-    assert_eq!(std::fs::read_to_string(&post_file).unwrap().trim(), "post-stop stop");
+    assert_eq!(
+        std::fs::read_to_string(&post_file).unwrap().trim(),
+        "post-stop stop"
+    );
 }

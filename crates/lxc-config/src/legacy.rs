@@ -206,7 +206,9 @@ mod tests {
         let mut c = crate::ContainerConfig::new();
         c.parse_text(&new, "t").unwrap();
         assert_eq!(c.get_item("lxc.net.0.link").unwrap(), "br0");
-        assert_eq!(c.get_item("lxc.rootfs.path").unwrap(), "dir:/r");
+        // The file says `dir:/r`; like LXC, the getter gives the path without its type.
+        assert_eq!(c.rootfs_path.as_deref(), Some("dir:/r"));
+        assert_eq!(c.get_item("lxc.rootfs.path").unwrap(), "/r");
         assert!(c.set_keys().iter().all(|k| crate::is_supported_key(k)));
     }
 }

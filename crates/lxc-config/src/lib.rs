@@ -29,3 +29,26 @@ pub use paths::Paths;
 pub use registry::net::{NetKeySpec, NET_SUBKEYS, NET_TYPES};
 pub use registry::{canonical_key, is_supported_key, registry, KeySpec};
 pub use signal::{parse_signal, signal_name};
+
+/// Storage types an `lxc.rootfs.path` value may name before a colon.
+pub const ROOTFS_TYPES: &[&str] = &[
+    "dir",
+    "btrfs",
+    "zfs",
+    "lvm",
+    "loop",
+    "nbd",
+    "overlay",
+    "overlayfs",
+    "rbd",
+];
+
+/// Split `[<type>:]<path>` into the storage type (default `dir`) and the rest.
+pub fn split_rootfs_path(value: &str) -> (&str, &str) {
+    for kind in ROOTFS_TYPES {
+        if let Some(rest) = value.strip_prefix(kind).and_then(|r| r.strip_prefix(':')) {
+            return (kind, rest);
+        }
+    }
+    ("dir", value)
+}

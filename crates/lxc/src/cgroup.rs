@@ -46,8 +46,9 @@ pub struct PayloadCgroup {
     pub rel: String,
 }
 
-/// Create `lxc.payload.<name>` beside our own cgroup, with a numeric suffix if a stale one
-/// cannot be removed (as LXC does on collisions).
+/// Create `lxc.payload.<name>` beside our own cgroup, or `-1`, `-2`... when it exists (as
+/// LXC does). An existing directory is never taken over: it may be another container's of
+/// the same name in another lxcpath, still empty because its init is not cloned yet.
 pub fn create(name: &str) -> Result<PayloadCgroup, String> {
     let mount = unified_mount().ok_or("no cgroup2 hierarchy is mounted")?;
     let own = own_cgroup();
@@ -62,11 +63,7 @@ pub fn create(name: &str) -> Result<PayloadCgroup, String> {
         let dir = mount.join(rel.trim_start_matches('/'));
         match std::fs::create_dir(&dir) {
             Ok(()) => return Ok(PayloadCgroup { dir, rel }),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                if std::fs::remove_dir(&dir).is_ok() && std::fs::create_dir(&dir).is_ok() {
-                    return Ok(PayloadCgroup { dir, rel });
-                }
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(format!("create cgroup {}: {e}", dir.display())),
         }
     }

@@ -6,24 +6,7 @@ use crate::error::{io_err, Error, Result};
 use std::path::{Path, PathBuf};
 
 /// The backend type and path of an `lxc.rootfs.path` value (`[type:]path`).
-pub fn parse_rootfs(value: &str) -> (&str, &str) {
-    for kind in [
-        "dir",
-        "btrfs",
-        "zfs",
-        "lvm",
-        "loop",
-        "nbd",
-        "overlay",
-        "overlayfs",
-        "rbd",
-    ] {
-        if let Some(rest) = value.strip_prefix(kind).and_then(|r| r.strip_prefix(':')) {
-            return (kind, rest);
-        }
-    }
-    ("dir", value)
-}
+pub use lxc_config::split_rootfs_path as parse_rootfs;
 
 /// The host directory holding the rootfs of a `dir` container.
 pub fn rootfs_dir(c: &Container) -> Result<Option<PathBuf>> {

@@ -4,6 +4,7 @@
 use super::helpers::*;
 use super::{net, KeySpec};
 use crate::model::HookType;
+use crate::split_rootfs_path;
 use crate::values;
 
 /// A row with explicit functions.
@@ -186,8 +187,20 @@ pub(super) static REGISTRY: &[KeySpec] = &[
     string_key! {"lxc.rootfs.mount", &[],
         "Where the rootfs is mounted before pivot_root", rootfs_mount},
     string_key! {"lxc.rootfs.options", &[], "Rootfs mount options", rootfs_options},
-    string_key! {"lxc.rootfs.path", &["lxc.rootfs"],
-        "Rootfs: [<type>:]<path> (dir, btrfs, zfs, lvm, loop, nbd, overlay, rbd)", rootfs_path},
+    KeySpec {
+        name: "lxc.rootfs.path",
+        legacy: &["lxc.rootfs"],
+        prefix: false,
+        multi: false,
+        doc: "Rootfs: [<type>:]<path> (dir, btrfs, zfs, lvm, loop, nbd, overlay, rbd)",
+        set: |c, _, v| {
+            c.rootfs_path = Some(v.to_string());
+            Ok(())
+        },
+        // As LXC: the storage type is split off, the getter gives the path alone.
+        get: |c, _| c.rootfs_path.as_deref().map(|v| split_rootfs_path(v).1.to_string()).unwrap_or_default(),
+        clear: |c, _| c.rootfs_path = None,
+    },
     bool_key! {"lxc.seccomp.allow_nesting", &[],
         "0/1: stack the filter even if already confined", seccomp_allow_nesting, false},
     string_key! {"lxc.seccomp.notify.cookie", &[],

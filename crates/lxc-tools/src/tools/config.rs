@@ -21,7 +21,9 @@ pub fn run(args: Vec<String>) -> Res<i32> {
                 .iter()
                 .find(|k| k.starts_with(item))
             else {
-                return Err(fail(format!("Unknown configuration item: {item}")));
+                // As LXC: on stdout, no prefix.
+                println!("Unknown configuration item: {item}");
+                return Ok(1);
             };
             match global.get(key) {
                 Some(v) => println!("{v}"),

@@ -90,7 +90,8 @@ pub fn run(args: Vec<String>) -> Res<i32> {
             rows.push((c, state));
         }
     }
-    if !fancy && columns.is_none() {
+    // As LXC: -F only chooses the columns of -f.
+    if !fancy {
         let names: Vec<&str> = rows.iter().map(|(c, _)| c.name()).collect();
         if line || !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
             for n in names {

@@ -32,8 +32,8 @@ pub struct Monitor {
     console_log: Option<std::fs::File>,
     init_pid: i32,
     init_pidfd: Option<OwnedFd>,
-    /// Sealed in-memory copy of our helper: the only program of ours that runs inside the
-    /// container (attach, the minimal init), so no host binary is ever reachable from it.
+    /// Sealed in-memory copy of our helper for lxc-execute's minimal init: the only program
+    /// of ours that runs inside a container, so no host binary is reachable from it.
     helper: Option<OwnedFd>,
     /// The container's namespaces, kept open for the stop hooks.
     ns_fds: Vec<(&'static str, OwnedFd)>,
@@ -137,16 +137,14 @@ impl Monitor {
                 .map_err(|e| format!("open console log {path}: {e}"))?;
             self.console_log = Some(file);
         }
-        self.helper = match super::helper_path().map(|p| p_sealed(&p)) {
-            Ok(Ok(fd)) => Some(fd),
-            Ok(Err(e)) | Err(e) => {
-                if self.plan.req.use_init {
-                    return Err(format!("the minimal init needs the lxc-rs helper: {e}"));
-                }
-                tracing::warn!("no sealed helper, attach will not work: {e}");
-                None
-            }
-        };
+        // lxc-execute's init is the sealed helper; for everyone else it is made when first
+        // asked for (attach), so a plain start does not pay for the copy.
+        if self.plan.req.use_init {
+            let sealed = super::helper_path().and_then(|p| p_sealed(&p));
+            let sealed =
+                sealed.map_err(|e| format!("the minimal init needs the lxc-rs helper: {e}"))?;
+            self.helper = Some(sealed);
+        }
         let cg = cgroup::create(self.name())?;
         let cg_fd = lxc_sys::fs::open_dir(&cg.dir)
             .map_err(|e| format!("open {}: {e}", cg.dir.display()))?;
@@ -373,9 +371,14 @@ impl Monitor {
                 Some(fd) => reply(c, 0, 0, &[], &[fd.as_fd()]),
                 None => reply(c, -libc::EBADF, 0, &[], &[]),
             },
-            Some(Cmd::GetHelperFd) => match &self.helper {
-                Some(fd) => reply(c, 0, 0, &[], &[fd.as_fd()]),
-                None => reply(c, -libc::ENOENT, 0, &[], &[]),
+            // A fresh copy for each attach, dropped once handed over: a copy kept per
+            // container would cost its size in memory for the container's whole life.
+            Some(Cmd::GetHelperFd) => match super::helper_path().and_then(|p| p_sealed(&p)) {
+                Ok(fd) => reply(c, 0, 0, &[], &[fd.as_fd()]),
+                Err(e) => {
+                    tracing::error!("no sealed helper for attach: {e}");
+                    reply(c, -libc::ENOENT, 0, &[], &[])
+                }
             },
             Some(Cmd::GetName) => reply_str(c, self.name()),
             Some(Cmd::GetLxcpath) => reply_str(c, &self.plan.req.lxcpath),
