@@ -1,0 +1,128 @@
+//! The threat model as tests: a container must never make the host follow its symlinks, nor
+//! reach a host binary of ours through /proc (CVE-2019-5736 and the mount-target CVEs).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+use support::*;
+
+fn host_mounts_mention(path: &std::path::Path) -> bool {
+    std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap()
+        .contains(path.to_str().unwrap())
+}
+
+#[test]
+fn execute_init_is_a_sealed_copy_not_a_host_binary() {
+    let env = Env::new("sealed");
+    let name = env.name("s");
+    env.create_busybox(&name);
+    let helper = bin_dir().join("lxc-rs-helper");
+    let before = std::fs::read(&helper).unwrap();
+    let out = env.run(
+        "lxc-execute",
+        &["-n", &name, "--", "sh", "-c", "readlink /proc/1/exe; (echo x > /proc/1/exe) 2>/dev/null && echo WROTE || echo refused"],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("memfd:lxc-rs-helper"), "{stdout}");
+    assert!(
+        stdout.contains("refused") && !stdout.contains("WROTE"),
+        "{stdout}"
+    );
+    assert_eq!(
+        std::fs::read(&helper).unwrap(),
+        before,
+        "the host's helper changed"
+    );
+}
+
+#[test]
+fn proc_symlink_in_rootfs_cannot_redirect_a_mount_to_the_host() {
+    let env = Env::new("symproc");
+    let name = env.name("p");
+    env.create_busybox(&name);
+    let victim = env.root.join("victim");
+    std::fs::create_dir_all(&victim).unwrap();
+    let rootfs = env.container_dir(&name).join("rootfs");
+    std::fs::remove_dir(rootfs.join("proc")).unwrap();
+    std::os::unix::fs::symlink(&victim, rootfs.join("proc")).unwrap();
+    // The same path exists inside the rootfs: resolved there, the mount lands inside and
+    // the container starts; the host's directory is never mounted on.
+    let inside = rootfs.join(victim.strip_prefix("/").unwrap());
+    std::fs::create_dir_all(&inside).unwrap();
+    env.ok("lxc-start", &["-n", &name]);
+    assert!(
+        !host_mounts_mention(&victim),
+        "a mount landed on the host's {victim:?}"
+    );
+    assert_eq!(std::fs::read_dir(&victim).unwrap().count(), 0);
+    let comm = env.ok("lxc-attach", &["-n", &name, "--", "cat", "/proc/1/comm"]);
+    assert_eq!(comm.trim(), "init");
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+}
+
+#[test]
+fn mount_entry_cannot_climb_out_of_the_rootfs() {
+    let env = Env::new("climb");
+    let name = env.name("c");
+    env.create_busybox(&name);
+    let escape = env.root.join("escape");
+    let config = env.container_dir(&name).join("config");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    // Enough `..` to reach / from the rootfs, then the host path.
+    let ups = "../".repeat(20);
+    text.push_str(&format!(
+        "lxc.mount.entry = tmpfs {ups}{} tmpfs create=dir 0 0\n",
+        escape.display().to_string().trim_start_matches('/')
+    ));
+    std::fs::write(&config, text).unwrap();
+    env.ok("lxc-start", &["-n", &name]);
+    assert!(!escape.exists(), "the entry created {escape:?} on the host");
+    assert!(!host_mounts_mention(&escape));
+    // It landed inside the container instead.
+    let inside = env.ok(
+        "lxc-attach",
+        &[
+            "-n",
+            &name,
+            "--",
+            "sh",
+            "-c",
+            &format!("grep -c ' {} ' /proc/mounts", escape.display()),
+        ],
+    );
+    assert_eq!(inside.trim(), "1");
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+}
+
+#[test]
+fn dev_console_symlink_cannot_bind_over_a_host_file() {
+    let env = Env::new("console");
+    let name = env.name("k");
+    env.create_busybox(&name);
+    let victim = env.root.join("victim-file");
+    std::fs::write(&victim, "host data\n").unwrap();
+    let rootfs = env.container_dir(&name).join("rootfs");
+    std::fs::create_dir_all(rootfs.join("dev/pts")).unwrap();
+    std::os::unix::fs::symlink(&victim, rootfs.join("dev/console")).unwrap();
+    let config = env.container_dir(&name).join("config");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    // Without autodev the container's own /dev is used, symlinks and all.
+    text.push_str("lxc.autodev = 0\n");
+    std::fs::write(&config, text).unwrap();
+    // The same path exists inside the rootfs: that is where the console goes.
+    let inside = rootfs.join(victim.strip_prefix("/").unwrap());
+    std::fs::create_dir_all(inside.parent().unwrap()).unwrap();
+    std::fs::write(&inside, "container data\n").unwrap();
+    env.ok("lxc-start", &["-n", &name]);
+    assert!(
+        !host_mounts_mention(&victim),
+        "the console was bound over the host's file"
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "host data\n");
+    let mounts = env.ok("lxc-attach", &["-n", &name, "--", "cat", "/proc/mounts"]);
+    assert!(
+        mounts.contains(victim.to_str().unwrap()),
+        "console bound inside the container: {mounts}"
+    );
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+}
