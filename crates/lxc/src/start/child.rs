@@ -52,6 +52,7 @@ fn setup(
     sync::expect(sock, StartStep::HostReady)?;
     step.set(StartStep::HostReady);
 
+    tracing::debug!("host side ready, setting up the container");
     if let Some(h) = &plan.hostname {
         lxc_sys::ns::sethostname(h).map_err(|e| format!("sethostname {h}: {e}"))?;
     }

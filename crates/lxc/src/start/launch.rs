@@ -54,6 +54,13 @@ pub fn monitor_main(req: StartRequest, mut status: Status, fork_to_background: b
         }
     };
     crate::log::init_for_container(&plan, "lxc-start");
+    tracing::debug!(
+        rootfs = %plan.rootfs,
+        mount = %plan.rootfs_mount,
+        "configuration {} read; init will be {:?}",
+        plan.req.config_file,
+        plan.init_argv
+    );
     lxc_sys::process::ignore_sigpipe();
     let socket = crate::commands::socket_name(&req.lxcpath, &req.name);
     let listener = match lxc_sys::sock::abstract_listen(&socket) {
@@ -68,6 +75,7 @@ pub fn monitor_main(req: StartRequest, mut status: Status, fork_to_background: b
             return status.code();
         }
     };
+    tracing::debug!("command socket bound");
     if fork_to_background {
         match lxc_sys::process::fork() {
             Ok(Forked::Parent { .. }) => return 0,

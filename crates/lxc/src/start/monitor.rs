@@ -146,6 +146,7 @@ impl Monitor {
             self.helper = Some(sealed);
         }
         let cg = cgroup::create(self.name())?;
+        tracing::debug!(cgroup = %cg.dir.display(), "payload cgroup created");
         let cg_fd = lxc_sys::fs::open_dir(&cg.dir)
             .map_err(|e| format!("open {}: {e}", cg.dir.display()))?;
         self.cgroup = Some(cg);
@@ -169,6 +170,11 @@ impl Monitor {
                 drop(child_sock);
                 drop(console.peer);
                 drop(tty_peers);
+                tracing::debug!(
+                    pid,
+                    flags = format!("{:#x}", self.plan.clone_flags),
+                    "init cloned"
+                );
                 self.init_pid = pid;
                 self.init_pidfd = pidfd;
                 self.ns_fds = preserve_namespaces(pid, self.plan.clone_flags);
@@ -184,6 +190,7 @@ impl Monitor {
         // Host side (network, id maps) goes here as those features land.
         sync::send(sock, &SyncMsg::Reached(StartStep::HostReady)).map_err(|e| e.to_string())?;
         sync::expect(sock, StartStep::RootfsReady)?;
+        tracing::debug!("rootfs, /dev and mounts set up; letting init run");
         run_hooks(
             &self.plan.config,
             &self.plan.hook_env,
@@ -339,6 +346,7 @@ impl Monitor {
             return;
         }
         let (cmd, datalen, slot) = commands::decode_header(&header);
+        tracing::trace!(cmd, datalen, "command received");
         if datalen < 0 || datalen as usize > commands::MAX_PAYLOAD {
             return;
         }

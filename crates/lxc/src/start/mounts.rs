@@ -12,8 +12,15 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 type R<T> = Result<T, String>;
 
+/// Name an operation's failure; successful steps are logged at TRACE.
 fn ctx<T>(what: &str, r: std::io::Result<T>) -> R<T> {
-    r.map_err(|e| format!("{what}: {e}"))
+    match r {
+        Ok(v) => {
+            tracing::trace!("{what}");
+            Ok(v)
+        }
+        Err(e) => Err(format!("{what}: {e}")),
+    }
 }
 
 fn fdp(fd: &OwnedFd) -> String {
@@ -214,6 +221,7 @@ fn mount_cgroup(root: BorrowedFd<'_>, cg: &CgroupMount) -> R<()> {
 
 /// One fstab-format line of `lxc.mount.entry` / `lxc.mount.fstab`.
 pub fn mount_entry(plan: &Plan, root: BorrowedFd<'_>, line: &str) -> R<()> {
+    tracing::debug!("mount entry \"{line}\"");
     let fields: Vec<&str> = line.split_whitespace().collect();
     if fields.len() < 3 {
         return Err(format!("invalid mount entry \"{line}\""));
@@ -431,6 +439,7 @@ pub fn link_dev(root: BorrowedFd<'_>, target: &str, path: &str) -> R<()> {
 
 /// Make the rootfs `/` and drop the old root.
 pub fn pivot(root: BorrowedFd<'_>) -> R<()> {
+    tracing::debug!("pivot_root into the container's rootfs");
     ctx("chdir to the new root", m::fchdir(root))?;
     ctx("pivot_root", m::pivot_root(".", "."))?;
     ctx("detach the old root", m::umount(".", libc::MNT_DETACH))?;
