@@ -70,12 +70,11 @@ pub fn run(args: Vec<String>) -> Res<i32> {
     }
     let name = common.name()?;
     let c = common.container()?;
-    if !c.is_running() {
-        return Err(fail(format!("{name}: Container is not running")));
-    }
-    let status = c
-        .attach_run_wait(&opts, &command)
-        .map_err(|e| fail(format!("{name}: {e}")))?;
+    // A stopped container is reported by the library (its monitor is not there to ask).
+    let status = c.attach_run_wait(&opts, &command).map_err(|e| match e {
+        lxc::Error::NotRunning(_) => fail(format!("{name}: Container is not running")),
+        e => fail(format!("{name}: {e}")),
+    })?;
     Ok(if status & 0x7f == 0 {
         (status >> 8) & 0xff
     } else {

@@ -20,6 +20,9 @@ struct Waiter {
     states: Vec<State>,
 }
 
+/// How long an unused sealed helper copy is kept.
+const HELPER_IDLE: std::time::Duration = std::time::Duration::from_secs(30);
+
 pub struct Monitor {
     plan: Plan,
     listener: OwnedFd,
@@ -35,6 +38,9 @@ pub struct Monitor {
     /// Sealed in-memory copy of our helper for lxc-execute's minimal init: the only program
     /// of ours that runs inside a container, so no host binary is reachable from it.
     helper: Option<OwnedFd>,
+    /// When attach last took the sealed helper: the copy is kept while attaches keep
+    /// coming and dropped after `HELPER_IDLE`, so an idle container holds no extra memory.
+    helper_used: Option<std::time::Instant>,
     /// The container's namespaces, kept open for the stop hooks.
     ns_fds: Vec<(&'static str, OwnedFd)>,
     cgroup: Option<PayloadCgroup>,
@@ -62,6 +68,7 @@ impl Monitor {
             init_pidfd: None,
             ns_fds: Vec::new(),
             helper: None,
+            helper_used: None,
             cgroup: None,
             foreground,
         }
@@ -255,6 +262,7 @@ impl Monitor {
                 continue;
             };
             drop(fds);
+            self.expire_helper();
             if revents[0] != 0 {
                 self.accept_client();
             }
@@ -379,9 +387,7 @@ impl Monitor {
                 Some(fd) => reply(c, 0, 0, &[], &[fd.as_fd()]),
                 None => reply(c, -libc::EBADF, 0, &[], &[]),
             },
-            // A fresh copy for each attach, dropped once handed over: a copy kept per
-            // container would cost its size in memory for the container's whole life.
-            Some(Cmd::GetHelperFd) => match super::helper_path().and_then(|p| p_sealed(&p)) {
+            Some(Cmd::GetHelperFd) => match self.sealed_helper() {
                 Ok(fd) => reply(c, 0, 0, &[], &[fd.as_fd()]),
                 Err(e) => {
                     tracing::error!("no sealed helper for attach: {e}");
@@ -564,6 +570,25 @@ fn reply_str(conn: BorrowedFd<'_>, s: &str) {
 }
 
 impl Monitor {
+    /// The sealed helper for attach, copied when first needed.
+    fn sealed_helper(&mut self) -> Result<&OwnedFd, crate::Error> {
+        if self.helper.is_none() {
+            self.helper = Some(super::helper_path().and_then(|p| p_sealed(&p))?);
+        }
+        self.helper_used = Some(std::time::Instant::now());
+        self.helper
+            .as_ref()
+            .ok_or_else(|| crate::Error::HelperMissing("sealed copy".into()))
+    }
+
+    /// Drop an attach copy nobody asked for lately (lxc-execute's init keeps its own).
+    fn expire_helper(&mut self) {
+        if !self.plan.req.use_init && self.helper_used.is_some_and(|t| t.elapsed() >= HELPER_IDLE) {
+            self.helper = None;
+            self.helper_used = None;
+        }
+    }
+
     /// Keep the command socket across a reboot.
     pub fn into_listener(self) -> OwnedFd {
         self.listener
