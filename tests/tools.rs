@@ -35,12 +35,6 @@ fn run_bounded(env: &Env, secs: u32, tool: &str, args: &[&str]) -> Output {
         .unwrap()
 }
 
-/// A container name unique across concurrently running test processes as well: cgroups
-/// are named after the container, whatever its lxcpath.
-fn uname(env: &Env, base: &str) -> String {
-    format!("{}p{}", env.name(base), std::process::id())
-}
-
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -82,7 +76,7 @@ fn is_lxc_log_line(line: &str, tool: &str, name: &str) -> bool {
 #[test]
 fn start_foreground_runs_command_and_passes_status() {
     let env = Env::new("fg");
-    let name = uname(&env, "fg");
+    let name = env.name("fg");
     env.create_busybox(&name);
     let out = run_bounded(
         &env,
@@ -110,7 +104,7 @@ fn start_foreground_runs_command_and_passes_status() {
 #[test]
 fn stop_reboot_restarts_init() {
     let env = Env::new("reboot");
-    let name = uname(&env, "rb");
+    let name = env.name("rb");
     env.create_busybox(&name);
     env.ok("lxc-start", &["-n", &name]);
     env.ok("lxc-wait", &["-n", &name, "-s", "RUNNING", "-t", "10"]);
@@ -140,7 +134,7 @@ fn stop_reboot_restarts_init() {
 #[test]
 fn console_logfile_records_dev_console() {
     let env = Env::new("conlog");
-    let name = uname(&env, "cl");
+    let name = env.name("cl");
     env.create_busybox(&name);
 
     // Through lxc-start -L.
@@ -238,7 +232,7 @@ sys.stdout.write("exit %s\n" % status)
 #[test]
 fn console_connects_to_tty_and_ctrl_a_q_quits() {
     let env = Env::new("console");
-    let name = uname(&env, "con");
+    let name = env.name("con");
     env.create_busybox(&name);
     env.ok("lxc-start", &["-n", &name]);
     let python = if Path::new("/usr/bin/python3").exists() {
@@ -273,7 +267,7 @@ fn console_connects_to_tty_and_ctrl_a_q_quits() {
 #[test]
 fn start_logfile_and_config_log_file_have_lxc_lines() {
     let env = Env::new("log");
-    let name = uname(&env, "lg");
+    let name = env.name("lg");
     env.create_busybox(&name);
 
     let log = env.root.join("start-o.log");
@@ -308,7 +302,7 @@ fn start_logfile_and_config_log_file_have_lxc_lines() {
 #[test]
 fn environment_reaches_init() {
     let env = Env::new("environ");
-    let name = uname(&env, "ev");
+    let name = env.name("ev");
     env.create_busybox(&name);
     append_config(&env, &name, "lxc.environment = FOO=bar\n");
     env.ok("lxc-start", &["-n", &name]);
@@ -322,7 +316,7 @@ fn environment_reaches_init() {
 #[test]
 fn mount_entry_binds_host_dirs_rw_and_ro() {
     let env = Env::new("bind");
-    let name = uname(&env, "bd");
+    let name = env.name("bd");
     env.create_busybox(&name);
     let shared = env.root.join("shared");
     let ro = env.root.join("ro");
@@ -430,7 +424,7 @@ fn config_lists_and_prints_global_items() {
 #[test]
 fn update_config_converts_legacy_keys() {
     let env = Env::new("upd");
-    let name = uname(&env, "up");
+    let name = env.name("up");
     env.create_busybox(&name);
     let dir = env.container_dir(&name);
     let rootfs = dir.join("rootfs");
@@ -493,7 +487,7 @@ fn update_config_converts_legacy_keys() {
         std::fs::read_to_string(&file).unwrap(),
         "lxc.net.0.type = empty\nlxc.tty.max = 3\nlxc.signal.halt = SIGUSR1\n"
     );
-    let second = uname(&env, "upf");
+    let second = env.name("upf");
     env.ok(
         "lxc-create",
         &["-n", &second, "-t", "busybox", "-f", file.to_str().unwrap()],
@@ -530,9 +524,9 @@ fn ls_lines(env: &Env, args: &[&str]) -> Vec<String> {
 #[test]
 fn ls_filters_and_formats() {
     let env = Env::new("ls");
-    let a = uname(&env, "lsa");
-    let b = uname(&env, "lsb");
-    let c = uname(&env, "lsc");
+    let a = env.name("lsa");
+    let b = env.name("lsb");
+    let c = env.name("lsc");
     for n in [&a, &b, &c] {
         env.create_busybox(n);
     }
@@ -593,7 +587,7 @@ fn ls_fancy_format_alone_is_not_fancy_like_lxc() {
     // LXC 5.0.2's `-F` only sets the columns; without `-f` the plain list is printed
     // (checked with Debian's /usr/bin/lxc-ls).
     let env = Env::new("lsF");
-    let a = uname(&env, "lsf");
+    let a = env.name("lsf");
     env.create_busybox(&a);
     assert_eq!(ls_lines(&env, &["-F", "NAME,STATE,PID"]), [a.as_str()]);
 }
@@ -601,7 +595,7 @@ fn ls_fancy_format_alone_is_not_fancy_like_lxc() {
 #[test]
 fn attach_user_cwd_and_environment_options() {
     let env = Env::new("attach");
-    let name = uname(&env, "at");
+    let name = env.name("at");
     env.create_busybox(&name);
 
     // Stopped: a clear error, non-zero.
@@ -647,7 +641,7 @@ fn attach_user_cwd_and_environment_options() {
 #[test]
 fn destroy_running_needs_force() {
     let env = Env::new("destroy");
-    let name = uname(&env, "ds");
+    let name = env.name("ds");
     env.create_busybox(&name);
     env.ok("lxc-start", &["-n", &name]);
 
@@ -668,7 +662,7 @@ fn destroy_running_needs_force() {
 #[test]
 fn start_pidfile_holds_monitor_pid() {
     let env = Env::new("pidfile");
-    let name = uname(&env, "pf");
+    let name = env.name("pf");
     env.create_busybox(&name);
     let pidfile = env.root.join("monitor.pid");
     env.ok("lxc-start", &["-n", &name, "-p", pidfile.to_str().unwrap()]);
@@ -709,7 +703,7 @@ fn info_config_items_match_lxc() {
         return;
     }
     let env = Env::new("infoc");
-    let name = uname(&env, "ic");
+    let name = env.name("ic");
     env.create_busybox(&name);
     for key in [
         "lxc.uts.name",
@@ -735,7 +729,7 @@ fn same_name_in_two_lxcpaths_start_concurrently() {
     // 5.0.2 starts both at once every time (lxc.payload.NAME and lxc.payload.NAME-1).
     let one = Env::new("twin1");
     let two = Env::new("twin2");
-    let name = uname(&one, "twin");
+    let name = one.name("twin");
     one.create_busybox(&name);
     two.create_busybox(&name);
     for round in 0..20 {

@@ -69,8 +69,11 @@ impl Env {
     }
 
     /// A unique container name for this test.
+    /// Unique across test processes too (cgroups are named after containers, whatever their
+    /// lxcpath), so parallel runs of the suite never meet.
     pub fn name(&self, base: &str) -> String {
-        format!("{base}{}", COUNTER.fetch_add(1, Ordering::SeqCst))
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        format!("{base}{}-{n}", std::process::id())
     }
 
     pub fn cmd(&self, tool: &str) -> Command {

@@ -4,6 +4,7 @@
 pub mod fs;
 pub mod mount;
 pub mod net;
+pub mod newmount;
 pub mod ns;
 pub mod process;
 pub mod pty;

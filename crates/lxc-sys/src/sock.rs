@@ -242,3 +242,47 @@ pub fn shutdown_write(sock: BorrowedFd<'_>) -> Result<()> {
     check(unsafe { libc::shutdown(sock.as_raw_fd(), libc::SHUT_WR) })?;
     Ok(())
 }
+
+/// Send bytes with our own credentials attached (SCM_CREDENTIALS), as LXC's command clients
+/// do: a server that enables SO_PASSCRED only after accept would otherwise get none.
+pub fn send_with_creds(sock: BorrowedFd<'_>, data: &[u8]) -> Result<usize> {
+    // SAFETY: getpid/getuid/getgid cannot fail.
+    let cred = unsafe {
+        libc::ucred {
+            pid: libc::getpid(),
+            uid: libc::getuid(),
+            gid: libc::getgid(),
+        }
+    };
+    let size = std::mem::size_of::<libc::ucred>();
+    // SAFETY: CMSG_SPACE is a pure computation.
+    let space = unsafe { libc::CMSG_SPACE(size as u32) } as usize;
+    let mut cbuf = vec![0u8; space];
+    let mut iov = libc::iovec {
+        iov_base: data.as_ptr() as *mut libc::c_void,
+        iov_len: data.len(),
+    };
+    // SAFETY: msghdr is plain data; the control buffer holds one ucred message as sized.
+    unsafe {
+        let mut msg: libc::msghdr = std::mem::zeroed();
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = cbuf.as_mut_ptr().cast();
+        msg.msg_controllen = space;
+        let cmsg = libc::CMSG_FIRSTHDR(&msg);
+        (*cmsg).cmsg_level = libc::SOL_SOCKET;
+        (*cmsg).cmsg_type = libc::SCM_CREDENTIALS;
+        (*cmsg).cmsg_len = libc::CMSG_LEN(size as u32) as usize;
+        std::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<libc::ucred>(), cred);
+        loop {
+            let n = libc::sendmsg(sock.as_raw_fd(), &msg, libc::MSG_NOSIGNAL);
+            if n >= 0 {
+                return Ok(n as usize);
+            }
+            let err = io::Error::last_os_error();
+            if err.kind() != io::ErrorKind::Interrupted {
+                return Err(err);
+            }
+        }
+    }
+}

@@ -227,7 +227,7 @@ fn call_err(name: &str, cmd: Cmd) -> impl FnOnce(io::Error) -> Error {
 
 pub fn send_request(conn: BorrowedFd<'_>, cmd: Cmd, slot: u64, payload: &[u8]) -> io::Result<()> {
     let header = encode_header(cmd as i32, payload.len() as i32, slot);
-    sock::send_with_fds(conn, &header, &[])?;
+    sock::send_with_creds(conn, &header)?;
     if !payload.is_empty() {
         lxc_sys::fs::write_all(conn, payload)?;
     }

@@ -1,9 +1,9 @@
 //! The container's first process, from clone to exec. It runs only in the helper (a
 //! single-threaded process of ours), carries out the prepared plan and reports each step.
 
-use super::mounts;
 use super::plan::Plan;
 use super::sync::{self, StartStep, SyncMsg};
+use super::{dev, entries, mounts};
 use crate::hooks;
 use lxc_config::HookType;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
@@ -66,9 +66,9 @@ fn setup(
     let root = root.as_fd();
     mounts::mount_auto(plan, root)?;
     if config.autodev {
-        mounts::autodev(plan, root)?;
+        dev::autodev(plan, root)?;
     }
-    mounts::mount_entries(plan, root)?;
+    entries::mount_entries(plan, root)?;
     // With lxc.tty.dir the nodes live in /dev/<dir>/ and /dev/console, /dev/ttyN link there.
     let tty_dir = config.tty_dir.as_deref().filter(|d| !d.is_empty());
     let mut devices = Vec::new();
@@ -81,10 +81,10 @@ fn setup(
     for (number, node) in devices {
         match tty_dir {
             Some(dir) => {
-                mounts::bind_pty(root, number, &format!("/dev/{dir}/{node}"))?;
-                mounts::link_dev(root, &format!("{dir}/{node}"), &format!("/dev/{node}"))?;
+                dev::bind_pty(root, number, &format!("/dev/{dir}/{node}"))?;
+                dev::link_dev(root, &format!("{dir}/{node}"), &format!("/dev/{node}"))?;
             }
-            None => mounts::bind_pty(root, number, &format!("/dev/{node}"))?,
+            None => dev::bind_pty(root, number, &format!("/dev/{node}"))?,
         }
     }
     hooks::run_hooks(config, env, HookType::Mount, &[], &[]).map_err(|e| e.to_string())?;

@@ -2,6 +2,8 @@
 //! which becomes the container's monitor (in the background for a daemonized start).
 
 mod child;
+mod dev;
+mod entries;
 mod init;
 pub use init::helper_init;
 mod launch;
