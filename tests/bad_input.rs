@@ -130,3 +130,33 @@ fn interrupted_create_is_cleaned_up_on_next_load() {
     assert!(!c.is_defined());
     assert!(!dir.exists());
 }
+
+#[test]
+fn known_key_without_its_feature_is_kept_and_refused_at_start() {
+    let env = Env::new("unsupported");
+    let name = env.name("u");
+    env.create_busybox(&name);
+    let config = env.container_dir(&name).join("config");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("lxc.cap.drop = sys_module mac_admin\n");
+    std::fs::write(&config, &text).unwrap();
+    // The key loads (lxc-info reads it) ...
+    let item = env.ok("lxc-info", &["-n", &name, "-c", "lxc.cap.drop"]);
+    assert!(item.contains("sys_module"), "{item}");
+    // ... but start refuses it by name instead of running without it.
+    let out = env.run("lxc-start", &["-n", &name]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("not supported yet: lxc.cap.drop"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(no_monitor(&env.lxcpath, &name));
+    // Saving through the library keeps the line.
+    let mut c = lxc::Container::with_paths(&name, Some(&env.lxcpath), env.paths()).unwrap();
+    c.set_config_item("lxc.environment", "A=1").unwrap();
+    c.save_config(None).unwrap();
+    assert!(std::fs::read_to_string(&config)
+        .unwrap()
+        .contains("lxc.cap.drop = sys_module mac_admin"));
+}

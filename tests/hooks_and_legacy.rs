@@ -170,3 +170,37 @@ fn stop_hooks_reach_the_container_namespaces() {
         "post-stop stop"
     );
 }
+
+#[test]
+fn version_1_hooks_get_type_and_section_in_the_environment() {
+    let env = Env::new("hookv1");
+    let name = env.name("v");
+    env.create_busybox(&name);
+    let dir = env.container_dir(&name);
+    let out_file = env.root.join("v1.out");
+    let hook = dir.join("hook.sh");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\necho \"$# $LXC_HOOK_TYPE $LXC_HOOK_SECTION $LXC_HOOK_VERSION\" >> {out}\n[ \"$LXC_HOOK_TYPE\" = stop ] && echo \"mnt=${{LXC_MNT_NS:-none}}\" >> {out}\nexit 0\n",
+            out = out_file.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let config = dir.join("config");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    let h = hook.display();
+    text.push_str(&format!(
+        "lxc.hook.version = 1\nlxc.hook.pre-start = {h}\nlxc.hook.stop = {h}\n"
+    ));
+    std::fs::write(&config, text).unwrap();
+    env.ok("lxc-start", &["-n", &name]);
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    let got = std::fs::read_to_string(&out_file).unwrap();
+    let lines: Vec<&str> = got.lines().collect();
+    // No arguments in version 1: type and section come as variables.
+    assert_eq!(lines[0], "0 pre-start lxc 1", "{got}");
+    assert_eq!(lines[1], "0 stop lxc 1", "{got}");
+    assert!(lines[2].starts_with("mnt=/proc/"), "{got}");
+}

@@ -156,3 +156,75 @@ fn wait_and_info_report_states() {
     env.ok("lxc-stop", &["-n", &name, "-k"]);
     env.ok("lxc-wait", &["-n", &name, "-s", "STOPPED", "-t", "5"]);
 }
+
+/// Run `lxc-attach` under a pseudo-terminal (as a user at a terminal would), typing `input`.
+fn attach_at_a_terminal(env: &Env, args: &[&str], input: &str) -> (String, i32) {
+    let script = r#"
+import os, pty, sys, time, select
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+out = b""
+time.sleep(0.3)
+os.write(fd, sys.stdin.read().encode())
+deadline = time.time() + 20
+while time.time() < deadline:
+    r, _, _ = select.select([fd], [], [], 0.2)
+    if r:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        out += data
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        break
+else:
+    os.kill(pid, 9)
+_, status = os.waitpid(pid, 0) if not done else (done, status)
+sys.stdout.write(out.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+"#;
+    let mut cmd = std::process::Command::new("python3");
+    cmd.arg("-c")
+        .arg(script)
+        .arg(bin_dir().join("lxc-attach"))
+        .arg("-P")
+        .arg(&env.lxcpath)
+        .args(args);
+    cmd.env("LXC_RS_GLOBAL_CONFIG", &env.global)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+#[test]
+fn interactive_attach_gets_a_pty_and_the_users_shell() {
+    let env = Env::new("tty");
+    let name = env.name("t");
+    env.create_busybox(&name);
+    env.ok("lxc-start", &["-n", &name]);
+    // No command: root's shell from the container's /etc/passwd, on a pty of the container.
+    let (out, code) = attach_at_a_terminal(&env, &["-n", &name], "tty; hostname; exit 5\n");
+    assert_eq!(code, 5, "{out}");
+    assert!(
+        out.contains("/dev/pts/"),
+        "not on the container's pty: {out}"
+    );
+    assert!(out.contains(&name), "{out}");
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+}
