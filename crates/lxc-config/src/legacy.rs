@@ -4,20 +4,6 @@
 use crate::parse::{split_lines, unquote};
 use crate::registry::{self, map_legacy_net_sub, net};
 
-/// Storage types that may already prefix an `lxc.rootfs` value.
-const BACKENDS: &[&str] = &[
-    "dir",
-    "btrfs",
-    "zfs",
-    "lvm",
-    "loop",
-    "nbd",
-    "overlay",
-    "overlayfs",
-    "aufs",
-    "rbd",
-];
-
 /// Convert legacy key names in `text` to the current ones (section 3.3):
 /// `lxc.rootfs = /x` becomes `lxc.rootfs.path = <backend>:/x` (backend from
 /// `lxc.rootfs.backend`, default `dir`), un-indexed `lxc.network.*` blocks become
@@ -98,7 +84,7 @@ fn convert_line(raw: &str, backend: &str, nic: &mut Option<usize>) -> Option<Str
         let v = unquote(p.value);
         let has_backend = v
             .split_once(':')
-            .is_some_and(|(b, _)| BACKENDS.contains(&b));
+            .is_some_and(|(b, _)| crate::ROOTFS_TYPES.contains(&b));
         let value = if v.is_empty() || has_backend {
             v.to_string()
         } else {

@@ -40,6 +40,7 @@ pub const ROOTFS_TYPES: &[&str] = &[
     "nbd",
     "overlay",
     "overlayfs",
+    "aufs",
     "rbd",
 ];
 

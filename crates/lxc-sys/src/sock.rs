@@ -157,16 +157,7 @@ pub fn send_with_fds(sock: BorrowedFd<'_>, data: &[u8], fds: &[BorrowedFd<'_>]) 
             (*cmsg).cmsg_len = libc::CMSG_LEN(fd_bytes as u32) as usize;
             std::ptr::copy_nonoverlapping(raw.as_ptr(), libc::CMSG_DATA(cmsg).cast(), raw.len());
         }
-        loop {
-            let n = libc::sendmsg(sock.as_raw_fd(), &msg, libc::MSG_NOSIGNAL);
-            if n >= 0 {
-                return Ok(n as usize);
-            }
-            let err = io::Error::last_os_error();
-            if err.kind() != io::ErrorKind::Interrupted {
-                return Err(err);
-            }
-        }
+        sendmsg(sock, &msg)
     }
 }
 
@@ -274,15 +265,21 @@ pub fn send_with_creds(sock: BorrowedFd<'_>, data: &[u8]) -> Result<usize> {
         (*cmsg).cmsg_type = libc::SCM_CREDENTIALS;
         (*cmsg).cmsg_len = libc::CMSG_LEN(size as u32) as usize;
         std::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<libc::ucred>(), cred);
-        loop {
-            let n = libc::sendmsg(sock.as_raw_fd(), &msg, libc::MSG_NOSIGNAL);
-            if n >= 0 {
-                return Ok(n as usize);
-            }
-            let err = io::Error::last_os_error();
-            if err.kind() != io::ErrorKind::Interrupted {
-                return Err(err);
-            }
+        sendmsg(sock, &msg)
+    }
+}
+
+/// sendmsg, retried on EINTR, never raising SIGPIPE.
+fn sendmsg(sock: BorrowedFd<'_>, msg: &libc::msghdr) -> Result<usize> {
+    loop {
+        // SAFETY: msg and everything it points to are alive and sized as stated by the caller.
+        let n = unsafe { libc::sendmsg(sock.as_raw_fd(), msg, libc::MSG_NOSIGNAL) };
+        if n >= 0 {
+            return Ok(n as usize);
+        }
+        let err = io::Error::last_os_error();
+        if err.kind() != io::ErrorKind::Interrupted {
+            return Err(err);
         }
     }
 }
