@@ -71,9 +71,12 @@ bench info "BIN/lxc-info -P PATHX -n b"
 rss() { # monitor = parent of init
     local pid; pid=$($1/lxc-info -P "$2" -n b -p -H)
     local mon; mon=$(awk '/^PPid:/ {print $2}' /proc/$pid/status)
-    awk '/^VmRSS:/ {print $2}' /proc/$mon/status
+    awk -v f="$3" '$1 == f {print $2}' /proc/$mon/status
 }
-rss_ours=$(rss $ours "$work/ours"); rss_theirs=$(rss $theirs "$work/theirs")
+rss_ours=$(rss $ours "$work/ours" VmRSS:); rss_theirs=$(rss $theirs "$work/theirs" VmRSS:)
+# The private part: what each further running container really adds (file pages of the
+# binary and its libraries are shared page cache).
+anon_ours=$(rss $ours "$work/ours" RssAnon:); anon_theirs=$(rss $theirs "$work/theirs" RssAnon:)
 for side in ours theirs; do
     bin=$ours; [ $side = theirs ] && bin=$theirs
     $bin/lxc-stop -P "$work/$side" -n b -k
@@ -95,4 +98,7 @@ for label in start_stop execute attach info ls_fancy; do
     o=${result[$label-ours]}; t=${result[$label-theirs]}
     python3 -c "import sys; o,t=float(sys.argv[2]),float(sys.argv[3]); print('%-28s %10.2fms %10.2fms %7.2fx' % (sys.argv[1], o*1000, t*1000, o/t))" "$label" "$o" "$t"
 done
-python3 -c "import sys; o,t=int(sys.argv[1]),int(sys.argv[2]); print('%-28s %10d kB %9d kB %7.2fx' % ('monitor RSS', o, t, o/t))" "$rss_ours" "$rss_theirs"
+for row in "monitor RSS:$rss_ours:$rss_theirs" "monitor RssAnon (private):$anon_ours:$anon_theirs"; do
+    IFS=: read -r label o t <<< "$row"
+    python3 -c "import sys; o,t=int(sys.argv[2]),int(sys.argv[3]); print('%-28s %10d kB %9d kB %7.2fx' % (sys.argv[1], o, t, o/t))" "$label" "$o" "$t"
+done
