@@ -17,9 +17,9 @@ pub struct ChildTerminals {
 }
 
 /// Never returns: execs init, or reports the failure and exits.
-pub fn run(plan: &Plan, sock: OwnedFd, terms: ChildTerminals, helper: Option<OwnedFd>) -> ! {
+pub fn run(plan: &Plan, sock: OwnedFd, terms: ChildTerminals) -> ! {
     let step = std::cell::Cell::new(StartStep::Cloned);
-    let result = setup(plan, sock.as_fd(), &terms, helper, &step);
+    let result = setup(plan, sock.as_fd(), &terms, &step);
     let message = match result {
         Ok(never) => match never {},
         Err(m) => m,
@@ -40,7 +40,6 @@ fn setup(
     plan: &Plan,
     sock: BorrowedFd<'_>,
     terms: &ChildTerminals,
-    helper: Option<OwnedFd>,
     step: &std::cell::Cell<StartStep>,
 ) -> Result<Never, String> {
     // Dies with the monitor unless the config says otherwise.
@@ -95,7 +94,8 @@ fn setup(
 
     sync::send(sock, &SyncMsg::Reached(StartStep::RootfsReady)).map_err(|e| e.to_string())?;
     step.set(StartStep::RootfsReady);
-    sync::expect(sock, StartStep::Exec)?;
+    // lxc-execute: the monitor hands over the sealed helper, our minimal init, with this step.
+    let helper = sync::expect_fds(sock, StartStep::Exec)?.pop();
     step.set(StartStep::Exec);
 
     lxc_sys::process::setsid().map_err(|e| format!("setsid: {e}"))?;

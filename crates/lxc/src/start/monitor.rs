@@ -144,14 +144,6 @@ impl Monitor {
                 .map_err(|e| format!("open console log {path}: {e}"))?;
             self.console_log = Some(file);
         }
-        // lxc-execute's init is the sealed helper; for everyone else it is made when first
-        // asked for (attach), so a plain start does not pay for the copy.
-        if self.plan.req.use_init {
-            let sealed = super::helper_path().and_then(|p| p_sealed(&p));
-            let sealed =
-                sealed.map_err(|e| format!("the minimal init needs the lxc-rs helper: {e}"))?;
-            self.helper = Some(sealed);
-        }
         let cg = cgroup::create(self.name())?;
         tracing::debug!(cgroup = %cg.dir.display(), "payload cgroup created");
         let cg_fd = lxc_sys::fs::open_dir(&cg.dir)
@@ -165,13 +157,12 @@ impl Monitor {
             Forked::Child => {
                 drop(parent_sock);
                 let ttys = tty_peers.iter().map(|(n, _)| *n).collect();
-                let helper = self.helper.take();
                 let terms = ChildTerminals {
                     console: Some((console.peer, console.number)),
                     ttys,
                     inherit_stdio,
                 };
-                child::run(&self.plan, child_sock, terms, helper)
+                child::run(&self.plan, child_sock, terms)
             }
             Forked::Parent { pid, pidfd } => {
                 drop(child_sock);
@@ -196,6 +187,14 @@ impl Monitor {
         sync::expect(sock, StartStep::Cloned)?;
         // Host side (network, id maps) goes here as those features land.
         sync::send(sock, &SyncMsg::Reached(StartStep::HostReady)).map_err(|e| e.to_string())?;
+        // lxc-execute's init is the sealed helper; copying it here overlaps with the
+        // child's mount work on the other core. Attach copies it when first asked.
+        if self.plan.req.use_init {
+            let sealed = super::helper_path().and_then(|p| p_sealed(&p));
+            let sealed =
+                sealed.map_err(|e| format!("the minimal init needs the lxc-rs helper: {e}"))?;
+            self.helper = Some(sealed);
+        }
         sync::expect(sock, StartStep::RootfsReady)?;
         tracing::debug!("rootfs, /dev and mounts set up; letting init run");
         run_hooks(
@@ -206,7 +205,9 @@ impl Monitor {
             &[],
         )
         .map_err(|e| e.to_string())?;
-        sync::send(sock, &SyncMsg::Reached(StartStep::Exec)).map_err(|e| e.to_string())?;
+        let init: Vec<BorrowedFd<'_>> = self.helper.iter().map(|h| h.as_fd()).collect();
+        sync::send_fds(sock, &SyncMsg::Reached(StartStep::Exec), &init)
+            .map_err(|e| e.to_string())?;
         match sync::recv(sock) {
             Ok(None) => Ok(()),
             Ok(Some(SyncMsg::Failed { step, message })) => {
