@@ -68,16 +68,36 @@ pub fn pipe() -> Result<(OwnedFd, OwnedFd)> {
     Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
 
-/// Take ownership of an inherited fd number (e.g. a pipe passed by our caller).
-///
-/// Returns None when the number is not an open descriptor.
-pub fn adopt_fd(fd: RawFd) -> Option<OwnedFd> {
-    // SAFETY: F_GETFD only queries the descriptor.
-    if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
-        return None;
+/// Close every fd from 3 up except the listed ones (before exec, so nothing leaks).
+pub fn close_all_except(keep: &[RawFd]) {
+    let mut keep: Vec<u32> = keep
+        .iter()
+        .filter(|&&fd| fd >= 3)
+        .map(|&fd| fd as u32)
+        .collect();
+    keep.sort_unstable();
+    let mut first = 3u32;
+    for k in keep {
+        if k > first {
+            close_range(first, k - 1);
+        }
+        first = k + 1;
     }
-    // SAFETY: the caller tells us this inherited descriptor is ours alone from now on.
-    Some(unsafe { OwnedFd::from_raw_fd(fd) })
+    close_from(first);
+}
+
+fn close_range(first: u32, last: u32) {
+    // SAFETY: close_range only closes descriptors; the caller uses none of them after.
+    unsafe { libc::syscall(libc::SYS_close_range, first, last, 0u32) };
+}
+
+/// A new descriptor for our stdout (close-on-exec), e.g. to keep a status pipe that was
+/// passed as stdout while fd 1 itself is pointed elsewhere.
+pub fn dup_stdout() -> Result<OwnedFd> {
+    // SAFETY: F_DUPFD_CLOEXEC returns a fresh descriptor we own.
+    let fd = check(unsafe { libc::fcntl(1, libc::F_DUPFD_CLOEXEC, 3) })?;
+    // SAFETY: fresh descriptor.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
 /// Kind of whole-file lock.

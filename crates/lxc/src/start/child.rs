@@ -123,17 +123,14 @@ fn setup(
     }
     // Only the handshake socket survives (close-on-exec), so its closing tells the monitor
     // that exec worked; for lxc-execute also the sealed helper, our minimal init.
-    let keep = sock.as_raw_fd() + 1;
-    let init = match (&helper, plan.req.use_init) {
-        (Some(h), true) => {
-            lxc_sys::fs::dup2(h.as_fd(), keep).map_err(|e| format!("dup2 helper: {e}"))?;
-            lxc_sys::fs::adopt_fd(keep)
-        }
+    let init = match (helper, plan.req.use_init) {
+        (Some(h), true) => Some(h),
         (None, true) => return Err("no sealed helper for the minimal init".into()),
         _ => None,
     };
-    lxc_sys::fs::close_from(3.max(keep as u32 + u32::from(init.is_some())));
-    close_below(sock.as_raw_fd());
+    let mut keep = vec![sock.as_raw_fd()];
+    keep.extend(init.as_ref().map(|h| h.as_raw_fd()));
+    lxc_sys::fs::close_all_except(&keep);
     lxc_sys::process::reset_signals();
     if let Some(init) = init {
         let mut argv = vec![
@@ -148,15 +145,6 @@ fn setup(
     let prog = &plan.init_argv[0];
     let err = lxc_sys::process::execvpe(prog, &plan.init_argv, &plan.init_env);
     Err(format!("exec {prog}: {err}"))
-}
-
-/// Close fds 3..sock (the ones below the handshake socket).
-fn close_below(sock: i32) {
-    for fd in 3..sock {
-        if let Some(owned) = lxc_sys::fs::adopt_fd(fd) {
-            drop(owned);
-        }
-    }
 }
 
 fn set_limits(plan: &Plan) -> Result<(), String> {

@@ -207,9 +207,9 @@ pub fn helper_start() -> i32 {
     };
     if req.daemonize {
         // Our stdout is the library's status pipe.
-        match lxc_sys::fs::adopt_fd(1) {
-            Some(out) => launch::monitor_main(req, launch::Status::Pipe(out), true),
-            None => 2,
+        match lxc_sys::fs::dup_stdout() {
+            Ok(out) => launch::monitor_main(req, launch::Status::Pipe(out), true),
+            Err(_) => 2,
         }
     } else {
         launch::monitor_main(req, launch::Status::Terminal, false)

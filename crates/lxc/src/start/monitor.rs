@@ -5,7 +5,7 @@ use super::child::{self, ChildTerminals};
 use super::plan::Plan;
 use super::sync::{self, StartStep, SyncMsg};
 use crate::cgroup::{self, PayloadCgroup};
-use crate::commands::{self, Cmd, STATE_MSG_LEN};
+use crate::commands::{self, Cmd};
 use crate::hooks::run_hooks;
 use crate::state::{State, MAX_STATE};
 use lxc_config::HookType;
@@ -449,7 +449,6 @@ impl Monitor {
             Some(Cmd::TerminalWinch) => reply(c, 0, 0, &[], &[]),
             _ => reply(c, -libc::ENOSYS, 0, &[], &[]),
         }
-        let _ = STATE_MSG_LEN;
     }
 
     /// `get_tty_fd`: -1 = the first free tty, N = tty N; 0 = the console.
@@ -553,7 +552,6 @@ impl Monitor {
         }
         // Dropping the waiters closes their connections: that is the stop command's answer.
         self.waiters.clear();
-        let _ = self.listener.as_raw_fd();
     }
 }
 
