@@ -24,17 +24,26 @@ impl Container {
     ) -> Result<()> {
         storage::check_backend(self.name(), bdev)?;
         let _guard = self.lock()?;
-        if self.is_defined() {
+        // As LXC: a container exists when its rootfs does. A config saved ahead of create
+        // (python3-lxc saves one) is not an existing container.
+        let rootfs_exists = self.is_defined()
+            && storage::rootfs_dir(self)
+                .ok()
+                .flatten()
+                .is_some_and(|r| r.exists());
+        if rootfs_exists {
             return Err(Error::AlreadyDefined(self.name().to_string()));
+        }
+        // With no configuration of its own the container starts from lxc.default_config.
+        if !self.config_loaded() {
+            self.load_default_config()?;
         }
         let dir = self.dir();
         let lxcpath = Path::new(self.config_path());
         std::fs::create_dir_all(lxcpath).map_err(io_err(lxcpath))?;
         match std::fs::create_dir(&dir) {
             Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                return Err(Error::AlreadyDefined(self.name().to_string()))
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => {}
             Err(e) => return Err(io_err(&dir)(e)),
         }
         let result = self.create_inside(template, flags, args);
@@ -46,6 +55,18 @@ impl Container {
             }
             self.clear_config();
             return Err(err);
+        }
+        Ok(())
+    }
+
+    /// Load `lxc.default_config` of the global configuration, if that file exists.
+    pub fn load_default_config(&mut self) -> Result<()> {
+        let global = lxc_config::GlobalConfig::load(self.paths())?;
+        if let Some(path) = global.get("lxc.default_config") {
+            let path = Path::new(&path);
+            if path.is_file() {
+                self.load_config(Some(path))?;
+            }
         }
         Ok(())
     }

@@ -31,10 +31,9 @@ pub fn run(args: Vec<String>) -> Res<i32> {
     if c.is_defined() {
         return Err(fail(format!("{name}: Container already exists")));
     }
+    // Without -f the library starts from lxc.default_config, as LXC does.
     if let Some(f) = &config_file {
         c.load_config(Some(std::path::Path::new(f)))?;
-    } else {
-        load_default_config(&mut c)?;
     }
     if let Some(d) = &dir {
         c.set_config_item("lxc.rootfs.path", &format!("dir:{d}"))?;
@@ -44,16 +43,4 @@ pub fn run(args: Vec<String>) -> Res<i32> {
     c.create(template, bdev.as_deref(), flags, &template_args)
         .map_err(|e| fail(format!("{name}: {e}")))?;
     Ok(0)
-}
-
-/// `lxc.default_config` (e.g. /etc/lxc/default.conf) seeds a new container, as in LXC.
-fn load_default_config(c: &mut lxc::Container) -> Res<()> {
-    let global = lxc::GlobalConfig::load(c.paths())?;
-    if let Some(path) = global.get("lxc.default_config") {
-        let path = std::path::Path::new(&path);
-        if path.is_file() {
-            c.load_config(Some(path))?;
-        }
-    }
-    Ok(())
 }

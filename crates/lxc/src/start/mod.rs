@@ -28,12 +28,28 @@ pub fn apparmor_enabled() -> bool {
         .unwrap_or(false)
 }
 
-/// Where our helper program is: `$LXC_RS_HELPER`, next to the running program, or installed.
+static HELPER_DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// Where a face found itself (e.g. the directory of liblxc.so.1): the helper is looked for
+/// there first.
+pub fn set_helper_dir(dir: std::path::PathBuf) {
+    let _ = HELPER_DIR.set(dir);
+}
+
+/// Where our helper program is: `$LXC_RS_HELPER`, next to the library or the running
+/// program, or installed.
 pub fn helper_path() -> Result<std::path::PathBuf> {
     if let Some(p) = std::env::var_os("LXC_RS_HELPER") {
         return Ok(p.into());
     }
     let mut tried = Vec::new();
+    if let Some(dir) = HELPER_DIR.get() {
+        let candidate = dir.join("lxc-rs-helper");
+        if candidate.is_file() {
+            return Ok(candidate);
+        }
+        tried.push(candidate.display().to_string());
+    }
     if let Ok(exe) = std::env::current_exe() {
         if let Some(dir) = exe.parent() {
             for candidate in [dir.join("lxc-rs-helper"), dir.join("../lxc-rs-helper")] {

@@ -1,0 +1,629 @@
+//! The methods of `struct lxc_container`, each a translation to the library.
+
+use crate::abi::{attach_opts as ao, LxcContainer, C};
+use crate::{member, ok, set_error, set_str_member, sync_conf_flag, unsupported, with};
+use lxc_sys::ffi;
+use std::ffi::{c_char, c_int, c_void};
+use std::os::fd::IntoRawFd;
+use std::path::Path;
+
+extern "C" {
+    fn lxcrs_createl(
+        c: C,
+        t: *const c_char,
+        bdevtype: *const c_char,
+        specs: *mut c_void,
+        flags: c_int,
+        ...
+    ) -> bool;
+    fn lxcrs_startl(c: C, useinit: c_int, ...) -> bool;
+    fn lxcrs_attach_run_waitl(
+        c: C,
+        options: *mut c_void,
+        program: *const c_char,
+        arg: *const c_char,
+        ...
+    ) -> c_int;
+}
+
+pub fn table() -> LxcContainer {
+    LxcContainer {
+        name: std::ptr::null_mut(),
+        configfile: std::ptr::null_mut(),
+        pidfile: std::ptr::null_mut(),
+        slock: std::ptr::null_mut(),
+        privlock: std::ptr::null_mut(),
+        numthreads: 0,
+        lxc_conf: std::ptr::null_mut(),
+        error_string: std::ptr::null_mut(),
+        error_num: 0,
+        daemonize: true,
+        config_path: std::ptr::null_mut(),
+        is_defined: Some(is_defined),
+        state: Some(state),
+        is_running: Some(is_running),
+        freeze: Some(freeze),
+        unfreeze: Some(unfreeze),
+        init_pid: Some(init_pid),
+        load_config: Some(load_config),
+        start: Some(start),
+        startl: Some(lxcrs_startl),
+        stop: Some(stop),
+        want_daemonize: Some(want_daemonize),
+        want_close_all_fds: Some(want_close_all_fds),
+        config_file_name: Some(config_file_name),
+        wait: Some(wait),
+        set_config_item: Some(set_config_item),
+        destroy: Some(destroy),
+        save_config: Some(save_config),
+        create: Some(create),
+        createl: Some(lxcrs_createl),
+        rename: Some(rename),
+        reboot: Some(reboot),
+        shutdown: Some(shutdown),
+        clear_config: Some(clear_config),
+        clear_config_item: Some(clear_config_item),
+        get_config_item: Some(get_config_item),
+        get_running_config_item: Some(get_running_config_item),
+        get_keys: Some(get_keys),
+        get_interfaces: Some(get_interfaces),
+        get_ips: Some(get_ips),
+        get_cgroup_item: Some(get_cgroup_item),
+        set_cgroup_item: Some(set_cgroup_item),
+        get_config_path: Some(get_config_path),
+        set_config_path: Some(set_config_path),
+        clone: Some(clone),
+        console_getfd: Some(console_getfd),
+        console: Some(console),
+        attach: Some(attach),
+        attach_run_wait: Some(attach_run_wait_arr),
+        attach_run_waitl: Some(lxcrs_attach_run_waitl),
+        snapshot: Some(snapshot),
+        snapshot_list: Some(snapshot_list),
+        snapshot_restore: Some(snapshot_restore),
+        snapshot_destroy: Some(snapshot_destroy),
+        may_control: Some(may_control),
+        add_device_node: Some(add_device_node),
+        remove_device_node: Some(remove_device_node),
+        attach_interface: Some(attach_interface),
+        detach_interface: Some(detach_interface),
+        checkpoint: Some(checkpoint),
+        restore: Some(restore),
+        destroy_with_snapshots: Some(destroy),
+        snapshot_destroy_all: Some(snapshot_destroy_all),
+        migrate: Some(migrate),
+        console_log: Some(console_log),
+        reboot2: Some(reboot2),
+        mount: Some(mount),
+        umount: Some(umount),
+        seccomp_notify_fd: Some(seccomp_notify_fd),
+        seccomp_notify_fd_active: Some(seccomp_notify_fd),
+        init_pidfd: Some(init_pidfd),
+        devpts_fd: Some(devpts_fd),
+    }
+}
+
+extern "C" fn is_defined(c: C) -> bool {
+    with(c, |i| i.is_defined()).unwrap_or(false)
+}
+
+extern "C" fn state(c: C) -> *const c_char {
+    let s = with(c, |i| i.state().unwrap_or(lxc::State::Stopped)).unwrap_or(lxc::State::Stopped);
+    state_name(s)
+}
+
+pub fn state_name(s: lxc::State) -> *const c_char {
+    match s {
+        lxc::State::Stopped => c"STOPPED".as_ptr(),
+        lxc::State::Starting => c"STARTING".as_ptr(),
+        lxc::State::Running => c"RUNNING".as_ptr(),
+        lxc::State::Stopping => c"STOPPING".as_ptr(),
+        lxc::State::Aborting => c"ABORTING".as_ptr(),
+        lxc::State::Freezing => c"FREEZING".as_ptr(),
+        lxc::State::Frozen => c"FROZEN".as_ptr(),
+        lxc::State::Thawed => c"THAWED".as_ptr(),
+    }
+}
+
+extern "C" fn is_running(c: C) -> bool {
+    with(c, |i| i.is_running()).unwrap_or(false)
+}
+
+extern "C" fn freeze(c: C) -> bool {
+    unsupported(c, "freeze");
+    false
+}
+
+extern "C" fn unfreeze(c: C) -> bool {
+    unsupported(c, "unfreeze");
+    false
+}
+
+extern "C" fn init_pid(c: C) -> libc::pid_t {
+    with(c, |i| i.init_pid().ok().flatten())
+        .flatten()
+        .unwrap_or(-1)
+}
+
+extern "C" fn load_config(c: C, alt: *const c_char) -> bool {
+    // A caller may have pointed `configfile` elsewhere (lxc-start --rcfile does).
+    let path = match ffi::str_arg(alt) {
+        Some(p) => p.to_string(),
+        None => ffi::str_arg(ffi::load(member!(c, configfile)).unwrap_or(std::ptr::null_mut()))
+            .unwrap_or("")
+            .to_string(),
+    };
+    let done = ok(c, |i| i.load_config(Some(Path::new(&path))));
+    sync_conf_flag(c);
+    done
+}
+
+extern "C" fn start(c: C, useinit: c_int, argv: *const *const c_char) -> bool {
+    lxcrs_start(c, useinit, argv)
+}
+
+#[no_mangle]
+pub extern "C" fn lxcrs_start(c: C, useinit: c_int, argv: *const *const c_char) -> bool {
+    let args = ffi::strv_arg(argv);
+    let daemonize: bool = ffi::load(member!(c, daemonize)).unwrap_or(true);
+    let pidfile = ffi::str_arg(ffi::load(member!(c, pidfile)).unwrap_or(std::ptr::null_mut()))
+        .map(Into::into);
+    ffi::store(member!(c, error_num), 1 as c_int);
+    let result = with(c, |i| {
+        i.daemonize = daemonize;
+        i.pidfile = pidfile;
+        let r = i.start(useinit != 0, &args);
+        (r, i.error_num)
+    });
+    match result {
+        Some((Ok(()), status)) => {
+            ffi::store(member!(c, error_num), if daemonize { 0 } else { status });
+            true
+        }
+        Some((Err(e), _)) => {
+            set_error(c, &e.to_string());
+            false
+        }
+        None => false,
+    }
+}
+
+extern "C" fn stop(c: C) -> bool {
+    ok(c, |i| i.stop())
+}
+
+extern "C" fn want_daemonize(c: C, on: bool) -> bool {
+    ffi::store(member!(c, daemonize), on)
+}
+
+extern "C" fn want_close_all_fds(c: C, on: bool) -> bool {
+    with(c, |i| i.close_all_fds = on).is_some()
+}
+
+extern "C" fn config_file_name(c: C) -> *mut c_char {
+    with(c, |i| {
+        ffi::malloc_str(&i.config_file_name().display().to_string())
+    })
+    .unwrap_or(std::ptr::null_mut())
+}
+
+extern "C" fn wait(c: C, states: *const c_char, timeout: c_int) -> bool {
+    let Some(states) = ffi::str_arg(states) else {
+        return false;
+    };
+    with(c, |i| i.wait(states, i64::from(timeout)).unwrap_or(false)).unwrap_or(false)
+}
+
+extern "C" fn set_config_item(c: C, key: *const c_char, value: *const c_char) -> bool {
+    let (Some(key), Some(value)) = (ffi::str_arg(key), ffi::str_arg(value)) else {
+        return false;
+    };
+    let done = ok(c, |i| i.set_config_item(key, value));
+    sync_conf_flag(c);
+    done
+}
+
+extern "C" fn destroy(c: C) -> bool {
+    ok(c, |i| i.destroy())
+}
+
+extern "C" fn save_config(c: C, alt: *const c_char) -> bool {
+    let alt = ffi::str_arg(alt).map(|p| p.to_string());
+    ok(c, |i| i.save_config(alt.as_deref().map(Path::new)))
+}
+
+extern "C" fn create(
+    c: C,
+    t: *const c_char,
+    bdevtype: *const c_char,
+    specs: *mut c_void,
+    flags: c_int,
+    argv: *const *const c_char,
+) -> bool {
+    lxcrs_create(c, t, bdevtype, specs, flags, argv)
+}
+
+#[no_mangle]
+pub extern "C" fn lxcrs_create(
+    c: C,
+    t: *const c_char,
+    bdevtype: *const c_char,
+    _specs: *mut c_void,
+    flags: c_int,
+    argv: *const *const c_char,
+) -> bool {
+    let template = ffi::str_arg(t).map(|s| s.to_string());
+    let bdev = ffi::str_arg(bdevtype).map(|s| s.to_string());
+    let args = ffi::strv_arg(argv);
+    let done = ok(c, |i| {
+        i.create(template.as_deref(), bdev.as_deref(), flags, &args)
+    });
+    sync_conf_flag(c);
+    done
+}
+
+extern "C" fn rename(c: C, _newname: *const c_char) -> bool {
+    unsupported(c, "rename");
+    false
+}
+
+extern "C" fn reboot(c: C) -> bool {
+    ok(c, |i| i.reboot())
+}
+
+extern "C" fn reboot2(c: C, timeout: c_int) -> bool {
+    ok(c, |i| {
+        i.reboot()?;
+        // Wait for init to be replaced: STOPPING then RUNNING again.
+        if timeout != 0 {
+            i.wait("RUNNING", i64::from(timeout))?;
+        }
+        Ok(())
+    })
+}
+
+extern "C" fn shutdown(c: C, timeout: c_int) -> bool {
+    match with(c, |i| {
+        if i.is_running() {
+            i.shutdown(i64::from(timeout))
+        } else {
+            Ok(true)
+        }
+    }) {
+        Some(Ok(done)) => done,
+        Some(Err(e)) => {
+            set_error(c, &e.to_string());
+            false
+        }
+        None => false,
+    }
+}
+
+extern "C" fn clear_config(c: C) {
+    with(c, |i| i.clear_config());
+    sync_conf_flag(c);
+}
+
+extern "C" fn clear_config_item(c: C, key: *const c_char) -> bool {
+    let Some(key) = ffi::str_arg(key) else {
+        return false;
+    };
+    ok(c, |i| i.clear_config_item(key))
+}
+
+extern "C" fn get_config_item(c: C, key: *const c_char, retv: *mut c_char, inlen: c_int) -> c_int {
+    let Some(key) = ffi::str_arg(key) else {
+        return -1;
+    };
+    match with(c, |i| {
+        if i.config_loaded() {
+            i.get_config_item(key).ok()
+        } else {
+            None
+        }
+    })
+    .flatten()
+    {
+        Some(v) => ffi::write_cbuf(retv, inlen, &v),
+        None => -1,
+    }
+}
+
+extern "C" fn get_running_config_item(c: C, key: *const c_char) -> *mut c_char {
+    let Some(key) = ffi::str_arg(key) else {
+        return std::ptr::null_mut();
+    };
+    match with(c, |i| i.get_running_config_item(key).ok().flatten()).flatten() {
+        Some(v) => ffi::malloc_str(&v),
+        None => std::ptr::null_mut(),
+    }
+}
+
+extern "C" fn get_keys(c: C, key: *const c_char, retv: *mut c_char, inlen: c_int) -> c_int {
+    let prefix = ffi::str_arg(key).map(|s| s.to_string());
+    let keys = with(c, |i| i.get_keys(prefix.as_deref())).unwrap_or_default();
+    let text: String = keys.iter().map(|k| format!("{k}\n")).collect();
+    ffi::write_cbuf(retv, inlen, &text)
+}
+
+extern "C" fn get_interfaces(c: C) -> *mut *mut c_char {
+    unsupported(c, "get_interfaces (networking)");
+    std::ptr::null_mut()
+}
+
+extern "C" fn get_ips(c: C, _i: *const c_char, _f: *const c_char, _s: c_int) -> *mut *mut c_char {
+    unsupported(c, "get_ips (networking)");
+    std::ptr::null_mut()
+}
+
+extern "C" fn get_cgroup_item(c: C, _k: *const c_char, _r: *mut c_char, _l: c_int) -> c_int {
+    unsupported(c, "get_cgroup_item (cgroups)");
+    -1
+}
+
+extern "C" fn set_cgroup_item(c: C, _k: *const c_char, _v: *const c_char) -> bool {
+    unsupported(c, "set_cgroup_item (cgroups)");
+    false
+}
+
+extern "C" fn get_config_path(c: C) -> *const c_char {
+    ffi::load(member!(c, config_path)).unwrap_or(std::ptr::null_mut())
+}
+
+extern "C" fn set_config_path(c: C, path: *const c_char) -> bool {
+    let Some(path) = ffi::str_arg(path) else {
+        return false;
+    };
+    let name = with(c, |i| i.name().to_string()).unwrap_or_default();
+    let fresh = match lxc::Container::new(&name, Some(path)) {
+        Ok(f) => f,
+        Err(e) => {
+            set_error(c, &e.to_string());
+            return false;
+        }
+    };
+    let lxcpath = fresh.config_path().to_string();
+    let configfile = fresh.config_file_name().display().to_string();
+    if with(c, |i| *i = fresh).is_none() {
+        return false;
+    }
+    set_str_member(member!(c, config_path), &lxcpath);
+    set_str_member(member!(c, configfile), &configfile);
+    sync_conf_flag(c);
+    true
+}
+
+extern "C" fn clone(
+    c: C,
+    _n: *const c_char,
+    _p: *const c_char,
+    _f: c_int,
+    _b: *const c_char,
+    _d: *const c_char,
+    _s: u64,
+    _h: *mut *mut c_char,
+) -> C {
+    unsupported(c, "clone (storage)");
+    std::ptr::null_mut()
+}
+
+extern "C" fn console_getfd(c: C, ttynum: *mut c_int, ptxfd: *mut c_int) -> c_int {
+    let want = ffi::load(ttynum).unwrap_or(-1);
+    match with(c, |i| i.console_getfd(want)) {
+        Some(Ok((master, number, conn))) => {
+            ffi::store(ttynum, number);
+            ffi::store(ptxfd, master.into_raw_fd());
+            conn.into_raw_fd()
+        }
+        Some(Err(e)) => {
+            set_error(c, &e.to_string());
+            -1
+        }
+        None => -1,
+    }
+}
+
+extern "C" fn console(
+    c: C,
+    ttynum: c_int,
+    _in: c_int,
+    _out: c_int,
+    _err: c_int,
+    escape: c_int,
+) -> c_int {
+    match with(c, |i| i.console(ttynum, escape as u8, |_| {})) {
+        Some(Ok(())) => 0,
+        Some(Err(e)) => {
+            set_error(c, &e.to_string());
+            -1
+        }
+        None => -1,
+    }
+}
+
+extern "C" fn attach(
+    c: C,
+    _f: Option<extern "C" fn(*mut c_void) -> c_int>,
+    _p: *mut c_void,
+    _o: *mut c_void,
+    _pid: *mut libc::pid_t,
+) -> c_int {
+    unsupported(c, "attach with a function (use attach_run_wait)");
+    -1
+}
+
+/// Read the parts of `lxc_attach_options_t` this library implements (NULL: defaults).
+fn attach_options(options: *mut c_void) -> lxc::AttachOptions {
+    let mut o = lxc::AttachOptions::default();
+    if options.is_null() {
+        return o;
+    }
+    let at = |off: usize| (options as *mut u8).wrapping_add(off);
+    let flags: c_int = ffi::load(at(ao::ATTACH_FLAGS) as *const c_int).unwrap_or(0xffff);
+    o.move_to_cgroup = flags & ao::MOVE_TO_CGROUP != 0;
+    let ns: c_int = ffi::load(at(ao::NAMESPACES) as *const c_int).unwrap_or(-1);
+    o.namespaces = if ns == -1 { 0 } else { ns };
+    let cwd: *const c_char =
+        ffi::load(at(ao::INITIAL_CWD) as *const *const c_char).unwrap_or(std::ptr::null());
+    o.cwd = ffi::str_arg(cwd).map(Into::into);
+    let uid: u32 = ffi::load(at(ao::UID) as *const u32).unwrap_or(u32::MAX);
+    let gid: u32 = ffi::load(at(ao::GID) as *const u32).unwrap_or(u32::MAX);
+    o.uid = (uid != u32::MAX).then_some(uid);
+    o.gid = (gid != u32::MAX).then_some(gid);
+    let policy: c_int = ffi::load(at(ao::ENV_POLICY) as *const c_int).unwrap_or(0);
+    o.env_policy = if policy == 1 {
+        lxc::EnvPolicy::Clear
+    } else {
+        lxc::EnvPolicy::Keep
+    };
+    o.extra_env = ffi::strv_arg(
+        ffi::load(at(ao::EXTRA_ENV_VARS) as *const *const *const c_char)
+            .unwrap_or(std::ptr::null()),
+    );
+    o.keep_vars = ffi::strv_arg(
+        ffi::load(at(ao::EXTRA_KEEP_ENV) as *const *const *const c_char)
+            .unwrap_or(std::ptr::null()),
+    );
+    o.pty = Some(false);
+    o
+}
+
+extern "C" fn attach_run_wait_arr(
+    c: C,
+    options: *mut c_void,
+    program: *const c_char,
+    argv: *const *const c_char,
+) -> c_int {
+    lxcrs_attach_run_wait(c, options, program, argv)
+}
+
+#[no_mangle]
+pub extern "C" fn lxcrs_attach_run_wait(
+    c: C,
+    options: *mut c_void,
+    program: *const c_char,
+    argv: *const *const c_char,
+) -> c_int {
+    let mut args = ffi::strv_arg(argv);
+    if let Some(p) = ffi::str_arg(program) {
+        match args.first_mut() {
+            Some(first) => *first = p.to_string(),
+            None => args.push(p.to_string()),
+        }
+    }
+    let opts = attach_options(options);
+    match with(c, |i| i.attach_run_wait(&opts, &args)) {
+        Some(Ok(status)) => status,
+        Some(Err(e)) => {
+            set_error(c, &e.to_string());
+            -1
+        }
+        None => -1,
+    }
+}
+
+extern "C" fn snapshot(c: C, _comment: *const c_char) -> c_int {
+    unsupported(c, "snapshot (storage)");
+    -1
+}
+
+extern "C" fn snapshot_list(c: C, _out: *mut *mut c_void) -> c_int {
+    unsupported(c, "snapshot_list (storage)");
+    -1
+}
+
+extern "C" fn snapshot_restore(c: C, _s: *const c_char, _n: *const c_char) -> bool {
+    unsupported(c, "snapshot_restore (storage)");
+    false
+}
+
+extern "C" fn snapshot_destroy(c: C, _s: *const c_char) -> bool {
+    unsupported(c, "snapshot_destroy (storage)");
+    false
+}
+
+extern "C" fn snapshot_destroy_all(c: C) -> bool {
+    unsupported(c, "snapshot_destroy_all (storage)");
+    false
+}
+
+extern "C" fn may_control(c: C) -> bool {
+    // The monitor itself refuses callers other than root and its own user; a stopped
+    // container is controllable.
+    with(c, |i| !matches!(i.state(), Err(lxc::Error::Command { .. }))).unwrap_or(false)
+}
+
+extern "C" fn add_device_node(c: C, _s: *const c_char, _d: *const c_char) -> bool {
+    unsupported(c, "add_device_node (devices)");
+    false
+}
+
+extern "C" fn remove_device_node(c: C, _s: *const c_char, _d: *const c_char) -> bool {
+    unsupported(c, "remove_device_node (devices)");
+    false
+}
+
+extern "C" fn attach_interface(c: C, _s: *const c_char, _d: *const c_char) -> bool {
+    unsupported(c, "attach_interface (networking)");
+    false
+}
+
+extern "C" fn detach_interface(c: C, _s: *const c_char, _d: *const c_char) -> bool {
+    unsupported(c, "detach_interface (networking)");
+    false
+}
+
+extern "C" fn checkpoint(c: C, _d: *mut c_char, _s: bool, _v: bool) -> bool {
+    unsupported(c, "checkpoint (CRIU)");
+    false
+}
+
+extern "C" fn restore(c: C, _d: *mut c_char, _v: bool) -> bool {
+    unsupported(c, "restore (CRIU)");
+    false
+}
+
+extern "C" fn migrate(c: C, _cmd: u32, _o: *mut c_void, _s: u32) -> c_int {
+    unsupported(c, "migrate (CRIU)");
+    -libc::ENOSYS
+}
+
+extern "C" fn console_log(c: C, _l: *mut c_void) -> c_int {
+    unsupported(c, "console_log");
+    -libc::ENOSYS
+}
+
+extern "C" fn mount(
+    c: C,
+    _s: *const c_char,
+    _t: *const c_char,
+    _f: *const c_char,
+    _m: libc::c_ulong,
+    _d: *const c_void,
+    _x: *mut c_void,
+) -> c_int {
+    unsupported(c, "mount injection");
+    -libc::ENOSYS
+}
+
+extern "C" fn umount(c: C, _t: *const c_char, _m: libc::c_ulong, _x: *mut c_void) -> c_int {
+    unsupported(c, "mount injection");
+    -libc::ENOSYS
+}
+
+extern "C" fn seccomp_notify_fd(c: C) -> c_int {
+    unsupported(c, "seccomp notify");
+    -libc::ENOSYS
+}
+
+extern "C" fn init_pidfd(c: C) -> c_int {
+    match with(c, |i| i.init_pidfd().ok().flatten()).flatten() {
+        Some(fd) => fd.into_raw_fd(),
+        None => -libc::EBADF,
+    }
+}
+
+extern "C" fn devpts_fd(c: C) -> c_int {
+    unsupported(c, "devpts_fd");
+    -libc::ENOSYS
+}

@@ -1,0 +1,141 @@
+//! The C face: layout against the spec and against Debian's LXC 5.0.2 header, a C program
+//! on our liblxc.so.1 (built against our header and against Debian's), and Debian's own
+//! python3-lxc running on our library.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use support::*;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// A directory where our library answers to the names C programs link and load.
+fn libdir(env: &Env) -> PathBuf {
+    let so = bin_dir().join("liblxc_rs.so");
+    assert!(
+        so.exists(),
+        "build the C library first: cargo build --workspace"
+    );
+    let dir = env.root.join("lib");
+    std::fs::create_dir_all(&dir).unwrap();
+    for name in ["liblxc.so", "liblxc.so.1"] {
+        std::os::unix::fs::symlink(&so, dir.join(name)).unwrap();
+    }
+    dir
+}
+
+fn compile(env: &Env, source: &str, out: &str, our_header: bool, link: Option<&Path>) -> PathBuf {
+    let exe = env.root.join(out);
+    let mut cc = Command::new("cc");
+    cc.args(["-Wall", "-Werror", "-o"])
+        .arg(&exe)
+        .arg(repo().join(source));
+    if our_header {
+        cc.arg("-I").arg(repo().join("crates/liblxc/include"));
+    } else {
+        assert!(
+            Path::new("/usr/include/lxc/lxccontainer.h").exists(),
+            "Debian's lxc-dev is needed (scripts/setup.sh)"
+        );
+    }
+    if let Some(dir) = link {
+        cc.arg("-L").arg(dir).arg("-llxc");
+    }
+    let status = cc.status().unwrap();
+    assert!(status.success(), "cc {source} failed");
+    exe
+}
+
+fn run(env: &Env, exe: &Path, args: &[&str], libdir: Option<&Path>) -> String {
+    let mut cmd = Command::new(exe);
+    cmd.args(args).env("LXC_RS_GLOBAL_CONFIG", &env.global);
+    if let Some(dir) = libdir {
+        cmd.env("LD_LIBRARY_PATH", dir);
+    }
+    let out = cmd.output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{} failed:\n{text}", exe.display());
+    text
+}
+
+#[test]
+fn struct_layouts_match_the_spec_and_debians_header() {
+    let env = Env::new("layout");
+    let ours = compile(&env, "tests/c/layout.c", "layout", true, None);
+    assert!(run(&env, &ours, &[], None).contains(" 0 failed"));
+    let debian = compile(&env, "tests/c/layout.c", "layout-deb", false, None);
+    assert!(run(&env, &debian, &[], None).contains(" 0 failed"));
+}
+
+#[test]
+fn c_program_runs_a_container_on_our_library() {
+    let env = Env::new("capi");
+    let lib = libdir(&env);
+    let exe = compile(&env, "tests/c/lifecycle.c", "lifecycle", true, Some(&lib));
+    let name = env.name("capi");
+    let out = run(&env, &exe, &[&name, &env.lxcpath], Some(&lib));
+    assert!(out.contains(" 0 failed"), "{out}");
+    assert!(no_cgroup_for(&name) && no_monitor(&env.lxcpath, &name));
+}
+
+#[test]
+fn program_built_against_debians_header_runs_on_our_library() {
+    let env = Env::new("capideb");
+    let lib = libdir(&env);
+    let exe = compile(
+        &env,
+        "tests/c/lifecycle.c",
+        "lifecycle-deb",
+        false,
+        Some(&lib),
+    );
+    let linked = Command::new("ldd")
+        .arg(&exe)
+        .env("LD_LIBRARY_PATH", &lib)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&linked.stdout).contains(lib.to_str().unwrap()),
+        "not linked to ours"
+    );
+    let name = env.name("deb");
+    let out = run(&env, &exe, &[&name, &env.lxcpath], Some(&lib));
+    assert!(out.contains(" 0 failed"), "{out}");
+}
+
+#[test]
+fn debians_python3_lxc_runs_on_our_library() {
+    let env = Env::new("pylxc");
+    assert!(
+        Path::new("/usr/lib/python3/dist-packages/lxc/__init__.py").exists(),
+        "Debian's python3-lxc is needed (scripts/setup.sh)"
+    );
+    let lib = libdir(&env);
+    let name = env.name("py");
+    let script = repo().join("tests/python/debian_python3_lxc.py");
+    let mut cmd = Command::new("/usr/bin/python3");
+    cmd.arg(&script).args([&name, &env.lxcpath]);
+    cmd.env("LD_LIBRARY_PATH", &lib)
+        .env("LXC_RS_GLOBAL_CONFIG", &env.global);
+    let out = cmd.output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("state: RUNNING") && text.contains("defined after destroy: False"),
+        "{text}"
+    );
+}

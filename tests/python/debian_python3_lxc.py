@@ -1,0 +1,20 @@
+"""Debian's python3-lxc (its C extension built against LXC 5.0.2) driving a container
+through our liblxc.so.1. Arguments: NAME LXCPATH."""
+import lxc, sys, os
+path = sys.argv[2]
+c = lxc.Container(sys.argv[1], path)
+assert not c.defined
+c.set_config_item("lxc.net.0.type", "empty")
+assert c.create("busybox", lxc.LXC_CREATE_QUIET), "create"
+assert c.defined
+print("uts:", c.get_config_item("lxc.uts.name"))
+assert c.start(), "start"
+print("state:", c.state, "pid:", c.init_pid, "running:", c.running)
+assert c.state == "RUNNING"
+print("keys ok:", "lxc.uts.name" in c.get_keys())
+print("listed:", [x.name for x in lxc.list_containers(as_object=True, config_path=path)])
+assert c.shutdown(30) or c.stop()
+print("state:", c.state)
+assert c.destroy()
+print("defined after destroy:", c.defined)
+print("version:", lxc.version)
