@@ -139,3 +139,31 @@ fn debians_python3_lxc_runs_on_our_library() {
         "{text}"
     );
 }
+
+#[test]
+fn debians_python3_lxc_attach_wait_runs_python_inside() {
+    let env = Env::new("pyattach");
+    let lib = libdir(&env);
+    let name = env.name("pa");
+    let script = repo().join("tests/python/debian_python3_lxc_attach.py");
+    let mut cmd = Command::new("/usr/bin/python3");
+    cmd.arg(&script).args([&name, &env.lxcpath]);
+    cmd.env("LD_LIBRARY_PATH", &lib)
+        .env("LXC_RS_GLOBAL_CONFIG", &env.global);
+    let out = cmd.output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    // First on the host, then inside the container, and only once: the child never
+    // returns into the caller's program.
+    assert!(text.contains(&format!("Hostname: {name}")), "{text}");
+    assert_eq!(text.matches("function status").count(), 1, "{text}");
+    assert!(
+        text.contains("function status 7") && text.contains("command status 3"),
+        "{text}"
+    );
+    assert!(text.contains("thread result [0]"), "{text}");
+}

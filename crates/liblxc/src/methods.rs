@@ -443,13 +443,28 @@ extern "C" fn console(
 
 extern "C" fn attach(
     c: C,
-    _f: Option<extern "C" fn(*mut c_void) -> c_int>,
-    _p: *mut c_void,
-    _o: *mut c_void,
-    _pid: *mut libc::pid_t,
+    function: Option<extern "C" fn(*mut c_void) -> c_int>,
+    payload: *mut c_void,
+    options: *mut c_void,
+    attached_process: *mut libc::pid_t,
 ) -> c_int {
-    unsupported(c, "attach with a function (use attach_run_wait)");
-    -1
+    let Some(function) = function else { return -1 };
+    let opts = attach_options(options);
+    // Handed to the child as a plain address: the payload is the caller's, untouched by us.
+    let payload = payload as usize;
+    match with(c, |i| {
+        i.attach_function(&opts, || function(payload as *mut c_void))
+    }) {
+        Some(Ok(pid)) => {
+            ffi::store(attached_process, pid);
+            0
+        }
+        Some(Err(e)) => {
+            set_error(c, &e.to_string());
+            -1
+        }
+        None => -1,
+    }
 }
 
 /// Read the parts of `lxc_attach_options_t` this library implements (NULL: defaults).

@@ -36,3 +36,8 @@ pub fn gethostname() -> Result<String> {
 pub fn valid_cstr(s: &str) -> bool {
     cstr(s).is_ok()
 }
+
+/// This thread's pid namespace for children (`/proc/thread-self/ns/pid_for_children`).
+pub fn pid_for_children() -> Result<std::os::fd::OwnedFd> {
+    Ok(std::fs::File::open("/proc/thread-self/ns/pid_for_children")?.into())
+}

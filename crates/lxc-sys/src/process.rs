@@ -543,3 +543,17 @@ pub fn set_dumpable(on: bool) -> Result<()> {
     })?;
     Ok(())
 }
+
+/// clearenv(3): empty this process's environment (a freshly forked, single-threaded child).
+pub fn clear_env() {
+    // SAFETY: clearenv only touches the environment of this process.
+    unsafe { libc::clearenv() };
+}
+
+/// setenv(3) with overwrite (a freshly forked, single-threaded child).
+pub fn set_env(key: &str, value: &str) -> Result<()> {
+    let (k, v) = (cstr(key)?, cstr(value)?);
+    // SAFETY: valid C strings; setenv copies them.
+    check(unsafe { libc::setenv(k.as_ptr(), v.as_ptr(), 1) })?;
+    Ok(())
+}

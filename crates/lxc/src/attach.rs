@@ -5,7 +5,7 @@
 
 use crate::commands::{self, Cmd};
 use crate::container::Container;
-use crate::error::{Error, Result};
+use crate::error::{sys_err, Error, Result};
 use lxc_sys::process::{self as p, Forked, WaitStatus};
 use serde::{Deserialize, Serialize};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
@@ -347,4 +347,104 @@ fn proxy_until_exit(pid: i32, master: OwnedFd) -> WaitStatus {
 fn read_nonblock(fd: &OwnedFd, buf: &mut [u8]) -> std::io::Result<usize> {
     let _ = lxc_sys::fs::set_nonblocking(fd.as_fd(), true);
     lxc_sys::fs::read(fd.as_fd(), buf)
+}
+
+impl Container {
+    /// Run `function` in a new process inside the container (LXC's `attach` with an exec
+    /// function, which python3-lxc's `attach_wait` uses for Python callables). Returns the
+    /// process's pid, a child of the caller to wait for; `function`'s return value is its
+    /// exit status.
+    ///
+    /// The caller's code has to run in the container, so this is the one call that forks
+    /// the calling process itself. The calling thread joins only the container's pid
+    /// namespace for its children, forks, and switches back, so the new process is its
+    /// direct child; the child joins the other namespaces and the cgroup, then runs
+    /// `function`. Everything that allocates is prepared before the fork.
+    pub fn attach_function(
+        &self,
+        options: &AttachOptions,
+        function: impl FnOnce() -> i32,
+    ) -> Result<i32> {
+        let pidfd = commands::get_init_pidfd(self.config_path(), self.name())?
+            .ok_or_else(|| Error::NotRunning(self.name().to_string()))?;
+        let cgroup_procs = if options.move_to_cgroup {
+            commands::get_string(self.config_path(), self.name(), Cmd::GetCgroup, "")?
+                .zip(crate::cgroup::unified_mount())
+                .map(|(rel, mount)| mount.join(rel.trim_start_matches('/')).join("cgroup.procs"))
+                .map(|p| {
+                    std::fs::OpenOptions::new()
+                        .write(true)
+                        .open(&p)
+                        .map_err(crate::error::io_err(&p))
+                })
+                .transpose()?
+        } else {
+            None
+        };
+        let ns = if options.namespaces == 0 {
+            ALL_NS
+        } else {
+            options.namespaces
+        };
+        let own_pidns =
+            lxc_sys::ns::pid_for_children().map_err(sys_err("open pid_for_children"))?;
+        let env = (options.env_policy == EnvPolicy::Clear).then(|| build_env(options));
+        let extra = options.extra_env.clone();
+        let cwd = options.cwd.clone();
+        if ns & libc::CLONE_NEWPID != 0 {
+            lxc_sys::ns::setns(pidfd.as_fd(), libc::CLONE_NEWPID).map_err(sys_err("setns pid"))?;
+        }
+        let forked = p::fork();
+        if !matches!(forked, Ok(Forked::Child)) && ns & libc::CLONE_NEWPID != 0 {
+            // Only this thread's future children were affected; put it back at once. (Never
+            // in the child: it must not return into the caller's code from here.)
+            lxc_sys::ns::setns(own_pidns.as_fd(), libc::CLONE_NEWPID)
+                .map_err(sys_err("setns back"))?;
+        }
+        match forked.map_err(sys_err("fork"))? {
+            Forked::Parent { pid, .. } => Ok(pid),
+            Forked::Child => {
+                let rest = ns & !libc::CLONE_NEWPID;
+                if lxc_sys::ns::setns(pidfd.as_fd(), rest).is_err() {
+                    p::exit_now(255);
+                }
+                if let Some(procs) = &cgroup_procs {
+                    // "0" moves the writer itself, whatever its pid looks like from here.
+                    let _ = lxc_sys::fs::write_all(procs.as_fd(), b"0");
+                }
+                if let Some(env) = &env {
+                    p::clear_env();
+                    for kv in env {
+                        if let Some((k, v)) = kv.split_once('=') {
+                            let _ = p::set_env(k, v);
+                        }
+                    }
+                } else {
+                    let _ = p::set_env("container", "lxc");
+                    for kv in &extra {
+                        if let Some((k, v)) = kv.split_once('=') {
+                            let _ = p::set_env(k, v);
+                        }
+                    }
+                }
+                if let Some(gid) = options.gid {
+                    if p::setgroups(&[]).and_then(|_| p::setresgid(gid)).is_err() {
+                        p::exit_now(255);
+                    }
+                }
+                if let Some(uid) = options.uid {
+                    if p::setresuid(uid).is_err() {
+                        p::exit_now(255);
+                    }
+                }
+                let _ = p::set_dumpable(false);
+                let dir = cwd.as_deref().unwrap_or("/");
+                if p::chdir(dir).is_err() {
+                    let _ = p::chdir("/");
+                }
+                let code = function();
+                p::exit_now(code)
+            }
+        }
+    }
 }
