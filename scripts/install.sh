@@ -1,14 +1,22 @@
 #!/bin/bash
-# Install the lxc-* tools to $PREFIX/bin (default /usr/local) and the helper beside them.
+# Install lxc-rs under $PREFIX (default /usr/local): the lxc-* tools in bin/, the helper in
+# libexec/lxc-rs/, liblxc.so.1 (with the helper beside it, as the library looks for it
+# there) in lib/, and the C headers and lxc.pc for pkg-config.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 prefix=${PREFIX:-/usr/local}
-cargo build --release --workspace --bins
-install -d "$prefix/bin" "$prefix/libexec/lxc-rs"
+cargo build --release --workspace
+install -d "$prefix/bin" "$prefix/libexec/lxc-rs" "$prefix/lib/pkgconfig" "$prefix/include/lxc"
 for f in target/release/lxc-*; do
     case "$f" in *.d) continue ;; esac
     [ "$(basename "$f")" = lxc-rs-helper ] && continue
     install -m 755 "$f" "$prefix/bin/"
 done
 install -m 755 target/release/lxc-rs-helper "$prefix/libexec/lxc-rs/lxc-rs-helper"
-echo "installed to $prefix/bin (helper in $prefix/libexec/lxc-rs)"
+install -m 755 target/release/liblxc_rs.so "$prefix/lib/liblxc.so.1"
+ln -sf liblxc.so.1 "$prefix/lib/liblxc.so"
+ln -sf ../libexec/lxc-rs/lxc-rs-helper "$prefix/lib/lxc-rs-helper"
+install -m 644 crates/liblxc/include/lxc/*.h "$prefix/include/lxc/"
+sed "s|@PREFIX@|$prefix|" crates/liblxc/lxc.pc.in > "$prefix/lib/pkgconfig/lxc.pc"
+command -v ldconfig >/dev/null && ldconfig || true
+echo "installed to $prefix (tools in bin/, liblxc.so.1 in lib/, headers in include/lxc/)"

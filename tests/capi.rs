@@ -167,3 +167,12 @@ fn debians_python3_lxc_attach_wait_runs_python_inside() {
     );
     assert!(text.contains("thread result [0]"), "{text}");
 }
+
+#[test]
+fn bad_calls_get_answers_not_crashes() {
+    let env = Env::new("badcalls");
+    let lib = libdir(&env);
+    let exe = compile(&env, "tests/c/badcalls.c", "badcalls", true, Some(&lib));
+    let out = run(&env, &exe, &[&env.lxcpath], Some(&lib));
+    assert!(out.contains(" 0 failed"), "{out}");
+}
