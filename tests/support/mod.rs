@@ -135,6 +135,12 @@ impl Drop for Env {
                 .output();
         }
         let _ = std::fs::remove_dir_all(&self.root);
+        // Lock files live under the runtime dir, named after the lxcpath, as in LXC.
+        let root = self.root.display().to_string();
+        let locks = lxc::lock::lock_path(&lxc::Paths::for_root().runtime_dir, &root, "x");
+        if let Some(dir) = locks.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
