@@ -349,22 +349,25 @@ fn read_nonblock(fd: &OwnedFd, buf: &mut [u8]) -> std::io::Result<usize> {
     lxc_sys::fs::read(fd.as_fd(), buf)
 }
 
+/// An attach prepared on the caller's side, in steps, for callers that fork themselves
+/// (Python's `os.fork`, which keeps the interpreter consistent): `enter_pid_namespace`,
+/// fork, `leave_pid_namespace` in the parent, `join` in the child.
+pub struct AttachContext {
+    pidfd: OwnedFd,
+    cgroup_procs: Option<std::fs::File>,
+    own_pidns: OwnedFd,
+    namespaces: i32,
+    env: Option<Vec<String>>,
+    extra: Vec<String>,
+    cwd: Option<String>,
+    uid: Option<u32>,
+    gid: Option<u32>,
+}
+
 impl Container {
-    /// Run `function` in a new process inside the container (LXC's `attach` with an exec
-    /// function, which python3-lxc's `attach_wait` uses for Python callables). Returns the
-    /// process's pid, a child of the caller to wait for; `function`'s return value is its
-    /// exit status.
-    ///
-    /// The caller's code has to run in the container, so this is the one call that forks
-    /// the calling process itself. The calling thread joins only the container's pid
-    /// namespace for its children, forks, and switches back, so the new process is its
-    /// direct child; the child joins the other namespaces and the cgroup, then runs
-    /// `function`. Everything that allocates is prepared before the fork.
-    pub fn attach_function(
-        &self,
-        options: &AttachOptions,
-        function: impl FnOnce() -> i32,
-    ) -> Result<i32> {
+    /// Everything an attach needs, gathered before any fork (the child must not allocate
+    /// or talk to the monitor).
+    pub fn attach_prepare(&self, options: &AttachOptions) -> Result<AttachContext> {
         let pidfd = commands::get_init_pidfd(self.config_path(), self.name())?
             .ok_or_else(|| Error::NotRunning(self.name().to_string()))?;
         let cgroup_procs = if options.move_to_cgroup {
@@ -381,70 +384,103 @@ impl Container {
         } else {
             None
         };
-        let ns = if options.namespaces == 0 {
-            ALL_NS
-        } else {
-            options.namespaces
-        };
-        let own_pidns =
-            lxc_sys::ns::pid_for_children().map_err(sys_err("open pid_for_children"))?;
-        let env = (options.env_policy == EnvPolicy::Clear).then(|| build_env(options));
-        let extra = options.extra_env.clone();
-        let cwd = options.cwd.clone();
-        if ns & libc::CLONE_NEWPID != 0 {
-            lxc_sys::ns::setns(pidfd.as_fd(), libc::CLONE_NEWPID).map_err(sys_err("setns pid"))?;
-        }
+        Ok(AttachContext {
+            pidfd,
+            cgroup_procs,
+            own_pidns: lxc_sys::ns::pid_for_children().map_err(sys_err("open pid_for_children"))?,
+            namespaces: if options.namespaces == 0 {
+                ALL_NS
+            } else {
+                options.namespaces
+            },
+            env: (options.env_policy == EnvPolicy::Clear).then(|| build_env(options)),
+            extra: options.extra_env.clone(),
+            cwd: options.cwd.clone(),
+            uid: options.uid,
+            gid: options.gid,
+        })
+    }
+
+    /// Run `function` in a new process inside the container (LXC's `attach` with an exec
+    /// function). Returns its pid, a child of the caller; `function`'s return value is its
+    /// exit status. This is the one call that forks the calling process itself: the
+    /// caller's code has to run in the container.
+    pub fn attach_function(
+        &self,
+        options: &AttachOptions,
+        function: impl FnOnce() -> i32,
+    ) -> Result<i32> {
+        let ctx = self.attach_prepare(options)?;
+        ctx.enter_pid_namespace()?;
         let forked = p::fork();
-        if !matches!(forked, Ok(Forked::Child)) && ns & libc::CLONE_NEWPID != 0 {
-            // Only this thread's future children were affected; put it back at once. (Never
-            // in the child: it must not return into the caller's code from here.)
-            lxc_sys::ns::setns(own_pidns.as_fd(), libc::CLONE_NEWPID)
-                .map_err(sys_err("setns back"))?;
+        if !matches!(forked, Ok(Forked::Child)) {
+            // Never in the child: it must not return into the caller's code from here.
+            ctx.leave_pid_namespace()?;
         }
         match forked.map_err(sys_err("fork"))? {
             Forked::Parent { pid, .. } => Ok(pid),
             Forked::Child => {
-                let rest = ns & !libc::CLONE_NEWPID;
-                if lxc_sys::ns::setns(pidfd.as_fd(), rest).is_err() {
+                if ctx.join().is_err() {
                     p::exit_now(255);
                 }
-                if let Some(procs) = &cgroup_procs {
-                    // "0" moves the writer itself, whatever its pid looks like from here.
-                    let _ = lxc_sys::fs::write_all(procs.as_fd(), b"0");
-                }
-                if let Some(env) = &env {
-                    p::clear_env();
-                    for kv in env {
-                        if let Some((k, v)) = kv.split_once('=') {
-                            let _ = p::set_env(k, v);
-                        }
-                    }
-                } else {
-                    let _ = p::set_env("container", "lxc");
-                    for kv in &extra {
-                        if let Some((k, v)) = kv.split_once('=') {
-                            let _ = p::set_env(k, v);
-                        }
-                    }
-                }
-                if let Some(gid) = options.gid {
-                    if p::setgroups(&[]).and_then(|_| p::setresgid(gid)).is_err() {
-                        p::exit_now(255);
-                    }
-                }
-                if let Some(uid) = options.uid {
-                    if p::setresuid(uid).is_err() {
-                        p::exit_now(255);
-                    }
-                }
-                let _ = p::set_dumpable(false);
-                let dir = cwd.as_deref().unwrap_or("/");
-                if p::chdir(dir).is_err() {
-                    let _ = p::chdir("/");
-                }
-                let code = function();
-                p::exit_now(code)
+                p::exit_now(function())
             }
         }
+    }
+}
+
+impl AttachContext {
+    /// This thread's next children are born in the container's pid namespace.
+    pub fn enter_pid_namespace(&self) -> Result<()> {
+        if self.namespaces & libc::CLONE_NEWPID != 0 {
+            lxc_sys::ns::setns(self.pidfd.as_fd(), libc::CLONE_NEWPID)
+                .map_err(sys_err("setns pid"))?;
+        }
+        Ok(())
+    }
+
+    /// Back to the caller's own pid namespace for later children (parent side only).
+    pub fn leave_pid_namespace(&self) -> Result<()> {
+        if self.namespaces & libc::CLONE_NEWPID != 0 {
+            lxc_sys::ns::setns(self.own_pidns.as_fd(), libc::CLONE_NEWPID)
+                .map_err(sys_err("setns back"))?;
+        }
+        Ok(())
+    }
+
+    /// In the forked child: join the other namespaces and the cgroup, set the environment,
+    /// ids and working directory. On error the caller must exit the child at once.
+    pub fn join(&self) -> std::result::Result<(), String> {
+        let rest = self.namespaces & !libc::CLONE_NEWPID;
+        lxc_sys::ns::setns(self.pidfd.as_fd(), rest).map_err(|e| format!("setns: {e}"))?;
+        if let Some(procs) = &self.cgroup_procs {
+            // "0" moves the writer itself, whatever its pid looks like from here.
+            lxc_sys::fs::write_all(procs.as_fd(), b"0").map_err(|e| format!("join cgroup: {e}"))?;
+        }
+        if let Some(env) = &self.env {
+            p::clear_env();
+            for (k, v) in env.iter().filter_map(|kv| kv.split_once('=')) {
+                let _ = p::set_env(k, v);
+            }
+        } else {
+            let _ = p::set_env("container", "lxc");
+            for (k, v) in self.extra.iter().filter_map(|kv| kv.split_once('=')) {
+                let _ = p::set_env(k, v);
+            }
+        }
+        if let Some(gid) = self.gid {
+            p::setgroups(&[])
+                .and_then(|_| p::setresgid(gid))
+                .map_err(|e| format!("setgid: {e}"))?;
+        }
+        if let Some(uid) = self.uid {
+            p::setresuid(uid).map_err(|e| format!("setuid: {e}"))?;
+        }
+        // After the last credential change (which resets it).
+        p::set_dumpable(false).map_err(|e| format!("prctl: {e}"))?;
+        if p::chdir(self.cwd.as_deref().unwrap_or("/")).is_err() {
+            let _ = p::chdir("/");
+        }
+        Ok(())
     }
 }
