@@ -7,6 +7,13 @@ bash scripts/setup.sh
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo build --workspace
+# The Python package installs with pip (maturin builds the abi3 extension), in a
+# throwaway virtual environment.
+venv=$(mktemp -d)
+python3 -m venv "$venv"
+"$venv/bin/pip" install --quiet ./crates/lxc-python
+"$venv/bin/python" -c 'import lxc; assert lxc.version == "5.0.2"; print("pip install: lxc", lxc.version)'
+rm -rf "$venv"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace 2>&1 | tee "$log"

@@ -175,29 +175,13 @@ pub extern "C" fn lxc_attach_run_command(payload: *mut c_void) -> c_int {
     let Some(program) = ffi::str_arg(program) else {
         return -1;
     };
-    let argv = ffi::strv_arg(argv);
-    let env: Vec<String> = std::env::vars().map(|(k, v)| format!("{k}={v}")).collect();
-    let _ = lxc_sys::process::execvpe(program, &argv, &env);
+    let _ = lxc::attach::exec_command(program, &ffi::strv_arg(argv));
     -1
 }
 
-/// Exec the shell of the current user (from /etc/passwd), falling back to /bin/sh.
+/// Exec the current user's shell, falling back to /bin/sh; returns only on failure.
 #[no_mangle]
 pub extern "C" fn lxc_attach_run_shell(_payload: *mut c_void) -> c_int {
-    let uid = lxc_sys::geteuid();
-    let shell = std::fs::read_to_string("/etc/passwd")
-        .ok()
-        .and_then(|t| {
-            t.lines().find_map(|l| {
-                let f: Vec<&str> = l.split(':').collect();
-                (f.len() >= 7 && f[2].parse::<u32>().ok() == Some(uid)).then(|| f[6].to_string())
-            })
-        })
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "/bin/sh".into());
-    let env: Vec<String> = std::env::vars().map(|(k, v)| format!("{k}={v}")).collect();
-    let _ = lxc_sys::process::execve(&shell, std::slice::from_ref(&shell), &env);
-    let sh = "/bin/sh".to_string();
-    let _ = lxc_sys::process::execve(&sh, std::slice::from_ref(&sh), &env);
+    let _ = lxc::attach::exec_shell();
     -1
 }

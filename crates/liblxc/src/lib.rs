@@ -95,15 +95,6 @@ pub extern "C" fn lxc_container_new(name: *const c_char, configpath: *const c_ch
         ffi::set_errno(libc::EINVAL);
         return std::ptr::null_mut();
     };
-    static LOCATED: std::sync::Once = std::sync::Once::new();
-    LOCATED.call_once(|| {
-        let me = lxc_container_new as *const c_void;
-        // Through symlinks (liblxc.so.1 -> ...) to the directory the helper is installed in.
-        let real = ffi::object_path_of(me).and_then(|p| std::fs::canonicalize(p).ok());
-        if let Some(dir) = real.and_then(|p| p.parent().map(|d| d.to_path_buf())) {
-            lxc::start::set_helper_dir(dir);
-        }
-    });
     let container = match lxc::Container::new(name, ffi::str_arg(configpath)) {
         Ok(c) => c,
         Err(_) => {

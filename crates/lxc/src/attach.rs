@@ -231,8 +231,8 @@ fn build_env(opts: &AttachOptions) -> Vec<String> {
     env
 }
 
-/// The login shell of `uid` in the container's /etc/passwd, else /bin/sh.
-fn user_shell(uid: u32) -> String {
+/// The login shell of `uid` in /etc/passwd (the container's, once attached), else /bin/sh.
+pub fn user_shell(uid: u32) -> String {
     std::fs::read_to_string("/etc/passwd")
         .ok()
         .and_then(|t| {
@@ -483,4 +483,21 @@ impl AttachContext {
         }
         Ok(())
     }
+}
+
+/// Replace this process with `program` (searched in PATH) and `argv`, keeping the
+/// environment: LXC's `lxc_attach_run_command`. Returns only on failure.
+pub fn exec_command(program: &str, argv: &[String]) -> std::io::Error {
+    let env: Vec<String> = std::env::vars().map(|(k, v)| format!("{k}={v}")).collect();
+    p::execvpe(program, argv, &env)
+}
+
+/// Replace this process with the current user's shell, else /bin/sh: LXC's
+/// `lxc_attach_run_shell`. Returns only on failure.
+pub fn exec_shell() -> std::io::Error {
+    let shell = user_shell(lxc_sys::geteuid());
+    let env: Vec<String> = std::env::vars().map(|(k, v)| format!("{k}={v}")).collect();
+    let _ = p::execve(&shell, std::slice::from_ref(&shell), &env);
+    let sh = "/bin/sh".to_string();
+    p::execve(&sh, std::slice::from_ref(&sh), &env)
 }

@@ -28,14 +28,6 @@ pub fn apparmor_enabled() -> bool {
         .unwrap_or(false)
 }
 
-static HELPER_DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-
-/// Where a face found itself (e.g. the directory of liblxc.so.1): the helper is looked for
-/// there first.
-pub fn set_helper_dir(dir: std::path::PathBuf) {
-    let _ = HELPER_DIR.set(dir);
-}
-
 /// Where our helper program is: `$LXC_RS_HELPER`, next to the library or the running
 /// program, or installed.
 pub fn helper_path() -> Result<std::path::PathBuf> {
@@ -43,7 +35,11 @@ pub fn helper_path() -> Result<std::path::PathBuf> {
         return Ok(p.into());
     }
     let mut tried = Vec::new();
-    if let Some(dir) = HELPER_DIR.get() {
+    // The file this library's code was loaded from: liblxc.so.1 or the Python module for
+    // the faces (through symlinks), the program itself for the tools.
+    let me = helper_path as fn() -> Result<std::path::PathBuf> as *const std::ffi::c_void;
+    let object = lxc_sys::ffi::object_path_of(me).and_then(|p| std::fs::canonicalize(p).ok());
+    if let Some(dir) = object.as_deref().and_then(std::path::Path::parent) {
         let candidate = dir.join("lxc-rs-helper");
         if candidate.is_file() {
             return Ok(candidate);

@@ -1,0 +1,212 @@
+"""Linux containers from Python: python3-lxc's API over the lxc-rs library.
+
+The compiled half (`lxc._lxc`) talks to the library; this half adds what python3-lxc
+adds in Python: list and dict conversions, `list_containers`, the network helpers, and
+`attach`/`attach_wait`, which fork with `os.fork()` so the interpreter stays consistent in
+the child.
+"""
+
+import os
+import traceback
+
+from . import _lxc
+from ._lxc import (  # noqa: F401  (re-exported names, as python3-lxc has them)
+    CLONE_NEWIPC,
+    CLONE_NEWNET,
+    CLONE_NEWNS,
+    CLONE_NEWPID,
+    CLONE_NEWUSER,
+    CLONE_NEWUTS,
+    LXC_ATTACH_CLEAR_ENV,
+    LXC_ATTACH_DEFAULT,
+    LXC_ATTACH_DROP_CAPABILITIES,
+    LXC_ATTACH_KEEP_ENV,
+    LXC_ATTACH_LSM_EXEC,
+    LXC_ATTACH_LSM_NOW,
+    LXC_ATTACH_MOVE_TO_CGROUP,
+    LXC_ATTACH_REMOUNT_PROC_SYS,
+    LXC_ATTACH_SET_PERSONALITY,
+    LXC_CLONE_KEEPBDEVTYPE,
+    LXC_CLONE_KEEPMACADDR,
+    LXC_CLONE_KEEPNAME,
+    LXC_CLONE_MAYBE_SNAPSHOT,
+    LXC_CLONE_SNAPSHOT,
+    LXC_CREATE_QUIET,
+)
+
+get_global_config_item = _lxc.get_global_config_item
+version = _lxc.get_version()
+
+try:
+    default_config_path = _lxc.get_global_config_item("lxc.lxcpath")
+except KeyError:
+    default_config_path = None
+
+_NO_PAYLOAD = object()
+
+
+def _as_list(value):
+    """Multi-valued items come back one per line, each line ended: make those a list."""
+    if value.endswith("\n"):
+        return value[:-1].split("\n")
+    return value
+
+
+class ContainerNetwork:
+    """One `lxc.net.<index>` entry; attributes are its keys with `.` spelled `_`."""
+
+    def __init__(self, container, index):
+        object.__setattr__(self, "_container", container)
+        object.__setattr__(self, "_index", index)
+
+    def _key(self, name):
+        return "lxc.net.%d.%s" % (self._index, name.replace("_", "."))
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self._container.get_config_item(self._key(name))
+
+    def __setattr__(self, name, value):
+        self._container.set_config_item(self._key(name), value)
+
+    def __delattr__(self, name):
+        self._container.clear_config_item(self._key(name))
+
+
+class ContainerNetworkList:
+    """The container's NICs, indexable like a list."""
+
+    def __init__(self, container):
+        self._container = container
+
+    def __len__(self):
+        try:
+            types = self._container.get_config_item("lxc.net")
+        except KeyError:
+            return 0
+        if isinstance(types, str):
+            return 1 if types else 0
+        return len(types)
+
+    def __getitem__(self, index):
+        if index >= len(self):
+            raise IndexError("list index out of range")
+        return ContainerNetwork(self._container, index)
+
+    def add(self, network_type):
+        return self._container.set_config_item("lxc.net.%d.type" % len(self), network_type)
+
+    def remove(self, index):
+        return self._container.clear_config_item("lxc.net.%d" % index)
+
+
+class Container(_lxc.Container):
+    """A container, by name, in an lxcpath (`config_path`)."""
+
+    def __init__(self, name, config_path=None):
+        self.network = ContainerNetworkList(self)
+
+    def create(self, template=None, flags=0, args=(), bdevtype=None, fssize=0):
+        if isinstance(args, dict):
+            args = [part for key, value in args.items() for part in ("--%s" % key, "%s" % value)]
+        # As python3-lxc: the configuration set so far is saved first.
+        if not self.defined:
+            self.save_config()
+        return super().create(template or None, flags, bdevtype or None, fssize, tuple(args))
+
+    def destroy(self):
+        if not super().destroy():
+            return False
+        self.clear_config()
+        return True
+
+    def get_config_item(self, key):
+        return _as_list(super().get_config_item(key))
+
+    def get_keys(self, key=None):
+        return _as_list(super().get_keys(key))
+
+    def append_config_item(self, key, value):
+        return super().set_config_item(key, value)
+
+    def set_config_item(self, key, value):
+        if isinstance(value, (list, tuple)):
+            self.clear_config_item(key)
+            return all(super(Container, self).set_config_item(key, item) for item in value)
+        return super().set_config_item(key, value)
+
+    def wait(self, state, timeout=-1):
+        return super().wait(state.upper(), timeout)
+
+    def console_getfd(self, ttynum=-1):
+        if not self.running:
+            return False
+        return super().console_getfd(ttynum)
+
+    def get_ips(self, interface=None, family=None, scope=None, timeout=0):
+        return super().get_ips(interface, family, scope or 0)
+
+    def attach(self, run, payload=_NO_PAYLOAD, **options):
+        """Run `run(payload)` (or `run()`) in a new process inside the container; its int
+        result is the exit status (anything else: 255). Returns the pid."""
+        handle = self._attach_prepare(**options)
+        handle.enter_pid_namespace()
+        try:
+            pid = os.fork()
+        except BaseException:
+            handle.leave_pid_namespace()
+            raise
+        if pid == 0:
+            code = 255
+            try:
+                handle.join()
+                result = run() if payload is _NO_PAYLOAD else run(payload)
+                code = result if isinstance(result, int) else 255
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                os._exit(code & 0xFF)
+        handle.leave_pid_namespace()
+        return pid
+
+    def attach_wait(self, run, payload=_NO_PAYLOAD, **options):
+        """Like `attach`, then wait: the raw wait status, or -1 when it exited with 255."""
+        pid = self.attach(run, payload, **options)
+        _, status = os.waitpid(pid, 0)
+        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 255:
+            return -1
+        return status
+
+
+def list_containers(active=True, defined=True, as_object=False, config_path=None):
+    """Names (or `Container` objects) of the containers in `config_path`."""
+    if config_path and not os.path.exists(config_path):
+        return ()
+    try:
+        names = _lxc.list_containers(active=active, defined=defined, config_path=config_path)
+    except ValueError:
+        return ()
+    if as_object:
+        return tuple(Container(name, config_path) for name in names)
+    return names
+
+
+def attach_run_command(cmd):
+    """For `attach`: exec `cmd` (a tuple, a list or a string) inside the container."""
+    if isinstance(cmd, tuple):
+        return _lxc.attach_run_command(cmd)
+    if isinstance(cmd, list):
+        return _lxc.attach_run_command((cmd[0], cmd))
+    return _lxc.attach_run_command((cmd, [cmd]))
+
+
+def attach_run_shell():
+    """For `attach`: exec the user's shell inside the container."""
+    return _lxc.attach_run_shell(None)
+
+
+def arch_to_personality(arch):
+    if isinstance(arch, bytes):
+        arch = str(arch, "utf-8")
+    return _lxc.arch_to_personality(arch)

@@ -1,0 +1,29 @@
+"""Our lxc module's answers to calls it cannot serve: errors that name the missing
+feature, and python3-lxc's KeyError for bad keys. Arguments: NAME LXCPATH."""
+import sys
+
+import lxc
+
+c = lxc.Container(sys.argv[1], sys.argv[2])
+assert not c.defined
+try:
+    c.get_config_item("lxc.bogus")
+    raise SystemExit("bad key accepted")
+except KeyError:
+    pass
+assert not c.set_config_item("lxc.bogus", "1")
+assert not c.start(), "start of an undefined container"
+assert c.state == "STOPPED" and c.init_pid == -1
+try:
+    c.freeze()
+    raise SystemExit("freeze did not raise")
+except NotImplementedError as e:
+    assert "not supported yet: freeze" in str(e), e
+try:
+    c.get_ips()
+    raise SystemExit("get_ips did not raise")
+except NotImplementedError as e:
+    assert "networking" in str(e), e
+assert lxc.list_containers(config_path="/nonexistent/path") == ()
+assert lxc.arch_to_personality("x86_64") == 0
+print("errors ok")

@@ -1,0 +1,104 @@
+//! Our own Python module (`lxc`, PyO3): the same lifecycle and attach_wait scripts that
+//! Debian's python3-lxc runs, and its answers to calls it cannot serve yet.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use support::*;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// The package as pip would lay it out, with the freshly built extension.
+fn package(env: &Env) -> PathBuf {
+    let so = bin_dir().join("lib_lxc.so");
+    assert!(
+        so.exists(),
+        "build the Python module first: cargo build --workspace"
+    );
+    let root = env.root.join("py");
+    let pkg = root.join("lxc");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::copy(
+        repo().join("crates/lxc-python/python/lxc/__init__.py"),
+        pkg.join("__init__.py"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&so, pkg.join("_lxc.abi3.so")).unwrap();
+    root
+}
+
+fn run_script(env: &Env, python: &str, script: &str, name: &str) -> String {
+    let mut cmd = Command::new(python);
+    cmd.arg(repo().join(script))
+        .args([name, env.lxcpath.as_str()]);
+    cmd.env("PYTHONPATH", package(env))
+        .env("LXC_RS_GLOBAL_CONFIG", &env.global);
+    let out = cmd.output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{python} {script}:\n{text}");
+    text
+}
+
+#[test]
+fn lifecycle_through_import_lxc() {
+    let env = Env::new("pyface");
+    let name = env.name("pf");
+    let out = run_script(&env, "python3", "tests/python/debian_python3_lxc.py", &name);
+    assert!(
+        out.contains("state: RUNNING") && out.contains("defined after destroy: False"),
+        "{out}"
+    );
+    assert!(out.contains(&format!("listed: ['{name}']")), "{out}");
+    assert!(no_cgroup_for(&name) && no_monitor(&env.lxcpath, &name));
+}
+
+#[test]
+fn attach_wait_runs_python_inside_also_from_a_second_thread() {
+    let env = Env::new("pyattach2");
+    let name = env.name("pa");
+    let out = run_script(
+        &env,
+        "python3",
+        "tests/python/debian_python3_lxc_attach.py",
+        &name,
+    );
+    assert!(out.contains(&format!("Hostname: {name}")), "{out}");
+    assert_eq!(out.matches("function status").count(), 1, "{out}");
+    assert!(
+        out.contains("function status 7") && out.contains("command status 3"),
+        "{out}"
+    );
+    assert!(out.contains("thread result [0]"), "{out}");
+}
+
+#[test]
+fn calls_without_their_feature_raise_naming_it() {
+    let env = Env::new("pyerr");
+    let name = env.name("pe");
+    let out = run_script(&env, "python3", "tests/python/rs_lxc_errors.py", &name);
+    assert!(out.contains("errors ok"), "{out}");
+}
+
+#[test]
+fn the_same_module_loads_in_debians_python() {
+    // One abi3 build serves every Python 3.9+.
+    let env = Env::new("pydeb");
+    let name = env.name("pd");
+    let out = run_script(
+        &env,
+        "/usr/bin/python3",
+        "tests/python/rs_lxc_errors.py",
+        &name,
+    );
+    assert!(out.contains("errors ok"), "{out}");
+}
