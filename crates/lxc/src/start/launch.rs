@@ -105,7 +105,6 @@ pub fn monitor_main(req: StartRequest, mut status: Status, fork_to_background: b
                 status.report(&name, r);
                 if daemon {
                     detach_stdio();
-                    lxc_sys::process::release_startup_pages();
                 }
             }
         };

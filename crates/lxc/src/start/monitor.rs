@@ -229,6 +229,7 @@ impl Monitor {
         let _ = p::sigmask(&forwarded, true);
         let sigfd = p::signalfd(&forwarded).ok();
         let mut stdin_open = self.foreground && lxc_sys::fs::isatty(0);
+        let mut startup_pages = !self.foreground;
         let saved_tty = if stdin_open {
             lxc_sys::pty::make_raw(0).ok()
         } else {
@@ -264,6 +265,12 @@ impl Monitor {
             };
             drop(fds);
             self.expire_helper();
+            // Once idle (a poll that timed out), a background monitor lets go of the pages
+            // of its start-up work; doing it at once would compete with whoever comes next.
+            if startup_pages && revents.iter().all(|r| *r == 0) {
+                lxc_sys::process::release_startup_pages();
+                startup_pages = false;
+            }
             if revents[0] != 0 {
                 self.accept_client();
             }
