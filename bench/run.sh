@@ -73,8 +73,8 @@ rss() { # monitor = parent of init
     local mon; mon=$(awk '/^PPid:/ {print $2}' /proc/$pid/status)
     awk -v f="$3" '$1 == f {print $2}' /proc/$mon/status
 }
-# Both monitors at rest (after a burst of commands a monitor holds more for a moment).
-sleep 2
+# Both monitors at rest: ours gives back the pages its work touched after 5 s of quiet.
+sleep 6
 rss_ours=$(rss $ours "$work/ours" VmRSS:); rss_theirs=$(rss $theirs "$work/theirs" VmRSS:)
 # The private part: what each further running container really adds (file pages of the
 # binary and its libraries are shared page cache).

@@ -426,16 +426,37 @@ pub fn setrlimit(resource: &str, soft: u64, hard: u64) -> Result<()> {
     Ok(())
 }
 
-/// Let go of the resident pages of start-up work: the read-only mappings of our own
-/// executable that hold only file pages (they come back from the page cache if touched
-/// again) and free heap. A long-lived monitor calls this once its container runs.
+/// Let go of the resident pages of work done: the read-only mappings of our own executable
+/// that hold only file pages (they come back from the page cache if touched again) and free
+/// heap. A long-lived monitor calls this when it goes idle.
 pub fn release_startup_pages() {
-    let Ok(exe) = std::fs::read_link("/proc/self/exe") else {
-        return;
+    let ranges = droppable_ranges();
+    // SAFETY: malloc_trim only returns free heap memory to the kernel.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+    // Last, in one tight loop: code that runs after the drop faults its pages back in.
+    for (start, end) in ranges {
+        // SAFETY: a read-only mapping of our executable holding only unmodified file pages;
+        // dropping its page table entries makes later accesses fault the same bytes back in
+        // from the page cache.
+        unsafe {
+            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED);
+        }
+    }
+}
+
+/// Read-only mappings of our executable made only of file pages. Relocated (RELRO) pages are
+/// private copies: dropping them would bring back the unrelocated file bytes, so a mapping
+/// with any anonymous page is left alone.
+fn droppable_ranges() -> Vec<(usize, usize)> {
+    let (Ok(exe), Ok(smaps)) = (
+        std::fs::read_link("/proc/self/exe"),
+        std::fs::read_to_string("/proc/self/smaps"),
+    ) else {
+        return Vec::new();
     };
-    let Ok(smaps) = std::fs::read_to_string("/proc/self/smaps") else {
-        return;
-    };
+    let mut ranges = Vec::new();
     let mut candidate: Option<(usize, usize)> = None;
     for line in smaps.lines() {
         let mut fields = line.split_whitespace();
@@ -455,28 +476,16 @@ pub fn release_startup_pages() {
                 candidate = Some((s, e));
             }
         } else if first == "Anonymous:" {
-            // Relocated (RELRO) pages are private copies: dropping them would bring back the
-            // unrelocated file bytes. Only mappings made purely of file pages go.
             let anon_kb = fields
                 .next()
                 .and_then(|v| v.parse::<u64>().ok())
                 .unwrap_or(1);
-            if let (Some((start, end)), 0) = (candidate.take(), anon_kb) {
-                // SAFETY: a read-only mapping of our executable holding only unmodified file
-                // pages; dropping its page table entries makes later accesses fault the same
-                // bytes back in from the page cache.
-                // MADV_RANDOM first: no fault-around, so what comes back is only what is used.
-                unsafe {
-                    libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_RANDOM);
-                    libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED);
-                }
+            if let (Some(range), 0) = (candidate.take(), anon_kb) {
+                ranges.push(range);
             }
         }
     }
-    // SAFETY: malloc_trim only returns free heap memory to the kernel.
-    unsafe {
-        libc::malloc_trim(0);
-    }
+    ranges
 }
 
 /// A sealed in-memory copy of an executable: nothing can write it, so a container that gets

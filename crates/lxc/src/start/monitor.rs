@@ -20,6 +20,9 @@ struct Waiter {
     states: Vec<State>,
 }
 
+/// Seconds of quiet after which a background monitor gives back the pages its work touched.
+const TRIM_AFTER_IDLE: u32 = 5;
+
 /// How long an unused sealed helper copy is kept.
 const HELPER_IDLE: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -229,7 +232,9 @@ impl Monitor {
         let _ = p::sigmask(&forwarded, true);
         let sigfd = p::signalfd(&forwarded).ok();
         let mut stdin_open = self.foreground && lxc_sys::fs::isatty(0);
-        let mut startup_pages = !self.foreground;
+        let mut trim_pending = !self.foreground;
+        let mut trim_now = false;
+        let mut idle_ticks = 0;
         let saved_tty = if stdin_open {
             lxc_sys::pty::make_raw(0).ok()
         } else {
@@ -260,16 +265,34 @@ impl Monitor {
             for h in self.tty_holders.iter().flatten() {
                 fds.push((h.as_fd(), POLLIN));
             }
-            let Ok(revents) = poll(&fds, 1000) else {
+            // After TRIM_AFTER_IDLE seconds of quiet a background monitor gives back the
+            // pages its work touched (the next command faults some back, ~0.4 ms once), then
+            // sleeps until something happens (init's pidfd wakes it when the container ends).
+            let timeout = if trim_pending || self.helper.is_some() {
+                1000
+            } else {
+                -1
+            };
+            if trim_now {
+                // Right before blocking: any code run after the drop would fault back in.
+                lxc_sys::process::release_startup_pages();
+                trim_now = false;
+            }
+            let Ok(revents) = poll(&fds, timeout) else {
                 continue;
             };
             drop(fds);
             self.expire_helper();
-            // Once idle (a poll that timed out), a background monitor lets go of the pages
-            // of its start-up work; doing it at once would compete with whoever comes next.
-            if startup_pages && revents.iter().all(|r| *r == 0) {
-                lxc_sys::process::release_startup_pages();
-                startup_pages = false;
+            let idle = revents.iter().all(|r| *r == 0);
+            if idle && trim_pending {
+                idle_ticks += 1;
+                if idle_ticks >= TRIM_AFTER_IDLE {
+                    trim_now = true;
+                    trim_pending = false;
+                }
+            } else if !idle {
+                trim_pending = !self.foreground;
+                idle_ticks = 0;
             }
             if revents[0] != 0 {
                 self.accept_client();
