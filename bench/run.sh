@@ -68,17 +68,18 @@ for side in ours theirs; do
 done
 bench attach "BIN/lxc-attach -P PATHX -n b -- true"
 bench info "BIN/lxc-info -P PATHX -n b"
-rss() { # monitor = parent of init
+monitor_pid() { # the parent of init, found before the rest so nothing wakes it after
     local pid; pid=$($1/lxc-info -P "$2" -n b -p -H)
-    local mon; mon=$(awk '/^PPid:/ {print $2}' /proc/$pid/status)
-    awk -v f="$3" '$1 == f {print $2}' /proc/$mon/status
+    awk '/^PPid:/ {print $2}' /proc/$pid/status
 }
+mon_ours=$(monitor_pid $ours "$work/ours"); mon_theirs=$(monitor_pid $theirs "$work/theirs")
 # Both monitors at rest: ours gives back the pages its work touched after 5 s of quiet.
 sleep 6
-rss_ours=$(rss $ours "$work/ours" VmRSS:); rss_theirs=$(rss $theirs "$work/theirs" VmRSS:)
+status_kb() { awk -v f="$2" '$1 == f {print $2}' /proc/$1/status; }
+rss_ours=$(status_kb $mon_ours VmRSS:); rss_theirs=$(status_kb $mon_theirs VmRSS:)
 # The private part: what each further running container really adds (file pages of the
 # binary and its libraries are shared page cache).
-anon_ours=$(rss $ours "$work/ours" RssAnon:); anon_theirs=$(rss $theirs "$work/theirs" RssAnon:)
+anon_ours=$(status_kb $mon_ours RssAnon:); anon_theirs=$(status_kb $mon_theirs RssAnon:)
 for side in ours theirs; do
     bin=$ours; [ $side = theirs ] && bin=$theirs
     $bin/lxc-stop -P "$work/$side" -n b -k
