@@ -92,13 +92,15 @@ pub fn run(args: Vec<String>) -> Res<i32> {
     }
     // As LXC: -F only chooses the columns of -f.
     if !fancy {
+        // As LXC 5.0: one name per line, padded to the longest unless -1 is given.
         let names: Vec<&str> = rows.iter().map(|(c, _)| c.name()).collect();
-        if line || !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-            for n in names {
-                println!("{n}");
-            }
-        } else if !names.is_empty() {
-            println!("{}", names.join(" "));
+        let width = if line {
+            0
+        } else {
+            names.iter().map(|n| n.len()).max().unwrap_or(0)
+        };
+        for n in names {
+            println!("{n:<width$}");
         }
         return Ok(0);
     }

@@ -124,3 +124,23 @@ pub fn mount_entries(plan: &Plan, root: BorrowedFd<'_>) -> R<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_split_into_flags_attributes_and_data() {
+        let o = parse_options("rbind,ro,nosuid,create=dir,optional,size=10M,mode=755");
+        assert!(o.bind && o.recursive && o.optional && !o.remount);
+        assert_eq!(o.create, Some("dir"));
+        assert_eq!(o.attrs, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID);
+        assert_eq!(o.data, vec!["size=10M", "mode=755"]);
+    }
+
+    #[test]
+    fn defaults_and_empty_mean_nothing() {
+        let o = parse_options("defaults,rw,,relative");
+        assert!(!o.bind && o.attrs == 0 && o.data.is_empty() && o.create.is_none());
+    }
+}

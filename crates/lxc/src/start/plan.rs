@@ -251,3 +251,40 @@ impl Plan {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(text: &str) -> ContainerConfig {
+        let mut c = ContainerConfig::new();
+        c.parse_text(text, "test").unwrap();
+        c
+    }
+
+    #[test]
+    fn built_features_pass() {
+        let c = config("lxc.uts.name = a\nlxc.net.0.type = empty\nlxc.net.0.flags = up\nlxc.tty.max = 2\nlxc.mount.auto = proc:mixed\nlxc.hook.pre-start = /bin/true\nlxc.prlimit.nofile = 1024\n");
+        assert_eq!(unsupported_key(&c), None);
+    }
+
+    #[test]
+    fn features_not_built_are_named() {
+        assert_eq!(
+            unsupported_key(&config("lxc.cap.drop = sys_admin\n")).as_deref(),
+            Some("lxc.cap.drop")
+        );
+        assert_eq!(
+            unsupported_key(&config("lxc.net.0.type = veth\n")).as_deref(),
+            Some("lxc.net.0.type")
+        );
+        assert_eq!(
+            unsupported_key(&config("lxc.idmap = u 0 100000 65536\n")).as_deref(),
+            Some("lxc.idmap")
+        );
+        assert_eq!(
+            unsupported_key(&config("lxc.rootfs.path = btrfs:/x\n")).as_deref(),
+            Some("lxc.rootfs.path = btrfs:...")
+        );
+    }
+}
