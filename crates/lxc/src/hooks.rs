@@ -3,8 +3,9 @@
 
 use crate::container::Container;
 use crate::error::{Error, Result};
+use crate::runner::Capture;
 use lxc_config::{ContainerConfig, HookType};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// What every start-phase hook sees.
 #[derive(Debug, Clone)]
@@ -87,12 +88,8 @@ fn run_one(
     for (k, v) in extra_env {
         cmd.env(k, v);
     }
-    cmd.arg("-c")
-        .arg(&line)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped());
-    tracing::debug!(hook = hook.name(), "running hook: {line}");
-    let out = cmd.output().map_err(|e| Error::Hook {
+    cmd.arg("-c").arg(&line);
+    let out = crate::runner::run(&mut cmd, Capture::Stdout).map_err(|e| Error::Hook {
         name: env.name.clone(),
         hook: command.to_string(),
         message: e.to_string(),

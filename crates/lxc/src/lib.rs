@@ -13,6 +13,7 @@ pub mod hooks;
 pub mod lock;
 pub mod log;
 pub mod process_mode;
+pub mod runner;
 pub mod start;
 pub mod state;
 pub mod stop;

@@ -158,9 +158,9 @@ pub fn create(c: &mut Container, rootfs: &Path, args: &[String]) -> Result<()> {
 
 /// Link every applet busybox lists to /bin/busybox; returns the applet paths.
 fn install_applets(c: &Container, busybox: &Path, rootfs: &Path) -> Result<Vec<String>> {
-    let out = std::process::Command::new(busybox)
-        .arg("--list-full")
-        .output()
+    let mut cmd = std::process::Command::new(busybox);
+    cmd.arg("--list-full");
+    let out = crate::runner::run(&mut cmd, crate::runner::Capture::All)
         .map_err(|e| template_error(c, "busybox", format!("{}: {e}", busybox.display())))?;
     if !out.status.success() {
         return Err(template_error(c, "busybox", "busybox --list-full failed"));

@@ -4,8 +4,9 @@ mod busybox;
 
 use crate::container::Container;
 use crate::error::{Error, Result};
+use crate::runner::Capture;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// Fill `rootfs` (and append to the container's config file) with template `name`.
 pub fn run(
@@ -57,14 +58,15 @@ fn run_script(
         .env("LXC_NAME", c.name())
         .env("LXC_PATH", c.dir())
         .env("LXC_ROOTFS_PATH", rootfs)
-        .env("LXC_CONFIG_FILE", c.dir().join("config"))
-        .stdin(Stdio::null());
-    if quiet {
-        cmd.stdout(Stdio::null()).stderr(Stdio::null());
-    }
-    let status = cmd
-        .status()
-        .map_err(|e| template_error(c, name, format!("{}: {e}", script.display())))?;
+        .env("LXC_CONFIG_FILE", c.dir().join("config"));
+    let capture = if quiet {
+        Capture::Discard
+    } else {
+        Capture::Nothing
+    };
+    let status = crate::runner::run(&mut cmd, capture)
+        .map_err(|e| template_error(c, name, format!("{}: {e}", script.display())))?
+        .status;
     if !status.success() {
         return Err(template_error(
             c,
