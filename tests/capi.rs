@@ -8,13 +8,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use support::*;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
 /// A directory where our library answers to the names C programs link and load.
 fn libdir(env: &Env) -> PathBuf {
     let so = bin_dir().join("liblxc_rs.so");
@@ -122,18 +115,13 @@ fn debians_python3_lxc_runs_on_our_library() {
     );
     let lib = libdir(&env);
     let name = env.name("py");
-    let script = repo().join("tests/python/debian_python3_lxc.py");
-    let mut cmd = Command::new("/usr/bin/python3");
-    cmd.arg(&script).args([&name, &env.lxcpath]);
-    cmd.env("LD_LIBRARY_PATH", &lib)
-        .env("LXC_RS_GLOBAL_CONFIG", &env.global);
-    let out = cmd.output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    let text = python(
+        &env,
+        "/usr/bin/python3",
+        "tests/python/debian_python3_lxc.py",
+        &name,
+        &[("LD_LIBRARY_PATH", &lib)],
     );
-    assert!(out.status.success(), "{text}");
     assert!(
         text.contains("state: RUNNING") && text.contains("defined after destroy: False"),
         "{text}"
@@ -145,18 +133,13 @@ fn debians_python3_lxc_attach_wait_runs_python_inside() {
     let env = Env::new("pyattach");
     let lib = libdir(&env);
     let name = env.name("pa");
-    let script = repo().join("tests/python/debian_python3_lxc_attach.py");
-    let mut cmd = Command::new("/usr/bin/python3");
-    cmd.arg(&script).args([&name, &env.lxcpath]);
-    cmd.env("LD_LIBRARY_PATH", &lib)
-        .env("LXC_RS_GLOBAL_CONFIG", &env.global);
-    let out = cmd.output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    let text = python(
+        &env,
+        "/usr/bin/python3",
+        "tests/python/debian_python3_lxc_attach.py",
+        &name,
+        &[("LD_LIBRARY_PATH", &lib)],
     );
-    assert!(out.status.success(), "{text}");
     // First on the host, then inside the container, and only once: the child never
     // returns into the caller's program.
     assert!(text.contains(&format!("Hostname: {name}")), "{text}");

@@ -3,16 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use support::*;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
 
 /// The package as pip would lay it out, with the freshly built extension.
 fn package(env: &Env) -> PathBuf {
@@ -33,20 +25,9 @@ fn package(env: &Env) -> PathBuf {
     root
 }
 
-fn run_script(env: &Env, python: &str, script: &str, name: &str) -> String {
-    let mut cmd = Command::new(python);
-    cmd.arg(repo().join(script))
-        .args([name, env.lxcpath.as_str()]);
-    cmd.env("PYTHONPATH", package(env))
-        .env("LXC_RS_GLOBAL_CONFIG", &env.global);
-    let out = cmd.output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{python} {script}:\n{text}");
-    text
+fn run_script(env: &Env, interpreter: &str, script: &str, name: &str) -> String {
+    let pkg = package(env);
+    python(env, interpreter, script, name, &[("PYTHONPATH", &pkg)])
 }
 
 #[test]

@@ -174,3 +174,37 @@ pub fn no_cgroup_for(name: &str) -> bool {
 pub fn no_monitor(lxcpath: &str, name: &str) -> bool {
     !lxc::list_active_containers(lxcpath).contains(&name.to_string())
 }
+
+/// The repository's root (for test data such as tests/c and tests/python).
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// Run a script of tests/python as `INTERPRETER SCRIPT NAME LXCPATH` with extra environment;
+/// asserts it succeeds and returns what it printed (stdout then stderr).
+pub fn python(
+    env: &Env,
+    interpreter: &str,
+    script: &str,
+    name: &str,
+    extra_env: &[(&str, &Path)],
+) -> String {
+    let mut cmd = Command::new(interpreter);
+    cmd.arg(repo().join(script))
+        .args([name, env.lxcpath.as_str()]);
+    cmd.env("LXC_RS_GLOBAL_CONFIG", &env.global);
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{interpreter} {script}:\n{text}");
+    text
+}
