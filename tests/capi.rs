@@ -159,3 +159,33 @@ fn bad_calls_get_answers_not_crashes() {
     let out = run(&env, &exe, &[&env.lxcpath], Some(&lib));
     assert!(out.contains(" 0 failed"), "{out}");
 }
+
+fn exported(lib: &Path) -> std::collections::BTreeSet<String> {
+    let out = Command::new("nm")
+        .args(["-D", "--defined-only"])
+        .arg(lib)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "nm {}", lib.display());
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(2).map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn exports_every_symbol_debians_liblxc_exports() {
+    let debian = Path::new("/usr/lib/x86_64-linux-gnu/liblxc.so.1");
+    assert!(
+        debian.exists(),
+        "Debian's liblxc1 is needed (scripts/setup.sh installs lxc)"
+    );
+    let ours = exported(&bin_dir().join("liblxc_rs.so"));
+    // Linker markers, and the thread-local current_config, which stable Rust cannot define.
+    let allowed = ["__bss_start", "_edata", "_end", "current_config"];
+    let missing: Vec<String> = exported(debian)
+        .into_iter()
+        .filter(|s| !ours.contains(s) && !allowed.contains(&s.as_str()))
+        .collect();
+    assert!(missing.is_empty(), "not exported: {missing:?}");
+}

@@ -3,6 +3,7 @@
 //! `error_string` naming it. Pointer work goes through `lxc_sys::ffi`.
 
 mod abi;
+mod exports;
 mod free_fns;
 mod methods;
 

@@ -165,3 +165,12 @@ pub fn malloc_ptrs<T>(items: &[*mut T]) -> *mut *mut T {
         arr
     }
 }
+
+/// A pointer to immutable static data, usable in a `static` that C code reads (C structs of
+/// constant strings, like `lxc_network_info`).
+#[repr(transparent)]
+pub struct StaticPtr<T>(pub *const T);
+
+// SAFETY: a StaticPtr only ever points to immutable 'static data (string literals), which
+// any thread may read.
+unsafe impl<T> Sync for StaticPtr<T> {}
