@@ -126,6 +126,7 @@ fn debians_python3_lxc_runs_on_our_library() {
         text.contains("state: RUNNING") && text.contains("defined after destroy: False"),
         "{text}"
     );
+    assert!(text.contains("console: True"), "{text}");
 }
 
 #[test]

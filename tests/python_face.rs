@@ -40,6 +40,7 @@ fn lifecycle_through_import_lxc() {
         "{out}"
     );
     assert!(out.contains(&format!("listed: ['{name}']")), "{out}");
+    assert!(out.contains("console: True"), "{out}");
     assert!(no_cgroup_for(&name) && no_monitor(&env.lxcpath, &name));
 }
 

@@ -12,6 +12,11 @@ assert c.start(), "start"
 print("state:", c.state, "pid:", c.init_pid, "running:", c.running)
 assert c.state == "RUNNING"
 print("keys ok:", "lxc.uts.name" in c.get_keys())
+# The console on the caller's fds: Ctrl-a q waiting in the input ends it at once.
+keys_r, keys_w = os.pipe()
+out_r, out_w = os.pipe()
+os.write(keys_w, b"\x01q")
+print("console:", c.console(ttynum=1, stdinfd=keys_r, stdoutfd=out_w, stderrfd=out_w))
 print("listed:", [x.name for x in lxc.list_containers(as_object=True, config_path=path)])
 assert c.shutdown(30) or c.stop()
 print("state:", c.state)

@@ -426,12 +426,14 @@ extern "C" fn console_getfd(c: C, ttynum: *mut c_int, ptxfd: *mut c_int) -> c_in
 extern "C" fn console(
     c: C,
     ttynum: c_int,
-    _in: c_int,
-    _out: c_int,
-    _err: c_int,
+    stdinfd: c_int,
+    stdoutfd: c_int,
+    _stderrfd: c_int,
     escape: c_int,
 ) -> c_int {
-    match with(c, |i| i.console(ttynum, escape as u8, |_| {})) {
+    match with(c, |i| {
+        i.console_with(ttynum, stdinfd, stdoutfd, escape as u8, |_| {})
+    }) {
         Some(Ok(())) => 0,
         Some(Err(e)) => {
             set_error(c, &e.to_string());

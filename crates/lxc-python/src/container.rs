@@ -258,6 +258,30 @@ impl Container {
         }
     }
 
+    /// Connect fds to a tty of the container until `<escape> q` (escape 1 = Ctrl-a).
+    #[pyo3(signature = (ttynum=-1, stdinfd=0, stdoutfd=1, stderrfd=2, escape=1))]
+    fn console(
+        &self,
+        py: Python<'_>,
+        ttynum: i32,
+        stdinfd: i32,
+        stdoutfd: i32,
+        stderrfd: i32,
+        escape: i32,
+    ) -> PyResult<bool> {
+        let _ = stderrfd;
+        let inner = &self.inner;
+        Ok(py.detach(|| {
+            inner
+                .lock()
+                .map(|c| {
+                    c.console_with(ttynum, stdinfd, stdoutfd, escape as u8, |_| {})
+                        .is_ok()
+                })
+                .unwrap_or(false)
+        }))
+    }
+
     /// Attach in steps for `lxc.Container.attach`, which forks with `os.fork()` between
     /// `enter_pid_namespace` and `join`.
     #[pyo3(signature = (attach_flags=None, namespaces=None, initial_cwd=None, uid=None, gid=None, env_policy=0, extra_env_vars=None, extra_keep_env=None))]

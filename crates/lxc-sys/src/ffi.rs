@@ -174,3 +174,10 @@ pub struct StaticPtr<T>(pub *const T);
 // SAFETY: a StaticPtr only ever points to immutable 'static data (string literals), which
 // any thread may read.
 unsafe impl<T> Sync for StaticPtr<T> {}
+
+/// An fd number a caller handed us, borrowed for the call. Contract: `fd` is open for the
+/// duration of the borrow. None for negative numbers.
+pub fn borrowed_fd<'a>(fd: c_int) -> Option<std::os::fd::BorrowedFd<'a>> {
+    // SAFETY: per the contract the caller keeps `fd` open while we use it.
+    (fd >= 0).then(|| unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) })
+}

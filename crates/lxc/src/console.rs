@@ -5,7 +5,7 @@ use crate::commands::{self, Cmd};
 use crate::container::Container;
 use crate::error::{Error, Result};
 use lxc_sys::fs::{poll, read, write_all, POLLIN};
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
 /// Statistics read from the container's cgroup.
 #[derive(Debug, Default, Clone)]
@@ -45,26 +45,40 @@ impl Container {
 
     /// Connect our terminal to a tty of the container until `<escape> q`.
     pub fn console(&self, ttynum: i32, escape: u8, connected: impl FnOnce(i32)) -> Result<()> {
+        self.console_with(ttynum, 0, 1, escape, connected)
+    }
+
+    /// Like `console`, on the caller's own fds (LXC's `console(c, ttynum, in, out, err, esc)`);
+    /// they must stay open for the call.
+    pub fn console_with(
+        &self,
+        ttynum: i32,
+        input: RawFd,
+        output: RawFd,
+        escape: u8,
+        connected: impl FnOnce(i32),
+    ) -> Result<()> {
+        let bad = || Error::InvalidArgument("console: invalid fd".into());
+        let input: BorrowedFd<'_> = lxc_sys::ffi::borrowed_fd(input).ok_or_else(bad)?;
+        let output: BorrowedFd<'_> = lxc_sys::ffi::borrowed_fd(output).ok_or_else(bad)?;
         let (master, number, _hold) = self.console_getfd(ttynum)?;
         connected(number);
-        let saved = lxc_sys::fs::isatty(0)
-            .then(|| lxc_sys::pty::make_raw(0).ok())
+        let saved = lxc_sys::fs::isatty(input.as_raw_fd())
+            .then(|| lxc_sys::pty::make_raw(input.as_raw_fd()).ok())
             .flatten();
-        let stdin = std::io::stdin();
-        let stdout = std::io::stdout();
         let mut buf = [0u8; 1024];
         let mut pending_escape = false;
-        'outer: while let Ok(rev) = poll(&[(master.as_fd(), POLLIN), (stdin.as_fd(), POLLIN)], -1) {
+        'outer: while let Ok(rev) = poll(&[(master.as_fd(), POLLIN), (input, POLLIN)], -1) {
             if rev[0] != 0 {
                 match read(master.as_fd(), &mut buf) {
                     Ok(n) if n > 0 => {
-                        let _ = write_all(stdout.as_fd(), &buf[..n]);
+                        let _ = write_all(output, &buf[..n]);
                     }
                     _ => break,
                 }
             }
             if rev[1] != 0 {
-                let n = match read(stdin.as_fd(), &mut buf) {
+                let n = match read(input, &mut buf) {
                     Ok(n) if n > 0 => n,
                     _ => break,
                 };
@@ -86,7 +100,7 @@ impl Container {
             }
         }
         if let Some(t) = saved {
-            let _ = lxc_sys::pty::set_termios(0, &t);
+            let _ = lxc_sys::pty::set_termios(input.as_raw_fd(), &t);
         }
         Ok(())
     }

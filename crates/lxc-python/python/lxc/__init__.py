@@ -139,6 +139,11 @@ class Container(_lxc.Container):
     def wait(self, state, timeout=-1):
         return super().wait(state.upper(), timeout)
 
+    def console(self, ttynum=-1, stdinfd=0, stdoutfd=1, stderrfd=2, escape=1):
+        if not self.running:
+            return False
+        return super().console(ttynum, stdinfd, stdoutfd, stderrfd, escape)
+
     def console_getfd(self, ttynum=-1):
         if not self.running:
             return False
