@@ -566,3 +566,10 @@ pub fn set_env(key: &str, value: &str) -> Result<()> {
     check(unsafe { libc::setenv(k.as_ptr(), v.as_ptr(), 1) })?;
     Ok(())
 }
+
+/// Remove one capability from this process's bounding set.
+pub fn drop_bounding_cap(cap: u32) -> Result<()> {
+    // SAFETY: prctl PR_CAPBSET_DROP with an integer capability number.
+    check(unsafe { libc::prctl(libc::PR_CAPBSET_DROP, cap as libc::c_ulong, 0, 0, 0) })?;
+    Ok(())
+}

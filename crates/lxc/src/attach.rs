@@ -34,6 +34,8 @@ pub struct AttachOptions {
     /// CLONE_NEW* namespaces to join; 0 = all of the container's.
     pub namespaces: i32,
     pub move_to_cgroup: bool,
+    /// Give the program only the container's capabilities (LXC_ATTACH_DROP_CAPABILITIES).
+    pub drop_capabilities: bool,
     /// None: a pty when our stdin is a terminal.
     pub pty: Option<bool>,
 }
@@ -49,6 +51,7 @@ impl Default for AttachOptions {
             cwd: None,
             namespaces: 0,
             move_to_cgroup: true,
+            drop_capabilities: true,
             pty: None,
         }
     }
@@ -163,6 +166,11 @@ fn attach(req: &AttachRequest) -> std::result::Result<WaitStatus, String> {
     }
     // Environment is computed on the host side, before we enter the container.
     let env = build_env(opts);
+    let caps = if opts.drop_capabilities {
+        container_caps(&req.lxcpath, &req.name)?
+    } else {
+        Vec::new()
+    };
     let ns = if opts.namespaces == 0 {
         ALL_NS
     } else {
@@ -185,7 +193,7 @@ fn attach(req: &AttachRequest) -> std::result::Result<WaitStatus, String> {
     };
     match p::fork().map_err(|e| format!("fork: {e}"))? {
         Forked::Child => {
-            let err = exec_child(opts, &argv, &env, pty.as_ref().map(|p| &p.peer));
+            let err = exec_child(opts, &argv, &env, &caps, pty.as_ref().map(|p| &p.peer));
             eprintln!("lxc-attach: {}: {err}", req.name);
             p::exit_now(if err.contains("No such file") {
                 127
@@ -249,6 +257,7 @@ fn exec_child(
     opts: &AttachOptions,
     argv: &[String],
     env: &[String],
+    caps: &[u32],
     pty: Option<&OwnedFd>,
 ) -> String {
     let _ = p::setsid();
@@ -259,6 +268,9 @@ fn exec_child(
             }
         }
         let _ = lxc_sys::pty::set_controlling_tty(peer.as_fd());
+    }
+    if let Err(e) = crate::caps::drop_bounding(caps) {
+        return e;
     }
     if let Some(gid) = opts.gid {
         if let Err(e) = p::setgroups(&[]).and_then(|_| p::setresgid(gid)) {
@@ -362,6 +374,20 @@ pub struct AttachContext {
     cwd: Option<String>,
     uid: Option<u32>,
     gid: Option<u32>,
+    caps: Vec<u32>,
+}
+
+/// The capabilities the running container's processes lack, from its monitor's
+/// configuration (so containers run by LXC itself are covered too).
+fn container_caps(lxcpath: &str, name: &str) -> std::result::Result<Vec<u32>, String> {
+    let item = |key: &str| -> Vec<String> {
+        commands::get_string(lxcpath, name, Cmd::GetConfigItem, key)
+            .ok()
+            .flatten()
+            .map(|v| v.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default()
+    };
+    crate::caps::to_drop(&item("lxc.cap.drop"), &item("lxc.cap.keep")).map_err(|e| e.to_string())
 }
 
 impl Container {
@@ -398,6 +424,11 @@ impl Container {
             cwd: options.cwd.clone(),
             uid: options.uid,
             gid: options.gid,
+            caps: if options.drop_capabilities {
+                container_caps(self.config_path(), self.name()).map_err(Error::InvalidArgument)?
+            } else {
+                Vec::new()
+            },
         })
     }
 
@@ -468,6 +499,7 @@ impl AttachContext {
                 let _ = p::set_env(k, v);
             }
         }
+        crate::caps::drop_bounding(&self.caps)?;
         if let Some(gid) = self.gid {
             p::setgroups(&[])
                 .and_then(|_| p::setresgid(gid))

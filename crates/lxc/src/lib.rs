@@ -3,6 +3,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod attach;
+pub mod caps;
 pub mod cgroup;
 pub mod commands;
 pub mod console;

@@ -12,13 +12,20 @@ pub fn run(args: Vec<String>) -> Res<i32> {
     let common = parse("lxc-attach", USAGE, args, |p, arg| {
         match arg {
             Short('e') | Long("elevated-privileges") => {
-                if let Some(v) = p.optional_value() {
-                    let v = v.string()?;
-                    if v.split('|').any(|x| x.eq_ignore_ascii_case("CGROUP")) {
-                        opts.move_to_cgroup = false;
-                    }
-                } else {
+                // No list: every privilege; else a |-list of CGROUP, CAP, LSM.
+                let all = match p.optional_value() {
+                    Some(v) => v
+                        .string()?
+                        .split('|')
+                        .map(|x| x.trim().to_ascii_uppercase())
+                        .collect(),
+                    None => vec!["CGROUP".to_string(), "CAP".to_string(), "LSM".to_string()],
+                };
+                if all.iter().any(|x| x == "CGROUP") {
                     opts.move_to_cgroup = false;
+                }
+                if all.iter().any(|x| x == "CAP") {
+                    opts.drop_capabilities = false;
                 }
             }
             Short('s') | Long("namespaces") => {

@@ -109,6 +109,9 @@ fn setup(
     }
     set_limits(plan)?;
     hooks::run_hooks(config, env, HookType::Start, &[], &[]).map_err(|e| e.to_string())?;
+    // Last, so hooks and setup ran with every capability; nothing in the container can get
+    // the dropped ones back.
+    crate::caps::drop_bounding(&plan.cap_drop)?;
     if let Some(gid) = config.init_gid {
         lxc_sys::process::setgroups(&config.init_groups).map_err(|e| format!("setgroups: {e}"))?;
         lxc_sys::process::setresgid(gid).map_err(|e| format!("setgid {gid}: {e}"))?;

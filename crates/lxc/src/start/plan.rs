@@ -70,6 +70,8 @@ const SUPPORTED: &[&str] = &[
     "lxc.no_new_privs",
     "lxc.keyring.session",
     "lxc.prlimit",
+    "lxc.cap.drop",
+    "lxc.cap.keep",
 ];
 
 fn is_supported(key: &str, config: &ContainerConfig) -> bool {
@@ -136,6 +138,8 @@ pub struct Plan {
     pub loopback_up: bool,
     pub hook_env: HookEnv,
     pub pdeath_signal: i32,
+    /// Capabilities removed from the container's bounding set.
+    pub cap_drop: Vec<u32>,
 }
 
 impl Plan {
@@ -235,6 +239,7 @@ impl Plan {
         hook_env.set("LXC_HOOK_VERSION", config.hook_version.to_string());
         let pdeath_signal = config.monitor_signal_pdeath.unwrap_or(libc::SIGKILL);
         let hostname = config.uts_name.clone();
+        let cap_drop = crate::caps::to_drop(&config.cap_drop, &config.cap_keep)?;
         Ok(Plan {
             req,
             config,
@@ -248,6 +253,7 @@ impl Plan {
             loopback_up,
             hook_env,
             pdeath_signal,
+            cap_drop,
         })
     }
 }
@@ -271,8 +277,8 @@ mod tests {
     #[test]
     fn features_not_built_are_named() {
         assert_eq!(
-            unsupported_key(&config("lxc.cap.drop = sys_admin\n")).as_deref(),
-            Some("lxc.cap.drop")
+            unsupported_key(&config("lxc.seccomp.profile = /x\n")).as_deref(),
+            Some("lxc.seccomp.profile")
         );
         assert_eq!(
             unsupported_key(&config("lxc.net.0.type = veth\n")).as_deref(),
