@@ -14,11 +14,12 @@ except KeyError:
 assert not c.set_config_item("lxc.bogus", "1")
 assert not c.start(), "start of an undefined container"
 assert c.state == "STOPPED" and c.init_pid == -1
+assert not c.freeze(), "freeze of a stopped container"
 try:
-    c.freeze()
-    raise SystemExit("freeze did not raise")
+    c.snapshot()
+    raise SystemExit("snapshot did not raise")
 except NotImplementedError as e:
-    assert "not supported yet: freeze" in str(e), e
+    assert "not supported yet: snapshot" in str(e), e
 try:
     c.get_ips()
     raise SystemExit("get_ips did not raise")

@@ -130,13 +130,11 @@ extern "C" fn is_running(c: C) -> bool {
 }
 
 extern "C" fn freeze(c: C) -> bool {
-    unsupported(c, "freeze");
-    false
+    ok(c, |i| i.freeze())
 }
 
 extern "C" fn unfreeze(c: C) -> bool {
-    unsupported(c, "unfreeze");
-    false
+    ok(c, |i| i.unfreeze())
 }
 
 extern "C" fn init_pid(c: C) -> libc::pid_t {

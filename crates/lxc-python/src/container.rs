@@ -173,12 +173,12 @@ impl Container {
         }))
     }
 
-    fn freeze(&self) -> PyResult<bool> {
-        Err(missing("freeze"))
+    fn freeze(&self, py: Python<'_>) -> PyResult<bool> {
+        self.call(py, |c| c.freeze())
     }
 
-    fn unfreeze(&self) -> PyResult<bool> {
-        Err(missing("unfreeze"))
+    fn unfreeze(&self, py: Python<'_>) -> PyResult<bool> {
+        self.call(py, |c| c.unfreeze())
     }
 
     fn get_config_item(&self, key: &str) -> PyResult<String> {

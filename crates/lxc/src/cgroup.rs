@@ -90,6 +90,30 @@ impl PayloadCgroup {
         tracing::error!(cgroup = %self.dir.display(), "could not remove the container's cgroup");
     }
 
+    /// Freeze (or thaw) every process of the container through `cgroup.freeze`, waiting up
+    /// to `timeout` for `cgroup.events` to confirm.
+    pub fn freeze(&self, frozen: bool, timeout: std::time::Duration) -> Result<(), String> {
+        let knob = self.dir.join("cgroup.freeze");
+        std::fs::write(&knob, if frozen { "1" } else { "0" })
+            .map_err(|e| format!("{}: {e}", knob.display()))?;
+        let want = if frozen { "frozen 1" } else { "frozen 0" };
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let events =
+                std::fs::read_to_string(self.dir.join("cgroup.events")).unwrap_or_default();
+            if events.lines().any(|l| l.trim() == want) {
+                return Ok(());
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(format!(
+                    "the container did not become {} in time",
+                    if frozen { "frozen" } else { "thawed" }
+                ));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+
     /// Move a process into this cgroup.
     pub fn attach(&self, pid: i32) -> std::io::Result<()> {
         std::fs::write(self.dir.join("cgroup.procs"), pid.to_string())

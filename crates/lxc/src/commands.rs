@@ -27,6 +27,8 @@ pub enum Cmd {
     AddStateClient = 10,
     ConsoleLog = 11,
     ServeStateClients = 12,
+    Freeze = 15,
+    Unfreeze = 16,
     GetInitPidfd = 18,
     GetLimitCgroup = 19,
     /// lxc-rs extension, far above LXC's numbers: a sealed memfd copy of our helper.
@@ -50,6 +52,8 @@ impl Cmd {
             AddStateClient,
             ConsoleLog,
             ServeStateClients,
+            Freeze,
+            Unfreeze,
             GetInitPidfd,
             GetLimitCgroup,
             GetHelperFd,

@@ -21,6 +21,10 @@ impl Container {
     pub fn shutdown(&self, timeout: i64) -> Result<bool> {
         let signal =
             self.running_signal("lxc.signal.halt", self.config().signal_halt, libc::SIGPWR)?;
+        // A frozen init cannot act on the signal: thaw it first, as LXC does.
+        if self.state()? == State::Frozen {
+            self.unfreeze()?;
+        }
         self.signal_init(signal)?;
         if timeout == 0 {
             return Ok(true);
@@ -36,6 +40,28 @@ impl Container {
             libc::SIGINT,
         )?;
         self.signal_init(signal)
+    }
+
+    /// Freeze every process of the container (FREEZING, then FROZEN).
+    pub fn freeze(&self) -> Result<()> {
+        self.freeze_command(commands::Cmd::Freeze)
+    }
+
+    /// Thaw a frozen container (THAWED, then RUNNING).
+    pub fn unfreeze(&self) -> Result<()> {
+        self.freeze_command(commands::Cmd::Unfreeze)
+    }
+
+    fn freeze_command(&self, cmd: commands::Cmd) -> Result<()> {
+        let resp = commands::call(self.config_path(), self.name(), cmd, u64::MAX, &[])?
+            .ok_or_else(|| Error::NotRunning(self.name().to_string()))?;
+        if resp.ret < 0 {
+            return Err(Error::Command {
+                name: self.name().into(),
+                message: format!("{cmd:?}: {}", std::io::Error::from_raw_os_error(-resp.ret)),
+            });
+        }
+        Ok(())
     }
 
     fn signal_init(&self, signal: i32) -> Result<()> {

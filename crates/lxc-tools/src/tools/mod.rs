@@ -4,6 +4,7 @@ pub mod config;
 pub mod console;
 pub mod create;
 pub mod destroy;
+pub mod freeze;
 pub mod info;
 pub mod ls;
 pub mod start;

@@ -23,6 +23,9 @@ struct Waiter {
 /// Seconds of quiet after which a background monitor gives back the pages its work touched.
 const TRIM_AFTER_IDLE: u32 = 5;
 
+/// How long freezing or thawing may take.
+const FREEZE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// How long an unused sealed helper copy is kept.
 const HELPER_IDLE: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -450,10 +453,12 @@ impl Monitor {
                     .map(|fd| p::pidfd_send_signal(fd.as_fd(), sig));
                 match ok {
                     Some(Ok(())) => {
-                        if sig == libc::SIGKILL {
-                            if let Some(cg) = &self.cgroup {
+                        if let Some(cg) = &self.cgroup {
+                            if sig == libc::SIGKILL {
                                 let _ = std::fs::write(cg.dir.join("cgroup.kill"), "1");
                             }
+                            // A frozen container must run to act on its stop signal.
+                            let _ = std::fs::write(cg.dir.join("cgroup.freeze"), "0");
                         }
                         // No reply: the connection closes when the container is gone.
                         self.waiters.push(Waiter {
@@ -477,6 +482,14 @@ impl Monitor {
             }
             Some(Cmd::GetTtyFd) => self.give_tty(conn, slot as i64 as i32),
             Some(Cmd::TerminalWinch) => reply(c, 0, 0, &[], &[]),
+            Some(Cmd::Freeze) => {
+                let ret = self.freeze(true);
+                reply(c, ret, 0, &[], &[])
+            }
+            Some(Cmd::Unfreeze) => {
+                let ret = self.freeze(false);
+                reply(c, ret, 0, &[], &[])
+            }
             _ => reply(c, -libc::ENOSYS, 0, &[], &[]),
         }
     }
@@ -615,6 +628,54 @@ impl Monitor {
         if !self.plan.req.use_init && self.helper_used.is_some_and(|t| t.elapsed() >= HELPER_IDLE) {
             self.helper = None;
             self.helper_used = None;
+        }
+    }
+
+    /// FREEZING -> FROZEN, or THAWED (broadcast only) -> RUNNING. Returns 0 or -errno.
+    fn freeze(&mut self, frozen: bool) -> i32 {
+        let Some(cg) = self.cgroup.as_ref().map(|c| PayloadCgroup {
+            dir: c.dir.clone(),
+            rel: c.rel.clone(),
+        }) else {
+            return -libc::ENOENT;
+        };
+        let from = if frozen {
+            State::Running
+        } else {
+            State::Frozen
+        };
+        if self.state != from {
+            // Already there is fine; anything else (starting, stopping) is not.
+            let there = if frozen {
+                State::Frozen
+            } else {
+                State::Running
+            };
+            return if self.state == there {
+                0
+            } else {
+                -libc::EINVAL
+            };
+        }
+        self.set_state(if frozen {
+            State::Freezing
+        } else {
+            State::Thawed
+        });
+        match cg.freeze(frozen, FREEZE_TIMEOUT) {
+            Ok(()) => {
+                self.set_state(if frozen {
+                    State::Frozen
+                } else {
+                    State::Running
+                });
+                0
+            }
+            Err(e) => {
+                tracing::error!("{e}");
+                self.set_state(from);
+                -libc::ETIMEDOUT
+            }
         }
     }
 

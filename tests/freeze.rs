@@ -1,0 +1,81 @@
+//! Freeze and thaw through the unified hierarchy's `cgroup.freeze`: a busy loop's CPU time
+//! stays flat while frozen and grows again after, and a frozen container still stops.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+use std::time::Duration;
+use support::*;
+
+/// CPU time of the container's cgroup in nanoseconds (`lxc-info -S -H`).
+fn cpu(env: &Env, name: &str) -> u64 {
+    let out = env.ok("lxc-info", &["-n", name, "-S", "-H"]);
+    out.lines().next().unwrap().trim().parse().unwrap()
+}
+
+#[test]
+fn freeze_stops_a_busy_loop_and_thaw_resumes_it() {
+    let env = Env::new("freeze");
+    let name = env.name("fz");
+    env.create_busybox(&name);
+    env.ok("lxc-start", &["-n", &name]);
+    // A busy loop left running in the container.
+    env.ok(
+        "lxc-attach",
+        &[
+            "-n",
+            &name,
+            "--",
+            "sh",
+            "-c",
+            "(while :; do :; done) >/dev/null 2>&1 &",
+        ],
+    );
+    let a = cpu(&env, &name);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(cpu(&env, &name) > a + 50_000_000, "the loop is not running");
+
+    env.ok("lxc-freeze", &["-n", &name]);
+    assert_eq!(env.state(&name), "FROZEN");
+    env.ok("lxc-wait", &["-n", &name, "-s", "FROZEN", "-t", "1"]);
+    assert!(env
+        .ok("lxc-ls", &["--frozen"])
+        .lines()
+        .any(|l| l.trim() == name));
+    let frozen = cpu(&env, &name);
+    std::thread::sleep(Duration::from_millis(400));
+    let later = cpu(&env, &name);
+    assert!(
+        later - frozen < 5_000_000,
+        "CPU time grew while frozen: {frozen} -> {later}"
+    );
+
+    env.ok("lxc-unfreeze", &["-n", &name]);
+    assert_eq!(env.state(&name), "RUNNING");
+    let thawed = cpu(&env, &name);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        cpu(&env, &name) > thawed + 50_000_000,
+        "the loop did not resume"
+    );
+
+    // Freezing twice is fine; a frozen container still stops, hard or clean.
+    env.ok("lxc-freeze", &["-n", &name]);
+    env.ok("lxc-freeze", &["-n", &name]);
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    assert_eq!(env.state(&name), "STOPPED");
+    assert!(no_cgroup_for(&name));
+    env.ok("lxc-start", &["-n", &name]);
+    env.ok("lxc-freeze", &["-n", &name]);
+    env.ok("lxc-stop", &["-n", &name, "-t", "30"]);
+    assert_eq!(env.state(&name), "STOPPED");
+}
+
+#[test]
+fn freeze_of_a_stopped_container_fails_clearly() {
+    let env = Env::new("freezebad");
+    let name = env.name("fb");
+    env.create_busybox(&name);
+    let out = env.run("lxc-freeze", &["-n", &name]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not running"));
+}
