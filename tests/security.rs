@@ -126,3 +126,75 @@ fn dev_console_symlink_cannot_bind_over_a_host_file() {
     );
     env.ok("lxc-stop", &["-n", &name, "-k"]);
 }
+
+#[test]
+fn only_the_standard_fds_reach_the_container() {
+    let env = Env::new("fds");
+    let name = env.name("f");
+    env.create_busybox(&name);
+    env.ok("lxc-start", &["-n", &name]);
+    // Init: exactly 0, 1 and 2 (its console). An attached shell: its own stdio only.
+    let init = env.ok("lxc-attach", &["-n", &name, "--", "ls", "/proc/1/fd"]);
+    assert_eq!(
+        init.split_whitespace().collect::<Vec<_>>(),
+        ["0", "1", "2"],
+        "{init}"
+    );
+    // (A second command keeps busybox sh from exec'ing ls, whose own fd would show.)
+    let shell = env.ok(
+        "lxc-attach",
+        &["-n", &name, "--", "sh", "-c", "ls /proc/$$/fd; true"],
+    );
+    assert_eq!(
+        shell.split_whitespace().collect::<Vec<_>>(),
+        ["0", "1", "2"],
+        "{shell}"
+    );
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+}
+
+#[test]
+fn sysctl_and_proc_items_apply_inside_only() {
+    let env = Env::new("sysctl");
+    let name = env.name("s");
+    env.create_busybox(&name);
+    let config = env.container_dir(&name).join("config");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("lxc.sysctl.net.ipv4.ip_forward = 1\nlxc.proc.oom_score_adj = 100\n");
+    std::fs::write(&config, &text).unwrap();
+    let host_forward = std::fs::read_to_string("/proc/sys/net/ipv4/ip_forward").unwrap();
+    env.ok("lxc-start", &["-n", &name]);
+    let inside = env.ok(
+        "lxc-attach",
+        &["-n", &name, "--", "cat", "/proc/sys/net/ipv4/ip_forward"],
+    );
+    assert_eq!(inside.trim(), "1");
+    assert_eq!(
+        std::fs::read_to_string("/proc/sys/net/ipv4/ip_forward").unwrap(),
+        host_forward
+    );
+    let adj = env.ok(
+        "lxc-attach",
+        &["-n", &name, "--", "cat", "/proc/1/oom_score_adj"],
+    );
+    assert_eq!(adj.trim(), "100");
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    // Lowering oom_score_adj needs CAP_SYS_RESOURCE, which root here may lack: if it fails,
+    // the error says so and nothing is left running.
+    std::fs::write(
+        &config,
+        text.replace("oom_score_adj = 100", "oom_score_adj = -100"),
+    )
+    .unwrap();
+    let out = env.run("lxc-start", &["-n", &name]);
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("lxc.proc.oom_score_adj") && err.contains("CAP_SYS_RESOURCE"),
+            "{err}"
+        );
+        assert!(no_monitor(&env.lxcpath, &name));
+    } else {
+        env.ok("lxc-stop", &["-n", &name, "-k"]);
+    }
+}

@@ -573,3 +573,18 @@ pub fn drop_bounding_cap(cap: u32) -> Result<()> {
     check(unsafe { libc::prctl(libc::PR_CAPBSET_DROP, cap as libc::c_ulong, 0, 0, 0) })?;
     Ok(())
 }
+
+/// Give this process a new, empty session keyring (so a container does not share the
+/// caller's).
+pub fn join_new_session_keyring() -> Result<()> {
+    const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
+    // SAFETY: keyctl JOIN_SESSION_KEYRING with a NULL name creates an anonymous keyring.
+    check_long(unsafe {
+        libc::syscall(
+            libc::SYS_keyctl,
+            KEYCTL_JOIN_SESSION_KEYRING,
+            std::ptr::null::<libc::c_char>(),
+        )
+    })?;
+    Ok(())
+}

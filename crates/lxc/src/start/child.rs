@@ -91,6 +91,11 @@ fn setup(
         hooks::run_hooks(config, env, HookType::Autodev, &[], &[]).map_err(|e| e.to_string())?;
     }
     mounts::pivot(root)?;
+    // After pivot_root the container's /proc is the only one we can see.
+    for (key, value) in &config.sysctl {
+        let path = format!("/proc/sys/{}", key.replace('.', "/"));
+        std::fs::write(&path, value).map_err(|e| format!("lxc.sysctl.{key} = {value}: {e}"))?;
+    }
 
     sync::send(sock, &SyncMsg::Reached(StartStep::RootfsReady)).map_err(|e| e.to_string())?;
     step.set(StartStep::RootfsReady);
@@ -109,6 +114,15 @@ fn setup(
     }
     set_limits(plan)?;
     hooks::run_hooks(config, env, HookType::Start, &[], &[]).map_err(|e| e.to_string())?;
+    // A session keyring of its own (lxc.keyring.session, on by default as in LXC); where the
+    // kernel has no keyrings there is nothing to share either.
+    if config.keyring_session {
+        if let Err(e) = lxc_sys::process::join_new_session_keyring() {
+            if e.raw_os_error() != Some(libc::ENOSYS) {
+                return Err(format!("new session keyring: {e}"));
+            }
+        }
+    }
     // Last, so hooks and setup ran with every capability; nothing in the container can get
     // the dropped ones back.
     crate::caps::drop_bounding(&plan.cap_drop)?;

@@ -191,6 +191,7 @@ impl Monitor {
 
     fn handshake(&mut self, sock: BorrowedFd<'_>) -> Result<(), String> {
         sync::expect(sock, StartStep::Cloned)?;
+        self.write_proc_items()?;
         // Host side (network, id maps) goes here as those features land.
         sync::send(sock, &SyncMsg::Reached(StartStep::HostReady)).map_err(|e| e.to_string())?;
         // lxc-execute's init is the sealed helper; copying it here overlaps with the
@@ -629,6 +630,24 @@ impl Monitor {
             self.helper = None;
             self.helper_used = None;
         }
+    }
+
+    /// `lxc.proc.<file> = value`, written to /proc/<init>/<file> before init runs.
+    fn write_proc_items(&self) -> Result<(), String> {
+        for (file, value) in &self.plan.config.proc {
+            let path = format!("/proc/{}/{}", self.init_pid, file);
+            std::fs::write(&path, value).map_err(|e| {
+                let hint = if e.raw_os_error() == Some(libc::EACCES)
+                    || e.raw_os_error() == Some(libc::EPERM)
+                {
+                    " (this may need CAP_SYS_RESOURCE, which this host's root may lack)"
+                } else {
+                    ""
+                };
+                format!("lxc.proc.{file} = {value}: {e}{hint}")
+            })?;
+        }
+        Ok(())
     }
 
     /// FREEZING -> FROZEN, or THAWED (broadcast only) -> RUNNING. Returns 0 or -errno.

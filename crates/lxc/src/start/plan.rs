@@ -75,7 +75,8 @@ const SUPPORTED: &[&str] = &[
 ];
 
 fn is_supported(key: &str, config: &ContainerConfig) -> bool {
-    if SUPPORTED.contains(&key) || key.starts_with("lxc.hook.") || key.starts_with("lxc.prlimit.") {
+    let families = ["lxc.hook.", "lxc.prlimit.", "lxc.sysctl.", "lxc.proc."];
+    if SUPPORTED.contains(&key) || families.iter().any(|f| key.starts_with(f)) {
         return true;
     }
     // AppArmor and SELinux settings are ignored on hosts without that LSM, as LXC does.
