@@ -79,3 +79,28 @@ fn freeze_of_a_stopped_container_fails_clearly() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not running"));
 }
+
+#[test]
+fn cgroup_items_read_and_write_the_containers_cgroup() {
+    let env = Env::new("cgitems");
+    let name = env.name("ci");
+    env.create_busybox(&name);
+    let out = env.run("lxc-cgroup", &["-n", &name, "cgroup.procs"]);
+    assert!(!out.status.success(), "a stopped container has no cgroup");
+    env.ok("lxc-start", &["-n", &name]);
+    let init = env.ok("lxc-info", &["-n", &name, "-p", "-H"]);
+    let procs = env.ok("lxc-cgroup", &["-n", &name, "cgroup.procs"]);
+    assert!(procs.lines().any(|l| l.trim() == init.trim()), "{procs}");
+    env.ok("lxc-cgroup", &["-n", &name, "cgroup.max.descendants", "3"]);
+    assert_eq!(
+        env.ok("lxc-cgroup", &["-n", &name, "cgroup.max.descendants"])
+            .trim(),
+        "3"
+    );
+    // Paths are refused, and a missing item says why.
+    let out = env.run("lxc-cgroup", &["-n", &name, "../cgroup.procs"]);
+    assert!(!out.status.success());
+    let out = env.run("lxc-cgroup", &["-n", &name, "no.such.item"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no cgroup item"));
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+}

@@ -354,14 +354,25 @@ extern "C" fn get_ips(c: C, _i: *const c_char, _f: *const c_char, _s: c_int) -> 
     std::ptr::null_mut()
 }
 
-extern "C" fn get_cgroup_item(c: C, _k: *const c_char, _r: *mut c_char, _l: c_int) -> c_int {
-    unsupported(c, "get_cgroup_item (cgroups)");
-    -1
+extern "C" fn get_cgroup_item(c: C, key: *const c_char, retv: *mut c_char, inlen: c_int) -> c_int {
+    let Some(key) = ffi::str_arg(key) else {
+        return -1;
+    };
+    match with(c, |i| i.get_cgroup_item(key)) {
+        Some(Ok(v)) => ffi::write_cbuf(retv, inlen, &v),
+        Some(Err(e)) => {
+            set_error(c, &e.to_string());
+            -1
+        }
+        None => -1,
+    }
 }
 
-extern "C" fn set_cgroup_item(c: C, _k: *const c_char, _v: *const c_char) -> bool {
-    unsupported(c, "set_cgroup_item (cgroups)");
-    false
+extern "C" fn set_cgroup_item(c: C, key: *const c_char, value: *const c_char) -> bool {
+    let (Some(key), Some(value)) = (ffi::str_arg(key), ffi::str_arg(value)) else {
+        return false;
+    };
+    ok(c, |i| i.set_cgroup_item(key, value))
 }
 
 extern "C" fn get_config_path(c: C) -> *const c_char {

@@ -360,13 +360,13 @@ impl Container {
     }
 
     fn get_cgroup_item(&self, key: &str) -> PyResult<String> {
-        let _ = key;
-        Err(missing("get_cgroup_item (cgroups)"))
+        self.lock()?
+            .get_cgroup_item(key)
+            .map_err(|_| PyKeyError::new_err("Invalid cgroup entry"))
     }
 
     fn set_cgroup_item(&self, key: &str, value: &str) -> PyResult<bool> {
-        let _ = (key, value);
-        Err(missing("set_cgroup_item (cgroups)"))
+        Ok(self.lock()?.set_cgroup_item(key, value).is_ok())
     }
 }
 

@@ -25,6 +25,7 @@ pub fn main_as(name: &str) -> i32 {
         "lxc-update-config" => tools::config::update(args),
         "lxc-checkconfig" => tools::checkconfig::run(args),
         "lxc-console" => tools::console::run(args),
+        "lxc-cgroup" => tools::cgroup::run(args),
         "lxc-freeze" => tools::freeze::run(args, true),
         "lxc-unfreeze" => tools::freeze::run(args, false),
         other => Err(common::fail(format!("unknown tool {other}"))),

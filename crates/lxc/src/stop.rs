@@ -82,3 +82,45 @@ impl Container {
         Ok(running.or(ours).unwrap_or(default))
     }
 }
+
+impl Container {
+    /// The file of a cgroup item (`pids.max`, `cgroup.procs`, ...) in the running container's
+    /// cgroup on the unified hierarchy.
+    fn cgroup_item_path(&self, key: &str) -> Result<std::path::PathBuf> {
+        if key.is_empty() || key.contains('/') || key.starts_with('.') {
+            return Err(Error::InvalidArgument(format!(
+                "invalid cgroup item \"{key}\""
+            )));
+        }
+        let rel = commands::get_string(
+            self.config_path(),
+            self.name(),
+            commands::Cmd::GetCgroup,
+            "",
+        )?
+        .ok_or_else(|| Error::NotRunning(self.name().to_string()))?;
+        let mount = crate::cgroup::unified_mount()
+            .ok_or_else(|| Error::InvalidArgument("no cgroup2 hierarchy is mounted".into()))?;
+        let path = mount.join(rel.trim_start_matches('/')).join(key);
+        if !path.exists() {
+            return Err(Error::InvalidArgument(format!(
+                "no cgroup item \"{key}\" for this container (its cgroup is on the unified hierarchy; \
+                 legacy controller hierarchies are not supported yet)"
+            )));
+        }
+        Ok(path)
+    }
+
+    /// `get_cgroup_item`: a cgroup file's content, without its final newline.
+    pub fn get_cgroup_item(&self, key: &str) -> Result<String> {
+        let path = self.cgroup_item_path(key)?;
+        let text = std::fs::read_to_string(&path).map_err(crate::error::io_err(&path))?;
+        Ok(text.strip_suffix('\n').unwrap_or(&text).to_string())
+    }
+
+    /// `set_cgroup_item`: write a cgroup file of the running container.
+    pub fn set_cgroup_item(&self, key: &str, value: &str) -> Result<()> {
+        let path = self.cgroup_item_path(key)?;
+        std::fs::write(&path, value).map_err(crate::error::io_err(&path))
+    }
+}
