@@ -8,6 +8,7 @@ pub mod cgroup;
 pub mod commands;
 pub mod console;
 pub mod container;
+pub mod control;
 pub mod create;
 pub mod error;
 pub mod hooks;
