@@ -30,8 +30,11 @@ fn dropped_capabilities_are_gone_for_init_and_attach() {
     std::fs::write(&config, text).unwrap();
     env.ok("lxc-start", &["-n", &name]);
 
-    let init = bounding(&env.ok("lxc-attach", &["-n", &name, "--", "cat", "/proc/1/status"]));
+    let status = env.ok("lxc-attach", &["-n", &name, "--", "cat", "/proc/1/status"]);
+    let init = bounding(&status);
     assert_eq!(init & (SYS_ADMIN | MKNOD), 0, "init keeps them: {init:x}");
+    assert_eq!(set(&status, "CapInh:") & (SYS_ADMIN | MKNOD), 0);
+    assert_eq!(set(&status, "CapAmb:"), 0);
     assert_ne!(init & CHOWN, 0);
     let attached = bounding(&env.ok(
         "lxc-attach",

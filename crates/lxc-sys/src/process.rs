@@ -588,3 +588,59 @@ pub fn join_new_session_keyring() -> Result<()> {
     })?;
     Ok(())
 }
+
+/// Remove capabilities from this process's inheritable set and clear its ambient set, so
+/// nothing dropped from the bounding set can come back across exec.
+pub fn drop_inheritable_and_ambient(caps: &[u32]) -> Result<()> {
+    #[repr(C)]
+    struct Header {
+        version: u32,
+        pid: i32,
+    }
+    #[repr(C)]
+    #[derive(Clone, Copy, Default)]
+    struct Data {
+        effective: u32,
+        permitted: u32,
+        inheritable: u32,
+    }
+    const VERSION_3: u32 = 0x2008_0522;
+    let mut header = Header {
+        version: VERSION_3,
+        pid: 0,
+    };
+    let mut data = [Data::default(); 2];
+    // SAFETY: capget fills two Data structs for a version-3 header we own.
+    check_long(unsafe {
+        libc::syscall(
+            libc::SYS_capget,
+            &mut header as *mut Header,
+            data.as_mut_ptr(),
+        )
+    })?;
+    for &cap in caps {
+        let (word, bit) = ((cap / 32) as usize, cap % 32);
+        if let Some(d) = data.get_mut(word) {
+            d.inheritable &= !(1u32 << bit);
+        }
+    }
+    // SAFETY: capset reads the header and two Data structs we own.
+    check_long(unsafe {
+        libc::syscall(libc::SYS_capset, &mut header as *mut Header, data.as_ptr())
+    })?;
+    // SAFETY: prctl PR_CAP_AMBIENT / CLEAR_ALL with integer arguments.
+    let ret = unsafe {
+        libc::prctl(
+            libc::PR_CAP_AMBIENT,
+            libc::PR_CAP_AMBIENT_CLEAR_ALL as libc::c_ulong,
+            0,
+            0,
+            0,
+        )
+    };
+    // Kernels without ambient capabilities have nothing to clear.
+    if ret < 0 && io::Error::last_os_error().raw_os_error() != Some(libc::EINVAL) {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}

@@ -86,8 +86,13 @@ pub fn to_drop(drop: &[String], keep: &[String]) -> Result<Vec<u32>> {
     parse(drop)
 }
 
-/// Remove capabilities from this process's bounding set (before exec).
+/// Remove capabilities from this process's bounding and inheritable sets and clear its
+/// ambient set (before exec).
 pub fn drop_bounding(caps: &[u32]) -> std::result::Result<(), String> {
+    if caps.is_empty() {
+        return Ok(());
+    }
+    lxc_sys::process::drop_inheritable_and_ambient(caps).map_err(|e| format!("capset: {e}"))?;
     for &cap in caps {
         lxc_sys::process::drop_bounding_cap(cap).map_err(|e| {
             let name = NAMES.get(cap as usize).copied().unwrap_or("?");
