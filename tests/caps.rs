@@ -7,10 +7,15 @@ use support::*;
 
 /// The bounding set (`CapBnd`) a status file shows, as a number.
 fn bounding(status: &str) -> u64 {
+    set(status, "CapBnd:")
+}
+
+/// A capability set (`CapBnd`, `CapInh`, `CapAmb`) a status file shows, as a number.
+fn set(status: &str, which: &str) -> u64 {
     let line = status
         .lines()
-        .find(|l| l.starts_with("CapBnd:"))
-        .expect("CapBnd line");
+        .find(|l| l.starts_with(which))
+        .expect("capability line");
     u64::from_str_radix(line.split_whitespace().nth(1).unwrap(), 16).unwrap()
 }
 
