@@ -269,30 +269,8 @@ fn exec_child(
         }
         let _ = lxc_sys::pty::set_controlling_tty(peer.as_fd());
     }
-    if let Err(e) = crate::caps::drop_bounding(caps) {
+    if let Err(e) = become_attached(caps, opts.gid, opts.uid, opts.cwd.as_deref()) {
         return e;
-    }
-    if let Some(gid) = opts.gid {
-        if let Err(e) = p::setgroups(&[]).and_then(|_| p::setresgid(gid)) {
-            return format!("setgid {gid}: {e}");
-        }
-    }
-    if let Some(uid) = opts.uid {
-        if let Err(e) = p::setresuid(uid) {
-            return format!("setuid {uid}: {e}");
-        }
-    }
-    // A credential change resets the flag: set it again until exec.
-    if let Err(e) = p::set_dumpable(false) {
-        return format!("prctl: {e}");
-    }
-    let cwd = opts.cwd.clone().unwrap_or_else(|| {
-        std::env::current_dir()
-            .map(|d| d.display().to_string())
-            .unwrap_or_else(|_| "/".into())
-    });
-    if p::chdir(&cwd).is_err() {
-        let _ = p::chdir("/");
     }
     lxc_sys::fs::close_from(3);
     p::reset_signals();
@@ -499,20 +477,7 @@ impl AttachContext {
                 let _ = p::set_env(k, v);
             }
         }
-        crate::caps::drop_bounding(&self.caps)?;
-        if let Some(gid) = self.gid {
-            p::setgroups(&[])
-                .and_then(|_| p::setresgid(gid))
-                .map_err(|e| format!("setgid: {e}"))?;
-        }
-        if let Some(uid) = self.uid {
-            p::setresuid(uid).map_err(|e| format!("setuid: {e}"))?;
-        }
-        // After the last credential change (which resets it).
-        p::set_dumpable(false).map_err(|e| format!("prctl: {e}"))?;
-        if p::chdir(self.cwd.as_deref().unwrap_or("/")).is_err() {
-            let _ = p::chdir("/");
-        }
+        become_attached(&self.caps, self.gid, self.uid, self.cwd.as_deref())?;
         Ok(())
     }
 }
@@ -532,4 +497,29 @@ pub fn exec_shell() -> std::io::Error {
     let _ = p::execve(&shell, std::slice::from_ref(&shell), &env);
     let sh = "/bin/sh".to_string();
     p::execve(&sh, std::slice::from_ref(&sh), &env)
+}
+
+/// The last steps of every attached process, in a forked child inside the container: the
+/// container's capabilities, the requested ids, non-dumpable after the last credential
+/// change (which resets it), and the working directory (`/` when none or missing).
+fn become_attached(
+    caps: &[u32],
+    gid: Option<u32>,
+    uid: Option<u32>,
+    cwd: Option<&str>,
+) -> std::result::Result<(), String> {
+    crate::caps::drop_bounding(caps)?;
+    if let Some(gid) = gid {
+        p::setgroups(&[])
+            .and_then(|_| p::setresgid(gid))
+            .map_err(|e| format!("setgid {gid}: {e}"))?;
+    }
+    if let Some(uid) = uid {
+        p::setresuid(uid).map_err(|e| format!("setuid {uid}: {e}"))?;
+    }
+    p::set_dumpable(false).map_err(|e| format!("prctl: {e}"))?;
+    if p::chdir(cwd.unwrap_or("/")).is_err() {
+        let _ = p::chdir("/");
+    }
+    Ok(())
 }
