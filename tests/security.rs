@@ -198,3 +198,37 @@ fn sysctl_and_proc_items_apply_inside_only() {
         env.ok("lxc-stop", &["-n", &name, "-k"]);
     }
 }
+
+#[test]
+fn sys_mixed_is_read_only_but_for_the_containers_own_network_devices() {
+    let env = Env::new("sysmixed");
+    let name = env.name("sm");
+    env.create_busybox(&name);
+    let host_qlen = std::fs::read_to_string("/sys/class/net/lo/tx_queue_len").unwrap();
+    env.ok("lxc-start", &["-n", &name]);
+    let out = env.ok(
+        "lxc-attach",
+        &["-n", &name, "--", "sh", "-c", "echo 77 > /sys/devices/virtual/net/lo/tx_queue_len; cat /sys/devices/virtual/net/lo/tx_queue_len"],
+    );
+    assert_eq!(out.trim(), "77");
+    assert_eq!(
+        std::fs::read_to_string("/sys/class/net/lo/tx_queue_len").unwrap(),
+        host_qlen
+    );
+    let denied = env.run(
+        "lxc-attach",
+        &[
+            "-n",
+            &name,
+            "--",
+            "sh",
+            "-c",
+            "echo 1 > /sys/kernel/mm/ksm/run",
+        ],
+    );
+    assert!(
+        !denied.status.success(),
+        "the rest of /sys must be read-only"
+    );
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+}

@@ -160,6 +160,23 @@ pub fn mount_auto(plan: &Plan, root: BorrowedFd<'_>) -> R<()> {
         let target = dir_in(root, "/sys", true)?;
         let ro = if mode == SysMount::Rw { 0 } else { RDONLY };
         mount_fs("sysfs", Some("sysfs"), "", safe | ro, &target, "sysfs")?;
+        // mixed: the container's own network devices stay writable.
+        if mode == SysMount::Mixed && !plan.share_net {
+            if let Ok(net) = dir_in(root, "/sys/devices/virtual/net", false) {
+                let tree = ctx(
+                    "clone /sys/devices/virtual/net",
+                    nm::clone_tree(Some(net.as_fd()), "", true),
+                )?;
+                ctx(
+                    "make /sys/devices/virtual/net writable",
+                    nm::set_attrs(tree.as_fd(), safe, RDONLY, true),
+                )?;
+                ctx(
+                    "bind /sys/devices/virtual/net",
+                    nm::attach(tree.as_fd(), net.as_fd()),
+                )?;
+            }
+        }
     }
     if let Some(cg) = &auto.cgroup {
         mount_cgroup(root, cg)?;
