@@ -23,6 +23,12 @@ pub enum ConfigError {
         line: usize,
         text: String,
     },
+    #[error("{file}:{line}: seccomp policy: {reason}")]
+    Seccomp {
+        file: String,
+        line: usize,
+        reason: String,
+    },
     /// set/get/clear through the API (no file).
     #[error("unknown configuration key \"{0}\"")]
     UnknownKeyApi(String),

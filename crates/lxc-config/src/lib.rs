@@ -14,6 +14,7 @@ pub mod model;
 pub mod parse;
 pub mod paths;
 pub mod registry;
+pub mod seccomp;
 pub mod signal;
 pub mod values;
 

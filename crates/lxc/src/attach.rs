@@ -166,6 +166,7 @@ fn attach(req: &AttachRequest) -> std::result::Result<WaitStatus, String> {
     }
     // Environment is computed on the host side, before we enter the container.
     let env = build_env(opts);
+    let seccomp = container_seccomp(&req.lxcpath, &req.name)?;
     let caps = if opts.drop_capabilities {
         container_caps(&req.lxcpath, &req.name)?
     } else {
@@ -193,7 +194,11 @@ fn attach(req: &AttachRequest) -> std::result::Result<WaitStatus, String> {
     };
     match p::fork().map_err(|e| format!("fork: {e}"))? {
         Forked::Child => {
-            let err = exec_child(opts, &argv, &env, &caps, pty.as_ref().map(|p| &p.peer));
+            let confine = Confinement {
+                caps: &caps,
+                seccomp: seccomp.as_ref(),
+            };
+            let err = exec_child(opts, &argv, &env, &confine, pty.as_ref().map(|p| &p.peer));
             eprintln!("lxc-attach: {}: {err}", req.name);
             p::exit_now(if err.contains("No such file") {
                 127
@@ -257,7 +262,7 @@ fn exec_child(
     opts: &AttachOptions,
     argv: &[String],
     env: &[String],
-    caps: &[u32],
+    confine: &Confinement<'_>,
     pty: Option<&OwnedFd>,
 ) -> String {
     let _ = p::setsid();
@@ -269,7 +274,7 @@ fn exec_child(
         }
         let _ = lxc_sys::pty::set_controlling_tty(peer.as_fd());
     }
-    if let Err(e) = become_attached(caps, opts.gid, opts.uid, opts.cwd.as_deref()) {
+    if let Err(e) = become_attached(confine, opts.gid, opts.uid, opts.cwd.as_deref()) {
         return e;
     }
     lxc_sys::fs::close_from(3);
@@ -353,6 +358,29 @@ pub struct AttachContext {
     uid: Option<u32>,
     gid: Option<u32>,
     caps: Vec<u32>,
+    seccomp: Option<lxc_config::seccomp::SeccompPolicy>,
+}
+
+/// What confines every process of the container: its bounding set and seccomp policy.
+struct Confinement<'a> {
+    caps: &'a [u32],
+    seccomp: Option<&'a lxc_config::seccomp::SeccompPolicy>,
+}
+
+/// The running container's seccomp policy (its `lxc.seccomp.profile`, read on the host).
+fn container_seccomp(
+    lxcpath: &str,
+    name: &str,
+) -> std::result::Result<Option<lxc_config::seccomp::SeccompPolicy>, String> {
+    match commands::get_string(lxcpath, name, Cmd::GetConfigItem, "lxc.seccomp.profile")
+        .ok()
+        .flatten()
+    {
+        Some(path) if !path.trim().is_empty() => crate::seccomp::read_policy(path.trim())
+            .map(Some)
+            .map_err(|e| e.to_string()),
+        _ => Ok(None),
+    }
 }
 
 /// The capabilities the running container's processes lack, from its monitor's
@@ -402,6 +430,8 @@ impl Container {
             cwd: options.cwd.clone(),
             uid: options.uid,
             gid: options.gid,
+            seccomp: container_seccomp(self.config_path(), self.name())
+                .map_err(Error::InvalidArgument)?,
             caps: if options.drop_capabilities {
                 container_caps(self.config_path(), self.name()).map_err(Error::InvalidArgument)?
             } else {
@@ -477,7 +507,11 @@ impl AttachContext {
                 let _ = p::set_env(k, v);
             }
         }
-        become_attached(&self.caps, self.gid, self.uid, self.cwd.as_deref())?;
+        let confine = Confinement {
+            caps: &self.caps,
+            seccomp: self.seccomp.as_ref(),
+        };
+        become_attached(&confine, self.gid, self.uid, self.cwd.as_deref())?;
         Ok(())
     }
 }
@@ -503,12 +537,12 @@ pub fn exec_shell() -> std::io::Error {
 /// container's capabilities, the requested ids, non-dumpable after the last credential
 /// change (which resets it), and the working directory (`/` when none or missing).
 fn become_attached(
-    caps: &[u32],
+    confine: &Confinement<'_>,
     gid: Option<u32>,
     uid: Option<u32>,
     cwd: Option<&str>,
 ) -> std::result::Result<(), String> {
-    crate::caps::drop_bounding(caps)?;
+    crate::caps::drop_bounding(confine.caps)?;
     if let Some(gid) = gid {
         p::setgroups(&[])
             .and_then(|_| p::setresgid(gid))
@@ -520,6 +554,10 @@ fn become_attached(
     p::set_dumpable(false).map_err(|e| format!("prctl: {e}"))?;
     if p::chdir(cwd.unwrap_or("/")).is_err() {
         let _ = p::chdir("/");
+    }
+    // Last: from here on the container's policy applies, as it does to init.
+    if let Some(policy) = confine.seccomp {
+        crate::seccomp::load(policy, true)?;
     }
     Ok(())
 }

@@ -16,6 +16,7 @@ pub mod lock;
 pub mod log;
 pub mod process_mode;
 pub mod runner;
+pub mod seccomp;
 pub mod start;
 pub mod state;
 pub mod stop;

@@ -113,7 +113,6 @@ fn setup(
         }
     }
     set_limits(plan)?;
-    hooks::run_hooks(config, env, HookType::Start, &[], &[]).map_err(|e| e.to_string())?;
     // A session keyring of its own (lxc.keyring.session, on by default as in LXC); where the
     // kernel has no keyrings there is nothing to share either.
     if config.keyring_session {
@@ -123,9 +122,13 @@ fn setup(
             }
         }
     }
-    // Last, so hooks and setup ran with every capability; nothing in the container can get
-    // the dropped ones back.
+    // Nothing in the container can get the dropped capabilities back.
     crate::caps::drop_bounding(&plan.cap_drop)?;
+    // As LXC: the policy is in force before the start hooks and init run.
+    if let Some(policy) = &plan.seccomp {
+        crate::seccomp::load(policy, config.seccomp_allow_nesting)?;
+    }
+    hooks::run_hooks(config, env, HookType::Start, &[], &[]).map_err(|e| e.to_string())?;
     if let Some(gid) = config.init_gid {
         lxc_sys::process::setgroups(&config.init_groups).map_err(|e| format!("setgroups: {e}"))?;
         lxc_sys::process::setresgid(gid).map_err(|e| format!("setgid {gid}: {e}"))?;

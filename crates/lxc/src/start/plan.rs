@@ -72,6 +72,8 @@ const SUPPORTED: &[&str] = &[
     "lxc.prlimit",
     "lxc.cap.drop",
     "lxc.cap.keep",
+    "lxc.seccomp.profile",
+    "lxc.seccomp.allow_nesting",
 ];
 
 fn is_supported(key: &str, config: &ContainerConfig) -> bool {
@@ -141,6 +143,8 @@ pub struct Plan {
     pub pdeath_signal: i32,
     /// Capabilities removed from the container's bounding set.
     pub cap_drop: Vec<u32>,
+    /// `lxc.seccomp.profile`, read and checked before anything starts.
+    pub seccomp: Option<lxc_config::seccomp::SeccompPolicy>,
 }
 
 impl Plan {
@@ -241,6 +245,10 @@ impl Plan {
         let pdeath_signal = config.monitor_signal_pdeath.unwrap_or(libc::SIGKILL);
         let hostname = config.uts_name.clone();
         let cap_drop = crate::caps::to_drop(&config.cap_drop, &config.cap_keep)?;
+        let seccomp = match config.seccomp_profile.as_deref().filter(|p| !p.is_empty()) {
+            Some(path) => Some(crate::seccomp::read_policy(path)?),
+            None => None,
+        };
         Ok(Plan {
             req,
             config,
@@ -255,6 +263,7 @@ impl Plan {
             hook_env,
             pdeath_signal,
             cap_drop,
+            seccomp,
         })
     }
 }
@@ -278,8 +287,8 @@ mod tests {
     #[test]
     fn features_not_built_are_named() {
         assert_eq!(
-            unsupported_key(&config("lxc.seccomp.profile = /x\n")).as_deref(),
-            Some("lxc.seccomp.profile")
+            unsupported_key(&config("lxc.seccomp.notify.proxy = unix:/x\n")).as_deref(),
+            Some("lxc.seccomp.notify.proxy")
         );
         assert_eq!(
             unsupported_key(&config("lxc.net.0.type = veth\n")).as_deref(),
