@@ -228,3 +228,49 @@ fn interactive_attach_gets_a_pty_and_the_users_shell() {
     assert!(out.contains(&name), "{out}");
     env.ok("lxc-stop", &["-n", &name, "-k"]);
 }
+
+#[test]
+fn a_crashed_monitor_leaves_nothing_that_blocks_the_next_start() {
+    let env = Env::new("crash");
+    let name = env.name("cr");
+    env.create_busybox(&name);
+    env.ok("lxc-start", &["-n", &name]);
+    let init: i32 = env
+        .ok("lxc-info", &["-n", &name, "-p", "-H"])
+        .trim()
+        .parse()
+        .unwrap();
+    let status = std::fs::read_to_string(format!("/proc/{init}/status")).unwrap();
+    let monitor: i32 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("PPid:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    // SIGKILL the monitor: init dies with it (lxc.monitor.signal.pdeath), the cgroup stays.
+    let _ = std::process::Command::new("kill")
+        .args(["-9", &monitor.to_string()])
+        .status();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::path::Path::new(&format!("/proc/{init}")).exists()
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(
+        !std::path::Path::new(&format!("/proc/{init}")).exists(),
+        "init outlived its monitor"
+    );
+    assert_eq!(env.state(&name), "STOPPED");
+    // The next start takes the same cgroup back instead of piling up `-1`, `-2`...
+    env.ok("lxc-start", &["-n", &name]);
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    assert!(no_cgroup_for(&name));
+    let leftovers: Vec<String> = std::fs::read_dir(lxc::cgroup::unified_mount().unwrap())
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with(&format!("lxc.payload.{name}")))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

@@ -250,3 +250,32 @@ pub fn unlinkat(dir: BorrowedFd<'_>, name: &str) -> Result<()> {
     check(unsafe { libc::unlinkat(dir.as_raw_fd(), c.as_ptr(), 0) })?;
     Ok(())
 }
+
+/// Set an extended attribute on a path.
+pub fn set_xattr(path: &Path, name: &str, value: &[u8]) -> Result<()> {
+    let (p, n) = (cpath(path)?, crate::cstr(name)?);
+    // SAFETY: valid C strings; value points to value.len() readable bytes.
+    check(unsafe {
+        libc::setxattr(
+            p.as_ptr(),
+            n.as_ptr(),
+            value.as_ptr().cast(),
+            value.len(),
+            0,
+        )
+    })?;
+    Ok(())
+}
+
+/// An extended attribute of a path (None when unset).
+pub fn get_xattr(path: &Path, name: &str) -> Option<Vec<u8>> {
+    let (p, n) = (cpath(path).ok()?, crate::cstr(name).ok()?);
+    let mut buf = vec![0u8; 4096];
+    // SAFETY: valid C strings; buf is writable for its length.
+    let len = unsafe { libc::getxattr(p.as_ptr(), n.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+    if len < 0 {
+        return None;
+    }
+    buf.truncate(len as usize);
+    Some(buf)
+}

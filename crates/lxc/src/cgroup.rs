@@ -46,10 +46,14 @@ pub struct PayloadCgroup {
     pub rel: String,
 }
 
+/// The extended attribute naming the lxcpath a payload cgroup belongs to.
+const OWNER_XATTR: &str = "trusted.lxc-rs.lxcpath";
+
 /// Create `lxc.payload.<name>` beside our own cgroup, or `-1`, `-2`... when it exists (as
-/// LXC does). An existing directory is never taken over: it may be another container's of
-/// the same name in another lxcpath, still empty because its init is not cloned yet.
-pub fn create(name: &str) -> Result<PayloadCgroup, String> {
+/// LXC does). An existing directory is taken over only when it is this very container's
+/// (same lxcpath, recorded in an xattr) and holds no process: what a crashed monitor left.
+/// Anything else may be another container of the same name, still starting.
+pub fn create(name: &str, lxcpath: &str) -> Result<PayloadCgroup, String> {
     let mount = unified_mount().ok_or("no cgroup2 hierarchy is mounted")?;
     let own = own_cgroup();
     let parent_rel = own.trim_end_matches('/');
@@ -62,8 +66,26 @@ pub fn create(name: &str) -> Result<PayloadCgroup, String> {
         let rel = format!("{parent_rel}/{leaf}");
         let dir = mount.join(rel.trim_start_matches('/'));
         match std::fs::create_dir(&dir) {
-            Ok(()) => return Ok(PayloadCgroup { dir, rel }),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Ok(()) => {
+                let _ = lxc_sys::fs::set_xattr(&dir, OWNER_XATTR, lxcpath.as_bytes());
+                return Ok(PayloadCgroup { dir, rel });
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let ours = lxc_sys::fs::get_xattr(&dir, OWNER_XATTR)
+                    .is_some_and(|v| v == lxcpath.as_bytes());
+                let empty = std::fs::read_to_string(dir.join("cgroup.procs"))
+                    .is_ok_and(|p| p.trim().is_empty());
+                if ours
+                    && empty
+                    && std::fs::remove_dir(&dir).is_ok()
+                    && std::fs::create_dir(&dir).is_ok()
+                {
+                    tracing::info!(cgroup = %dir.display(), "reusing the cgroup a crashed monitor left");
+                    let _ = lxc_sys::fs::set_xattr(&dir, OWNER_XATTR, lxcpath.as_bytes());
+                    return Ok(PayloadCgroup { dir, rel });
+                }
+                continue;
+            }
             Err(e) => return Err(format!("create cgroup {}: {e}", dir.display())),
         }
     }

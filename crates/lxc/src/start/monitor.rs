@@ -150,7 +150,7 @@ impl Monitor {
                 .map_err(|e| format!("open console log {path}: {e}"))?;
             self.console_log = Some(file);
         }
-        let cg = cgroup::create(self.name())?;
+        let cg = cgroup::create(self.name(), &self.plan.req.lxcpath)?;
         tracing::debug!(cgroup = %cg.dir.display(), "payload cgroup created");
         let cg_fd = lxc_sys::fs::open_dir(&cg.dir)
             .map_err(|e| format!("open {}: {e}", cg.dir.display()))?;
