@@ -39,13 +39,6 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-fn append_config(env: &Env, name: &str, lines: &str) {
-    let config = env.container_dir(name).join("config");
-    let mut t = std::fs::read_to_string(&config).unwrap();
-    t.push_str(lines);
-    std::fs::write(&config, t).unwrap();
-}
-
 fn init_pid(env: &Env, name: &str) -> i32 {
     env.ok("lxc-info", &["-n", name, "-p", "-H"])
         .trim()
@@ -165,11 +158,7 @@ fn console_logfile_records_dev_console() {
 
     // Through lxc.console.logfile in the config.
     let log = env.root.join("console-conf.log");
-    append_config(
-        &env,
-        &name,
-        &format!("lxc.console.logfile = {}\n", log.display()),
-    );
+    env.append_config(&name, &format!("lxc.console.logfile = {}\n", log.display()));
     env.ok("lxc-start", &["-n", &name]);
     env.ok(
         "lxc-attach",
@@ -284,8 +273,7 @@ fn start_logfile_and_config_log_file_have_lxc_lines() {
     }
 
     let log = env.root.join("config.log");
-    append_config(
-        &env,
+    env.append_config(
         &name,
         &format!("lxc.log.file = {}\nlxc.log.level = DEBUG\n", log.display()),
     );
@@ -304,7 +292,7 @@ fn environment_reaches_init() {
     let env = Env::new("environ");
     let name = env.name("ev");
     env.create_busybox(&name);
-    append_config(&env, &name, "lxc.environment = FOO=bar\n");
+    env.append_config(&name, "lxc.environment = FOO=bar\n");
     env.ok("lxc-start", &["-n", &name]);
     let environ = env.ok("lxc-attach", &["-n", &name, "--", "cat", "/proc/1/environ"]);
     let vars: Vec<&str> = environ.split('\0').collect();
@@ -323,9 +311,7 @@ fn mount_entry_binds_host_dirs_rw_and_ro() {
     std::fs::create_dir_all(&shared).unwrap();
     std::fs::create_dir_all(&ro).unwrap();
     std::fs::write(ro.join("f"), "ro-content\n").unwrap();
-    append_config(
-        &env,
-        &name,
+    env.append_config(&name,
         &format!(
             "lxc.mount.entry = {} mnt/shared none bind,create=dir 0 0\nlxc.mount.entry = {} mnt/ro none bind,ro,create=dir 0 0\n",
             shared.display(),

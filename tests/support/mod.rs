@@ -115,6 +115,14 @@ impl Env {
         Path::new(&self.lxcpath).join(name)
     }
 
+    /// Add lines to a container's config file.
+    pub fn append_config(&self, name: &str, lines: &str) {
+        let config = self.container_dir(name).join("config");
+        let mut text = std::fs::read_to_string(&config).unwrap();
+        text.push_str(lines);
+        std::fs::write(&config, text).unwrap();
+    }
+
     /// Paths for library use that never touch the host's /etc/lxc or /var/lib/lxc.
     pub fn paths(&self) -> lxc::Paths {
         let mut p = lxc::Paths::for_root();

@@ -136,8 +136,72 @@ impl PayloadCgroup {
         }
     }
 
+    /// Write `lxc.cgroup2.<file> = value` settings, in order, before init joins the cgroup.
+    /// A controller missing from the parent's `cgroup.subtree_control` is enabled first; what
+    /// the kernel refuses is reported with the key, so a start never runs unlimited.
+    pub fn apply_limits(&self, limits: &[(String, String)]) -> Result<(), String> {
+        let parent = self.dir.parent().unwrap_or(&self.dir);
+        for (file, value) in limits {
+            let key = format!("lxc.cgroup2.{file}");
+            if file.is_empty() || file.contains('/') || file.starts_with('.') {
+                return Err(format!("{key}: not a cgroup file name"));
+            }
+            let controller = file.split('.').next().unwrap_or(file);
+            if controller != "cgroup" {
+                enable_controller(parent, controller)
+                    .map_err(|e| format!("{key} = {value}: {e}"))?;
+            }
+            std::fs::write(self.dir.join(file), value).map_err(|e| {
+                let why = match e.raw_os_error() {
+                    Some(libc::ENOENT) => "no such cgroup file".to_string(),
+                    _ => e.to_string(),
+                };
+                format!("{key} = {value}: {why}")
+            })?;
+            tracing::debug!(%key, %value, "cgroup limit set");
+        }
+        Ok(())
+    }
+
     /// Move a process into this cgroup.
     pub fn attach(&self, pid: i32) -> std::io::Result<()> {
         std::fs::write(self.dir.join("cgroup.procs"), pid.to_string())
     }
+}
+
+/// Make `controller` available to the children of `parent` (`+controller` in its
+/// `cgroup.subtree_control`).
+fn enable_controller(parent: &Path, controller: &str) -> Result<(), String> {
+    let enabled =
+        std::fs::read_to_string(parent.join("cgroup.subtree_control")).unwrap_or_default();
+    if enabled.split_whitespace().any(|c| c == controller) {
+        return Ok(());
+    }
+    let available = std::fs::read_to_string(parent.join("cgroup.controllers")).unwrap_or_default();
+    if !available.split_whitespace().any(|c| c == controller) {
+        let hint = if host_is_hybrid() {
+            " (on this hybrid host it is bound to a v1 hierarchy)"
+        } else {
+            ""
+        };
+        return Err(format!(
+            "the {controller} controller is not available in {}{hint}",
+            parent.display()
+        ));
+    }
+    std::fs::write(
+        parent.join("cgroup.subtree_control"),
+        format!("+{controller}"),
+    )
+    .map_err(|e| {
+        let why = match e.raw_os_error() {
+            // cgroup v2 lets a cgroup with processes of its own hand out no domain controller.
+            Some(libc::EBUSY) => "the cgroup holds processes of its own".to_string(),
+            _ => e.to_string(),
+        };
+        format!(
+            "enable the {controller} controller in {}: {why}",
+            parent.display()
+        )
+    })
 }

@@ -152,6 +152,10 @@ impl Monitor {
         }
         let cg = cgroup::create(self.name(), &self.plan.req.lxcpath)?;
         tracing::debug!(cgroup = %cg.dir.display(), "payload cgroup created");
+        if let Err(e) = cg.apply_limits(&config.cgroup_v2) {
+            cg.destroy();
+            return Err(e);
+        }
         let cg_fd = lxc_sys::fs::open_dir(&cg.dir)
             .map_err(|e| format!("open {}: {e}", cg.dir.display()))?;
         self.cgroup = Some(cg);

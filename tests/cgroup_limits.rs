@@ -1,0 +1,121 @@
+//! `lxc.cgroup2.*`: settings written into the container's cgroup before init runs, and a
+//! start that fails (naming the key) rather than run without a limit it was given.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+use std::path::{Path, PathBuf};
+use support::*;
+
+/// The host directory of the cgroup a running container's init is in.
+fn init_cgroup(env: &Env, name: &str) -> PathBuf {
+    let pid = env.ok("lxc-info", &["-n", name, "-p", "-H"]);
+    let text = std::fs::read_to_string(format!("/proc/{}/cgroup", pid.trim())).unwrap();
+    let rel = text.lines().find_map(|l| l.strip_prefix("0::")).unwrap();
+    lxc::cgroup::unified_mount()
+        .unwrap()
+        .join(rel.trim_start_matches('/'))
+}
+
+/// A controller our cgroup can hand to children, with a file and value to limit it by.
+fn limitable_controller() -> (&'static str, &'static str) {
+    let own = std::fs::read_to_string("/proc/self/cgroup").unwrap();
+    let rel = own.lines().find_map(|l| l.strip_prefix("0::")).unwrap();
+    let dir = lxc::cgroup::unified_mount()
+        .unwrap()
+        .join(rel.trim_start_matches('/'));
+    let controllers = std::fs::read_to_string(dir.join("cgroup.controllers")).unwrap();
+    let has = |c: &str| controllers.split_whitespace().any(|x| x == c);
+    if has("pids") {
+        ("pids.max", "77")
+    } else if has("hugetlb") && Path::new("/sys/kernel/mm/hugepages/hugepages-2048kB").exists() {
+        ("hugetlb.2MB.max", "4194304")
+    } else {
+        panic!("no pids or hugetlb controller on the unified hierarchy: {controllers}");
+    }
+}
+
+#[test]
+fn settings_reach_the_cgroup_before_init_runs() {
+    let env = Env::new("cg2lim");
+    let name = env.name("cl");
+    env.create_busybox(&name);
+    let (file, value) = limitable_controller();
+    env.append_config(
+        &name,
+        &format!(
+            "lxc.cgroup2.cgroup.max.descendants = 3\nlxc.cgroup2.cgroup.max.depth = 2\n\
+             lxc.cgroup2.{file} = {value}\n"
+        ),
+    );
+    env.ok("lxc-start", &["-n", &name]);
+    let dir = init_cgroup(&env, &name);
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+    assert_eq!(read("cgroup.max.descendants").trim(), "3");
+    assert_eq!(read("cgroup.max.depth").trim(), "2");
+    assert_eq!(read(file).trim(), value);
+    // The same values through lxc-cgroup.
+    assert_eq!(
+        env.ok("lxc-cgroup", &["-n", &name, "cgroup.max.depth"])
+            .trim(),
+        "2"
+    );
+    assert_eq!(env.ok("lxc-cgroup", &["-n", &name, file]).trim(), value);
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    assert!(no_cgroup_for(&name));
+}
+
+#[test]
+fn a_setting_the_kernel_refuses_fails_the_start_and_leaves_nothing() {
+    let env = Env::new("cg2bad");
+    let cases = [
+        ("nosuch.file = 1", "lxc.cgroup2.nosuch.file"),
+        (
+            "cgroup.max.depth = many",
+            "lxc.cgroup2.cgroup.max.depth = many",
+        ),
+        ("devices.allow = c 1:3 rwm", "lxc.cgroup2.devices.allow"),
+    ];
+    for (i, (line, named)) in cases.iter().enumerate() {
+        let name = env.name(&format!("cb{i}"));
+        env.create_busybox(&name);
+        env.append_config(&name, &format!("lxc.cgroup2.{line}\n"));
+        let out = env.run("lxc-start", &["-n", &name, "-F", "--", "true"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{line}: started");
+        assert!(err.contains(named), "{line}: error does not name it: {err}");
+        assert_eq!(env.state(&name), "STOPPED");
+        assert!(no_cgroup_for(&name), "{line}: cgroup left behind");
+    }
+}
+
+/// On a hybrid host memory belongs to a v1 hierarchy and the error says so; on a pure v2 host
+/// the limit is set.
+#[test]
+fn memory_max_is_set_or_the_v1_binding_named() {
+    let env = Env::new("cg2mem");
+    let name = env.name("cm");
+    env.create_busybox(&name);
+    env.append_config(&name, "lxc.cgroup2.memory.max = 64M\n");
+    let out = env.run("lxc-start", &["-n", &name]);
+    if lxc::cgroup::host_is_hybrid() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(
+            err.contains("lxc.cgroup2.memory.max")
+                && err.contains("memory controller is not available")
+                && err.contains("v1 hierarchy"),
+            "{err}"
+        );
+    } else {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let dir = init_cgroup(&env, &name);
+        let max = std::fs::read_to_string(dir.join("memory.max")).unwrap();
+        assert_eq!(max.trim(), (64u64 << 20).to_string());
+        env.ok("lxc-stop", &["-n", &name, "-k"]);
+    }
+    assert!(no_cgroup_for(&name));
+}
