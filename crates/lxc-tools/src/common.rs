@@ -18,6 +18,17 @@ pub fn fail(message: impl Into<String>) -> Failure {
     }
 }
 
+/// `NAME: error`, as LXC prints it, without naming the container twice when the library's
+/// message already starts with its name.
+pub fn about(name: &str, error: impl std::fmt::Display) -> String {
+    let text = error.to_string();
+    if text.starts_with(&format!("{name}: ")) {
+        text
+    } else {
+        format!("{name}: {text}")
+    }
+}
+
 impl From<lexopt::Error> for Failure {
     fn from(e: lexopt::Error) -> Self {
         fail(e.to_string())

@@ -1,6 +1,6 @@
 //! lxc-attach: run a command (or the user's shell) in a running container.
 
-use crate::common::{fail, parse, Handled, Res};
+use crate::common::{about, fail, parse, Handled, Res};
 use lexopt::prelude::*;
 
 const USAGE: &str = "--name=NAME [-e] [-s NAMESPACES] [--clear-env|--keep-env] [-v VAR=VALUE]... [--keep-var VAR]... [-u UID] [-g GID] [--cwd DIR] [-- COMMAND]";
@@ -80,7 +80,7 @@ pub fn run(args: Vec<String>) -> Res<i32> {
     // A stopped container is reported by the library (its monitor is not there to ask).
     let status = c.attach_run_wait(&opts, &command).map_err(|e| match e {
         lxc::Error::NotRunning(_) => fail(format!("{name}: Container is not running")),
-        e => fail(format!("{name}: {e}")),
+        e => fail(about(name, e)),
     })?;
     Ok(if status & 0x7f == 0 {
         (status >> 8) & 0xff

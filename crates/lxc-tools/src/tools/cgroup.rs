@@ -1,6 +1,6 @@
 //! lxc-cgroup: `-n NAME KEY [VALUE]`: print or set a cgroup item of a running container.
 
-use crate::common::{fail, parse, Handled, Res};
+use crate::common::{about, fail, parse, Handled, Res};
 use lexopt::prelude::*;
 
 pub fn run(args: Vec<String>) -> Res<i32> {
@@ -33,8 +33,7 @@ pub fn run(args: Vec<String>) -> Res<i32> {
         })?,
         None => println!(
             "{}",
-            c.get_cgroup_item(key)
-                .map_err(|e| fail(format!("{name}: {e}")))?
+            c.get_cgroup_item(key).map_err(|e| fail(about(name, e)))?
         ),
     }
     Ok(0)

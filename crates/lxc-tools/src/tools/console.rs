@@ -1,6 +1,6 @@
 //! lxc-console: `-n NAME [-t TTYNUM] [-e ESCAPE]`
 
-use crate::common::{fail, parse, Handled, Res};
+use crate::common::{about, fail, parse, Handled, Res};
 use lexopt::prelude::*;
 
 pub fn run(args: Vec<String>) -> Res<i32> {
@@ -42,6 +42,6 @@ pub fn run(args: Vec<String>) -> Res<i32> {
     let number = c.console(tty, escape, |n| {
         eprintln!("\nConnected to tty {n}\nType <Ctrl+{letter} q> to exit the console, <Ctrl+{letter} Ctrl+{letter}> to enter Ctrl+{letter} itself");
     });
-    number.map_err(|e| fail(format!("{name}: {e}")))?;
+    number.map_err(|e| fail(about(name, e)))?;
     Ok(0)
 }

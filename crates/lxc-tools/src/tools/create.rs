@@ -1,6 +1,6 @@
 //! lxc-create: `-n NAME -t TEMPLATE [-f CONFIG] [-B BACKEND] [--dir ROOTFS] [-- template args]`
 
-use crate::common::{fail, parse, Handled, Res};
+use crate::common::{about, fail, parse, Handled, Res};
 use lexopt::prelude::*;
 
 const USAGE: &str =
@@ -41,6 +41,6 @@ pub fn run(args: Vec<String>) -> Res<i32> {
     let flags = if common.quiet { lxc::CREATE_QUIET } else { 0 };
     let template = (template != "none").then_some(template.as_str());
     c.create(template, bdev.as_deref(), flags, &template_args)
-        .map_err(|e| fail(format!("{name}: {e}")))?;
+        .map_err(|e| fail(about(&name, e)))?;
     Ok(0)
 }

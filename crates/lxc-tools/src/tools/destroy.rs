@@ -1,6 +1,6 @@
 //! lxc-destroy: `-n NAME [-f] [-s]`
 
-use crate::common::{fail, parse, Handled, Res};
+use crate::common::{about, fail, parse, Handled, Res};
 use lexopt::prelude::*;
 
 pub fn run(args: Vec<String>) -> Res<i32> {
@@ -26,6 +26,6 @@ pub fn run(args: Vec<String>) -> Res<i32> {
         }
         c.stop()?;
     }
-    c.destroy().map_err(|e| fail(format!("{name}: {e}")))?;
+    c.destroy().map_err(|e| fail(about(name, e)))?;
     Ok(0)
 }

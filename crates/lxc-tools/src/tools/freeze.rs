@@ -1,6 +1,6 @@
 //! lxc-freeze and lxc-unfreeze: `-n NAME`.
 
-use crate::common::{fail, parse, Handled, Res};
+use crate::common::{about, fail, parse, Handled, Res};
 
 pub fn run(args: Vec<String>, freeze: bool) -> Res<i32> {
     let tool = if freeze { "lxc-freeze" } else { "lxc-unfreeze" };
@@ -11,6 +11,6 @@ pub fn run(args: Vec<String>, freeze: bool) -> Res<i32> {
         return Err(fail(format!("{name}: Container is not running")));
     }
     let done = if freeze { c.freeze() } else { c.unfreeze() };
-    done.map_err(|e| fail(format!("{name}: {e}")))?;
+    done.map_err(|e| fail(about(name, e)))?;
     Ok(0)
 }

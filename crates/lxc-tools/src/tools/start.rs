@@ -1,6 +1,6 @@
 //! lxc-start and lxc-execute.
 
-use crate::common::{fail, parse, Handled, Res};
+use crate::common::{about, fail, parse, Handled, Res};
 use lexopt::prelude::*;
 
 const START_USAGE: &str =
@@ -72,7 +72,8 @@ pub fn run(args: Vec<String>, execute: bool) -> Res<i32> {
         Err(lxc::Error::AlreadyRunning(_)) => return Err(fail(format!("{name}: Container is already running"))),
         Err(e) => {
             return Err(fail(format!(
-                "{name}: {e}\nThe container failed to start\nAdditional information can be obtained by setting the --logfile and --logpriority options"
+                "{}\nThe container failed to start\nAdditional information can be obtained by setting the --logfile and --logpriority options",
+                about(&name, e)
             )))
         }
     }
