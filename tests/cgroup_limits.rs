@@ -119,3 +119,83 @@ fn memory_max_is_set_or_the_v1_binding_named() {
     }
     assert!(no_cgroup_for(&name));
 }
+
+/// Started from a cgroup of its own, root's container goes to the hierarchy's root (where
+/// controllers can be handed out), or under the caller's cgroup with `lxc.cgroup.relative`.
+#[test]
+fn payload_escapes_to_the_root_unless_relative() {
+    // Declared before the Env, so dropped after it has stopped the containers.
+    let caller = CallerCgroup::new();
+    let caller = &caller.0;
+    let env = Env::new("cg2rel");
+    for (relative, base) in [
+        (false, String::from("/")),
+        (
+            true,
+            format!("/{}/", caller.file_name().unwrap().to_string_lossy()),
+        ),
+    ] {
+        let name = env.name(if relative { "rel" } else { "abs" });
+        env.create_busybox(&name);
+        if relative {
+            env.append_config(&name, "lxc.cgroup.relative = 1\n");
+        }
+        // The shell moves itself into the caller's cgroup, then becomes lxc-start.
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "echo $$ > {}/cgroup.procs && exec \"$@\"",
+                caller.display()
+            ))
+            .arg("sh")
+            .arg(bin_dir().join("lxc-start"))
+            .args(["-P", &env.lxcpath, "-n", &name])
+            .env("LXC_RS_GLOBAL_CONFIG", &env.global)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let pid = env.ok("lxc-info", &["-n", &name, "-p", "-H"]);
+        let text = std::fs::read_to_string(format!("/proc/{}/cgroup", pid.trim())).unwrap();
+        let rel = text.lines().find_map(|l| l.strip_prefix("0::")).unwrap();
+        assert_eq!(rel, format!("{base}lxc.payload.{name}"));
+        env.ok("lxc-stop", &["-n", &name, "-k"]);
+    }
+}
+
+/// A cgroup for a test to start containers from, removed (with anything left in it) on drop.
+struct CallerCgroup(PathBuf);
+
+impl CallerCgroup {
+    fn new() -> Self {
+        let dir = lxc::cgroup::unified_mount()
+            .unwrap()
+            .join(format!("lxc-rs-test-caller-{}", std::process::id()));
+        std::fs::create_dir(&dir).unwrap();
+        CallerCgroup(dir)
+    }
+}
+
+impl Drop for CallerCgroup {
+    fn drop(&mut self) {
+        for _ in 0..500 {
+            // Children first (a relative payload), then the cgroup itself.
+            for entry in std::fs::read_dir(&self.0).into_iter().flatten().flatten() {
+                if entry.path().is_dir() {
+                    let _ = std::fs::write(entry.path().join("cgroup.kill"), "1");
+                    let _ = std::fs::remove_dir(entry.path());
+                }
+            }
+            let _ = std::fs::write(self.0.join("cgroup.kill"), "1");
+            if std::fs::remove_dir(&self.0).is_ok() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        eprintln!("could not remove {}", self.0.display());
+    }
+}

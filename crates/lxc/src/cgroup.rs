@@ -49,13 +49,19 @@ pub struct PayloadCgroup {
 /// The extended attribute naming the lxcpath a payload cgroup belongs to.
 const OWNER_XATTR: &str = "trusted.lxc-rs.lxcpath";
 
-/// Create `lxc.payload.<name>` beside our own cgroup, or `-1`, `-2`... when it exists (as
+/// Create `lxc.payload.<name>` (under the hierarchy's root when root, as LXC does unless
+/// `lxc.cgroup.relative` is set: the root cgroup may hand controllers to children while
+/// holding processes, a systemd session scope may not; otherwise under our own cgroup), or `-1`, `-2`... when it exists (as
 /// LXC does). An existing directory is taken over only when it is this very container's
 /// (same lxcpath, recorded in an xattr) and holds no process: what a crashed monitor left.
 /// Anything else may be another container of the same name, still starting.
-pub fn create(name: &str, lxcpath: &str) -> Result<PayloadCgroup, String> {
+pub fn create(name: &str, lxcpath: &str, relative: bool) -> Result<PayloadCgroup, String> {
     let mount = unified_mount().ok_or("no cgroup2 hierarchy is mounted")?;
-    let own = own_cgroup();
+    let own = if relative || lxc_sys::geteuid() != 0 {
+        own_cgroup()
+    } else {
+        String::new()
+    };
     let parent_rel = own.trim_end_matches('/');
     for attempt in 0..100 {
         let leaf = if attempt == 0 {

@@ -74,6 +74,7 @@ const SUPPORTED: &[&str] = &[
     "lxc.cap.keep",
     "lxc.seccomp.profile",
     "lxc.seccomp.allow_nesting",
+    "lxc.cgroup.relative",
 ];
 
 fn is_supported(key: &str, config: &ContainerConfig) -> bool {
