@@ -41,6 +41,7 @@ fn lifecycle_through_import_lxc() {
     );
     assert!(out.contains(&format!("listed: ['{name}']")), "{out}");
     assert!(out.contains("console: True"), "{out}");
+    assert!(out.contains("max.depth: 2"), "{out}");
     assert!(no_cgroup_for(&name) && no_monitor(&env.lxcpath, &name));
 }
 

@@ -8,7 +8,9 @@ c.set_config_item("lxc.net.0.type", "empty")
 assert c.create("busybox", lxc.LXC_CREATE_QUIET), "create"
 assert c.defined
 print("uts:", c.get_config_item("lxc.uts.name"))
+assert c.set_config_item("lxc.cgroup2.cgroup.max.depth", "2")
 assert c.start(), "start"
+print("max.depth:", c.get_cgroup_item("cgroup.max.depth"))
 print("state:", c.state, "pid:", c.init_pid, "running:", c.running)
 assert c.state == "RUNNING"
 print("keys ok:", "lxc.uts.name" in c.get_keys())
