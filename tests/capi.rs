@@ -130,6 +130,23 @@ fn debians_python3_lxc_runs_on_our_library() {
 }
 
 #[test]
+fn debians_python3_lxc_reads_ips_through_our_library() {
+    let env = Env::new("pylxcips");
+    let lib = libdir(&env);
+    let name = env.name("pyi");
+    env.create_busybox(&name);
+    let iface = start_with_addresses(&env, &name);
+    let text = python(
+        &env,
+        "/usr/bin/python3",
+        "tests/python/ips.py",
+        &name,
+        &[("LD_LIBRARY_PATH", &lib)],
+    );
+    assert_ips_script_output(&text, &iface);
+}
+
+#[test]
 fn debians_python3_lxc_attach_wait_runs_python_inside() {
     let env = Env::new("pyattach");
     let lib = libdir(&env);

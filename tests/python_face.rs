@@ -85,3 +85,13 @@ fn the_same_module_loads_in_debians_python() {
     );
     assert!(out.contains("errors ok"), "{out}");
 }
+
+#[test]
+fn get_ips_and_get_interfaces_read_the_namespace() {
+    let env = Env::new("pyips");
+    let name = env.name("pi");
+    env.create_busybox(&name);
+    let iface = start_with_addresses(&env, &name);
+    let out = run_script(&env, "python3", "tests/python/ips.py", &name);
+    assert_ips_script_output(&out, &iface);
+}

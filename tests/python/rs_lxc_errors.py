@@ -20,11 +20,8 @@ try:
     raise SystemExit("snapshot did not raise")
 except NotImplementedError as e:
     assert "not supported yet: snapshot" in str(e), e
-try:
-    c.get_ips()
-    raise SystemExit("get_ips did not raise")
-except NotImplementedError as e:
-    assert "networking" in str(e), e
+# python3-lxc answers an empty tuple for a container that is not running.
+assert c.get_ips() == () and c.get_interfaces() == ()
 assert lxc.list_containers(config_path="/nonexistent/path") == ()
 assert lxc.arch_to_personality("x86_64") == 0
 print("errors ok")

@@ -216,3 +216,56 @@ pub fn python(
     assert!(out.status.success(), "{interpreter} {script}:\n{text}");
     text
 }
+
+/// Start `name` and give it one end of a veth pair made on the host and moved into its
+/// network namespace (the pair goes when the namespace does), with 10.213.7.5/24 and
+/// fd42:7::5/64. Returns the interface's name.
+pub fn start_with_addresses(env: &Env, name: &str) -> String {
+    env.ok("lxc-start", &["-n", name]);
+    let pid = env.ok("lxc-info", &["-n", name, "-p", "-H"]);
+    // Unique on the host while it exists there (at most 15 bytes).
+    let iface = format!("lrs{}", &env.name("")[..].replace('-', "x"));
+    let iface: String = iface.chars().take(14).collect();
+    let sh = |script: &str| {
+        let out = Command::new("sh").arg("-c").arg(script).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{script}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    sh(&format!(
+        "ip link add {iface} type veth peer name h{iface} && ip link set {iface} netns {} \
+         || {{ ip link del h{iface}; exit 1; }}",
+        pid.trim()
+    ));
+    env.ok(
+        "lxc-attach",
+        &[
+            "-n",
+            name,
+            "--",
+            "sh",
+            "-c",
+            &format!(
+                "ip addr add 10.213.7.5/24 dev {iface} && ip addr add fd42:7::5/64 dev {iface} && ip link set {iface} up"
+            ),
+        ],
+    );
+    iface
+}
+
+/// What tests/python/ips.py prints for a container set up by `start_with_addresses`.
+pub fn assert_ips_script_output(out: &str, iface: &str) {
+    assert!(
+        out.contains(&format!("interfaces: ['lo', '{iface}']")),
+        "{out}"
+    );
+    assert!(out.contains("ips: ['10.213.7.5', 'fd42:7::5']"), "{out}");
+    assert!(
+        out.contains("inet: ['10.213.7.5']\ninet6: ['fd42:7::5']"),
+        "{out}"
+    );
+    assert!(out.contains("lo: ['127.0.0.1', '::1']"), "{out}");
+    assert!(out.contains("timeout: ['10.213.7.5']"), "{out}");
+}

@@ -344,14 +344,31 @@ extern "C" fn get_keys(c: C, key: *const c_char, retv: *mut c_char, inlen: c_int
     ffi::write_cbuf(retv, inlen, &text)
 }
 
-extern "C" fn get_interfaces(c: C) -> *mut *mut c_char {
-    unsupported(c, "get_interfaces (networking)");
-    std::ptr::null_mut()
+/// A NULL-terminated malloc'd list, or NULL with error_string set.
+fn strv_result(c: C, result: Option<lxc::Result<Vec<String>>>) -> *mut *mut c_char {
+    match result {
+        Some(Ok(items)) => ffi::malloc_strv(&items, true),
+        Some(Err(e)) => {
+            set_error(c, &e.to_string());
+            std::ptr::null_mut()
+        }
+        None => std::ptr::null_mut(),
+    }
 }
 
-extern "C" fn get_ips(c: C, _i: *const c_char, _f: *const c_char, _s: c_int) -> *mut *mut c_char {
-    unsupported(c, "get_ips (networking)");
-    std::ptr::null_mut()
+extern "C" fn get_interfaces(c: C) -> *mut *mut c_char {
+    strv_result(c, with(c, |i| i.get_interfaces()))
+}
+
+extern "C" fn get_ips(
+    c: C,
+    interface: *const c_char,
+    family: *const c_char,
+    scope: c_int,
+) -> *mut *mut c_char {
+    let (interface, family) = (ffi::str_arg(interface), ffi::str_arg(family));
+    let scope = u32::try_from(scope).unwrap_or(u32::MAX);
+    strv_result(c, with(c, |i| i.get_ips(interface, family, scope)))
 }
 
 extern "C" fn get_cgroup_item(c: C, key: *const c_char, retv: *mut c_char, inlen: c_int) -> c_int {

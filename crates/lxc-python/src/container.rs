@@ -320,19 +320,25 @@ impl Container {
         Ok(AttachHandle { ctx })
     }
 
-    fn get_interfaces(&self) -> PyResult<Bound<'_, PyTuple>> {
-        Err(missing("get_interfaces (networking)"))
+    fn get_interfaces<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let result = py.detach(|| self.lock().map(|c| c.get_interfaces()))?;
+        names_tuple(py, result)
     }
 
     #[pyo3(signature = (interface=None, family=None, scope=0))]
-    fn get_ips(
+    fn get_ips<'py>(
         &self,
+        py: Python<'py>,
         interface: Option<String>,
         family: Option<String>,
         scope: i32,
-    ) -> PyResult<Bound<'_, PyTuple>> {
-        let _ = (interface, family, scope);
-        Err(missing("get_ips (networking)"))
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let scope = u32::try_from(scope).unwrap_or(u32::MAX);
+        let result = py.detach(|| {
+            self.lock()
+                .map(|c| c.get_ips(interface.as_deref(), family.as_deref(), scope))
+        })?;
+        names_tuple(py, result)
     }
 
     #[pyo3(signature = (*_args, **_kwargs))]
@@ -393,5 +399,15 @@ impl AttachHandle {
     /// In the child only: join the rest of the container.
     fn join(&self) -> PyResult<()> {
         self.ctx.join().map_err(PyRuntimeError::new_err)
+    }
+}
+
+/// python3-lxc's answer for the address calls: a tuple, empty when the container is not
+/// running.
+fn names_tuple(py: Python<'_>, result: lxc::Result<Vec<String>>) -> PyResult<Bound<'_, PyTuple>> {
+    match result {
+        Ok(items) => PyTuple::new(py, items),
+        Err(lxc::Error::NotRunning(_)) => Ok(PyTuple::empty(py)),
+        Err(e) => Err(PyRuntimeError::new_err(e.to_string())),
     }
 }

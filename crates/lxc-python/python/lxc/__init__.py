@@ -7,6 +7,7 @@ the child.
 """
 
 import os
+import time
 import traceback
 
 from . import _lxc
@@ -150,7 +151,15 @@ class Container(_lxc.Container):
         return super().console_getfd(ttynum)
 
     def get_ips(self, interface=None, family=None, scope=None, timeout=0):
-        return super().get_ips(interface, family, scope or 0)
+        """The container's addresses; waits up to `timeout` seconds for one to appear,
+        returning as soon as there is one (python3-lxc's LXC_GETIP_TIMEOUT is honoured)."""
+        timeout = int(os.environ.get("LXC_GETIP_TIMEOUT", timeout))
+        deadline = time.monotonic() + timeout
+        while True:
+            ips = super().get_ips(interface, family, scope or 0)
+            if ips or time.monotonic() >= deadline:
+                return ips
+            time.sleep(0.05)
 
     def attach(self, run, payload=_NO_PAYLOAD, **options):
         """Run `run(payload)` (or `run()`) in a new process inside the container; its int

@@ -63,6 +63,11 @@ pub fn run(args: Vec<String>) -> Res<i32> {
             line("PID:", &p.to_string());
         }
     }
+    if all || ips {
+        for ip in c.get_ips(None, None, 0)? {
+            line("IP:", &ip);
+        }
+    }
     if all || stats {
         let s = c.stats()?;
         if let Some(cpu) = s.cpu_nanos {

@@ -155,6 +155,15 @@ fn cell(c: &lxc::Container, state: lxc::State, column: &str) -> String {
             .flatten()
             .filter(|_| running)
             .map_or("-".into(), |p| p.to_string()),
+        "IPV4" | "IPV6" if running => {
+            let family = if column == "IPV4" { "inet" } else { "inet6" };
+            let ips = c.get_ips(None, Some(family), 0).unwrap_or_default();
+            if ips.is_empty() {
+                "-".into()
+            } else {
+                ips.join(", ")
+            }
+        }
         "AUTOSTART" => if c.config().start_auto { "1" } else { "0" }.to_string(),
         "GROUPS" => {
             let g = &c.config().groups;
