@@ -21,6 +21,11 @@ pub fn unified_mount() -> Option<PathBuf> {
     found
 }
 
+/// True when cgroup2 is the only hierarchy (mounted at /sys/fs/cgroup).
+pub fn pure_unified() -> bool {
+    unified_mount().is_some_and(|p| p == Path::new("/sys/fs/cgroup"))
+}
+
 /// True when the host mixes v1 controller hierarchies with a separate cgroup2 mount.
 pub fn host_is_hybrid() -> bool {
     unified_mount().is_some_and(|p| p != Path::new("/sys/fs/cgroup"))

@@ -90,6 +90,9 @@ fn is_supported(key: &str, config: &ContainerConfig) -> bool {
     {
         return true;
     }
+    if let Some(ignored) = legacy_limit_ignored(key, crate::cgroup::pure_unified()) {
+        return ignored;
+    }
     // The unified hierarchy's files; its device rules need the eBPF program, still to come.
     if let Some(file) = key.strip_prefix("lxc.cgroup2.") {
         return !file.starts_with("devices.");
@@ -105,6 +108,17 @@ fn is_supported(key: &str, config: &ContainerConfig) -> bool {
         return matches!(kind, "none" | "empty") && matches!(sub, "type" | "flags" | "name");
     }
     false
+}
+
+/// For a v1 limit key (`lxc.cgroup.<controller>.<file>`): whether it is accepted. LXC
+/// ignores them (with a warning) on a pure cgroup2 host; v1 hierarchies are not built yet.
+/// None for any other key.
+fn legacy_limit_ignored(key: &str, pure_unified: bool) -> Option<bool> {
+    let rest = key.strip_prefix("lxc.cgroup.")?;
+    if rest == "relative" || rest == "dir" || rest.starts_with("dir.") {
+        return None;
+    }
+    Some(pure_unified)
 }
 
 /// The first set key whose feature is not built yet, if any.
@@ -165,6 +179,9 @@ impl Plan {
                 name: req.name.clone(),
                 key,
             });
+        }
+        if !config.cgroup_v1.is_empty() {
+            tracing::warn!("Ignoring legacy cgroup limits on pure cgroup2 system");
         }
         let rootfs = match config.rootfs_path.as_deref() {
             Some(p) if !p.is_empty() => parse_rootfs(p).1.to_string(),
@@ -287,6 +304,16 @@ mod tests {
     fn built_features_pass() {
         let c = config("lxc.uts.name = a\nlxc.net.0.type = empty\nlxc.net.0.flags = up\nlxc.tty.max = 2\nlxc.mount.auto = proc:mixed\nlxc.hook.pre-start = /bin/true\nlxc.prlimit.nofile = 1024\n");
         assert_eq!(unsupported_key(&c), None);
+    }
+
+    #[test]
+    fn v1_limits_are_ignored_only_on_a_pure_cgroup2_host() {
+        let key = "lxc.cgroup.memory.limit_in_bytes";
+        assert_eq!(legacy_limit_ignored(key, true), Some(true));
+        assert_eq!(legacy_limit_ignored(key, false), Some(false));
+        assert_eq!(legacy_limit_ignored("lxc.cgroup.relative", true), None);
+        assert_eq!(legacy_limit_ignored("lxc.cgroup.dir.container", true), None);
+        assert_eq!(legacy_limit_ignored("lxc.cgroup2.memory.max", true), None);
     }
 
     #[test]
