@@ -11,7 +11,7 @@ fn tools_show_the_addresses_inside() {
     let env = Env::new("addrs");
     let name = env.name("ad");
     env.create_busybox(&name);
-    start_with_addresses(&env, &name);
+    let iface = start_with_addresses(&env, &name);
     let ips = env.ok("lxc-info", &["-n", &name, "-i", "-H"]);
     assert_eq!(ips.lines().collect::<Vec<_>>(), ["10.213.7.5", "fd42:7::5"]);
     let all = env.ok("lxc-info", &["-n", &name]);
@@ -23,6 +23,8 @@ fn tools_show_the_addresses_inside() {
         [name.as_str(), "10.213.7.5", "fd42:7::5"],
         "{table}"
     );
+    let table = env.ok("lxc-ls", &["-f", "-F", "NAME,INTERFACE"]);
+    assert!(table.contains(&format!("{name} lo, {iface}")), "{table}");
     // The interface went with the namespace.
     env.ok("lxc-stop", &["-n", &name, "-k"]);
     assert_eq!(env.ok("lxc-info", &["-n", &name, "-i"]).trim(), "");

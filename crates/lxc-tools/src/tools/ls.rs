@@ -155,6 +155,14 @@ fn cell(c: &lxc::Container, state: lxc::State, column: &str) -> String {
             .flatten()
             .filter(|_| running)
             .map_or("-".into(), |p| p.to_string()),
+        "INTERFACE" if running => {
+            let names = c.get_interfaces().unwrap_or_default();
+            if names.is_empty() {
+                "-".into()
+            } else {
+                names.join(", ")
+            }
+        }
         "IPV4" | "IPV6" if running => {
             let family = if column == "IPV4" { "inet" } else { "inet6" };
             let ips = c.get_ips(None, Some(family), 0).unwrap_or_default();
