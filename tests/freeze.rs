@@ -19,17 +19,7 @@ fn freeze_stops_a_busy_loop_and_thaw_resumes_it() {
     env.create_busybox(&name);
     env.ok("lxc-start", &["-n", &name]);
     // A busy loop left running in the container.
-    env.ok(
-        "lxc-attach",
-        &[
-            "-n",
-            &name,
-            "--",
-            "sh",
-            "-c",
-            "(while :; do :; done) >/dev/null 2>&1 &",
-        ],
-    );
+    env.sh(&name, "(while :; do :; done) >/dev/null 2>&1 &");
     let a = cpu(&env, &name);
     std::thread::sleep(Duration::from_millis(300));
     assert!(cpu(&env, &name) > a + 50_000_000, "the loop is not running");

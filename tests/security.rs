@@ -79,16 +79,9 @@ fn mount_entry_cannot_climb_out_of_the_rootfs() {
     assert!(!escape.exists(), "the entry created {escape:?} on the host");
     assert!(!host_mounts_mention(&escape));
     // It landed inside the container instead.
-    let inside = env.ok(
-        "lxc-attach",
-        &[
-            "-n",
-            &name,
-            "--",
-            "sh",
-            "-c",
-            &format!("grep -c ' {} ' /proc/mounts", escape.display()),
-        ],
+    let inside = env.sh(
+        &name,
+        &format!("grep -c ' {} ' /proc/mounts", escape.display()),
     );
     assert_eq!(inside.trim(), "1");
     env.ok("lxc-stop", &["-n", &name, "-k"]);
@@ -141,10 +134,7 @@ fn only_the_standard_fds_reach_the_container() {
         "{init}"
     );
     // (A second command keeps busybox sh from exec'ing ls, whose own fd would show.)
-    let shell = env.ok(
-        "lxc-attach",
-        &["-n", &name, "--", "sh", "-c", "ls /proc/$$/fd; true"],
-    );
+    let shell = env.sh(&name, "ls /proc/$$/fd; true");
     assert_eq!(
         shell.split_whitespace().collect::<Vec<_>>(),
         ["0", "1", "2"],
@@ -206,10 +196,7 @@ fn sys_mixed_is_read_only_but_for_the_containers_own_network_devices() {
     env.create_busybox(&name);
     let host_qlen = std::fs::read_to_string("/sys/class/net/lo/tx_queue_len").unwrap();
     env.ok("lxc-start", &["-n", &name]);
-    let out = env.ok(
-        "lxc-attach",
-        &["-n", &name, "--", "sh", "-c", "echo 77 > /sys/devices/virtual/net/lo/tx_queue_len; cat /sys/devices/virtual/net/lo/tx_queue_len"],
-    );
+    let out = env.sh(&name, "echo 77 > /sys/devices/virtual/net/lo/tx_queue_len; cat /sys/devices/virtual/net/lo/tx_queue_len");
     assert_eq!(out.trim(), "77");
     assert_eq!(
         std::fs::read_to_string("/sys/class/net/lo/tx_queue_len").unwrap(),

@@ -133,17 +133,7 @@ fn console_logfile_records_dev_console() {
     // Through lxc-start -L.
     let log = env.root.join("console-L.log");
     env.ok("lxc-start", &["-n", &name, "-L", log.to_str().unwrap()]);
-    env.ok(
-        "lxc-attach",
-        &[
-            "-n",
-            &name,
-            "--",
-            "sh",
-            "-c",
-            "echo marker-L > /dev/console",
-        ],
-    );
+    env.sh(&name, "echo marker-L > /dev/console");
     let seen = poll(5, || {
         std::fs::read_to_string(&log)
             .map(|t| t.contains("marker-L"))
@@ -160,17 +150,7 @@ fn console_logfile_records_dev_console() {
     let log = env.root.join("console-conf.log");
     env.append_config(&name, &format!("lxc.console.logfile = {}\n", log.display()));
     env.ok("lxc-start", &["-n", &name]);
-    env.ok(
-        "lxc-attach",
-        &[
-            "-n",
-            &name,
-            "--",
-            "sh",
-            "-c",
-            "echo marker-conf > /dev/console",
-        ],
-    );
+    env.sh(&name, "echo marker-conf > /dev/console");
     let seen = poll(5, || {
         std::fs::read_to_string(&log)
             .map(|t| t.contains("marker-conf"))
@@ -326,17 +306,7 @@ fn mount_entry_binds_host_dirs_rw_and_ro() {
         &["-n", &name, "--", "cat", "/mnt/shared/from-host"],
     );
     assert_eq!(got.trim(), "hello from host");
-    env.ok(
-        "lxc-attach",
-        &[
-            "-n",
-            &name,
-            "--",
-            "sh",
-            "-c",
-            "echo inside > /mnt/shared/from-ct",
-        ],
-    );
+    env.sh(&name, "echo inside > /mnt/shared/from-ct");
     assert_eq!(
         std::fs::read_to_string(shared.join("from-ct"))
             .unwrap()

@@ -115,6 +115,12 @@ impl Env {
         Path::new(&self.lxcpath).join(name)
     }
 
+    /// Run a shell command line inside a running container (`lxc-attach -- sh -c`); its
+    /// output.
+    pub fn sh(&self, name: &str, script: &str) -> String {
+        self.ok("lxc-attach", &["-n", name, "--", "sh", "-c", script])
+    }
+
     /// Add lines to a container's config file.
     pub fn append_config(&self, name: &str, lines: &str) {
         let config = self.container_dir(name).join("config");
@@ -239,18 +245,12 @@ pub fn start_with_addresses(env: &Env, name: &str) -> String {
          || {{ ip link del h{iface}; exit 1; }}",
         pid.trim()
     ));
-    env.ok(
-        "lxc-attach",
-        &[
-            "-n",
-            name,
-            "--",
-            "sh",
-            "-c",
-            &format!(
-                "ip addr add 10.213.7.5/24 dev {iface} && ip addr add fd42:7::5/64 dev {iface} && ip link set {iface} up"
-            ),
-        ],
+    env.sh(
+        name,
+        &format!(
+            "ip addr add 10.213.7.5/24 dev {iface} && ip addr add fd42:7::5/64 dev {iface} \
+             && ip link set {iface} up"
+        ),
     );
     iface
 }
