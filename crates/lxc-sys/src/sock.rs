@@ -131,31 +131,45 @@ pub fn peer_cred(fd: BorrowedFd<'_>) -> Result<PeerCred> {
 /// Send bytes plus optional fds (SCM_RIGHTS) in one message.
 pub fn send_with_fds(sock: BorrowedFd<'_>, data: &[u8], fds: &[BorrowedFd<'_>]) -> Result<usize> {
     let raw: Vec<RawFd> = fds.iter().map(|f| f.as_raw_fd()).collect();
-    let fd_bytes = std::mem::size_of_val(raw.as_slice());
-    let space = if raw.is_empty() {
-        0
-    } else {
+    if raw.is_empty() {
+        return send_with_control(sock, data, None);
+    }
+    let bytes: Vec<u8> = raw.iter().flat_map(|fd| fd.to_ne_bytes()).collect();
+    send_with_control(sock, data, Some((libc::SCM_RIGHTS, &bytes)))
+}
+
+/// Send bytes with at most one SOL_SOCKET control message of the given type and payload.
+fn send_with_control(
+    sock: BorrowedFd<'_>,
+    data: &[u8],
+    control: Option<(i32, &[u8])>,
+) -> Result<usize> {
+    let payload_len = control.map_or(0, |(_, p)| p.len());
+    let space = if control.is_some() {
         // SAFETY: CMSG_SPACE is a pure computation.
-        unsafe { libc::CMSG_SPACE(fd_bytes as u32) }
+        unsafe { libc::CMSG_SPACE(payload_len as u32) as usize }
+    } else {
+        0
     };
-    let mut cbuf = vec![0u8; space as usize];
+    let mut cbuf = vec![0u8; space];
     let mut iov = libc::iovec {
         iov_base: data.as_ptr() as *mut libc::c_void,
         iov_len: data.len(),
     };
-    // SAFETY: msghdr is plain data; all pointers below point into live buffers sized as stated.
+    // SAFETY: msghdr is plain data; all pointers below point into live buffers sized as
+    // stated, and the control buffer has CMSG_SPACE room for the one message written.
     unsafe {
         let mut msg: libc::msghdr = std::mem::zeroed();
         msg.msg_iov = &mut iov;
         msg.msg_iovlen = 1;
-        if !raw.is_empty() {
+        if let Some((kind, payload)) = control {
             msg.msg_control = cbuf.as_mut_ptr().cast();
-            msg.msg_controllen = space as usize;
+            msg.msg_controllen = space;
             let cmsg = libc::CMSG_FIRSTHDR(&msg);
             (*cmsg).cmsg_level = libc::SOL_SOCKET;
-            (*cmsg).cmsg_type = libc::SCM_RIGHTS;
-            (*cmsg).cmsg_len = libc::CMSG_LEN(fd_bytes as u32) as usize;
-            std::ptr::copy_nonoverlapping(raw.as_ptr(), libc::CMSG_DATA(cmsg).cast(), raw.len());
+            (*cmsg).cmsg_type = kind;
+            (*cmsg).cmsg_len = libc::CMSG_LEN(payload_len as u32) as usize;
+            std::ptr::copy_nonoverlapping(payload.as_ptr(), libc::CMSG_DATA(cmsg), payload_len);
         }
         sendmsg(sock, &msg)
     }
@@ -238,35 +252,14 @@ pub fn shutdown_write(sock: BorrowedFd<'_>) -> Result<()> {
 /// do: a server that enables SO_PASSCRED only after accept would otherwise get none.
 pub fn send_with_creds(sock: BorrowedFd<'_>, data: &[u8]) -> Result<usize> {
     // SAFETY: getpid/getuid/getgid cannot fail.
-    let cred = unsafe {
-        libc::ucred {
-            pid: libc::getpid(),
-            uid: libc::getuid(),
-            gid: libc::getgid(),
-        }
-    };
-    let size = std::mem::size_of::<libc::ucred>();
-    // SAFETY: CMSG_SPACE is a pure computation.
-    let space = unsafe { libc::CMSG_SPACE(size as u32) } as usize;
-    let mut cbuf = vec![0u8; space];
-    let mut iov = libc::iovec {
-        iov_base: data.as_ptr() as *mut libc::c_void,
-        iov_len: data.len(),
-    };
-    // SAFETY: msghdr is plain data; the control buffer holds one ucred message as sized.
-    unsafe {
-        let mut msg: libc::msghdr = std::mem::zeroed();
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = cbuf.as_mut_ptr().cast();
-        msg.msg_controllen = space;
-        let cmsg = libc::CMSG_FIRSTHDR(&msg);
-        (*cmsg).cmsg_level = libc::SOL_SOCKET;
-        (*cmsg).cmsg_type = libc::SCM_CREDENTIALS;
-        (*cmsg).cmsg_len = libc::CMSG_LEN(size as u32) as usize;
-        std::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<libc::ucred>(), cred);
-        sendmsg(sock, &msg)
-    }
+    let (pid, uid, gid) = unsafe { (libc::getpid(), libc::getuid(), libc::getgid()) };
+    // struct ucred: pid, uid, gid, each 4 bytes in native order.
+    const _: () = assert!(std::mem::size_of::<libc::ucred>() == 12);
+    let mut bytes = Vec::with_capacity(std::mem::size_of::<libc::ucred>());
+    bytes.extend_from_slice(&pid.to_ne_bytes());
+    bytes.extend_from_slice(&uid.to_ne_bytes());
+    bytes.extend_from_slice(&gid.to_ne_bytes());
+    send_with_control(sock, data, Some((libc::SCM_CREDENTIALS, &bytes)))
 }
 
 /// sendmsg, retried on EINTR, never raising SIGPIPE.
