@@ -133,35 +133,29 @@ fn console_logfile_records_dev_console() {
     // Through lxc-start -L.
     let log = env.root.join("console-L.log");
     env.ok("lxc-start", &["-n", &name, "-L", log.to_str().unwrap()]);
-    env.sh(&name, "echo marker-L > /dev/console");
-    let seen = poll(5, || {
-        std::fs::read_to_string(&log)
-            .map(|t| t.contains("marker-L"))
-            .unwrap_or(false)
-    });
-    assert!(
-        seen,
-        "console log: {:?}",
-        std::fs::read_to_string(&log).unwrap_or_default()
-    );
-    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    assert_console_logged(&env, &name, &log, "marker-L");
 
     // Through lxc.console.logfile in the config.
     let log = env.root.join("console-conf.log");
     env.append_config(&name, &format!("lxc.console.logfile = {}\n", log.display()));
     env.ok("lxc-start", &["-n", &name]);
-    env.sh(&name, "echo marker-conf > /dev/console");
+    assert_console_logged(&env, &name, &log, "marker-conf");
+}
+
+/// A line written to /dev/console inside reaches `log`; the container is stopped after.
+fn assert_console_logged(env: &Env, name: &str, log: &std::path::Path, marker: &str) {
+    env.sh(name, &format!("echo {marker} > /dev/console"));
     let seen = poll(5, || {
-        std::fs::read_to_string(&log)
-            .map(|t| t.contains("marker-conf"))
+        std::fs::read_to_string(log)
+            .map(|t| t.contains(marker))
             .unwrap_or(false)
     });
     assert!(
         seen,
         "console log: {:?}",
-        std::fs::read_to_string(&log).unwrap_or_default()
+        std::fs::read_to_string(log).unwrap_or_default()
     );
-    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    env.ok("lxc-stop", &["-n", name, "-k"]);
 }
 
 /// Drives a program on a pty: waits for `Connected to tty`, sends Ctrl-a q, reports the
