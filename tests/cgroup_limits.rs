@@ -125,7 +125,7 @@ fn memory_max_is_set_or_the_v1_binding_named() {
 #[test]
 fn payload_escapes_to_the_root_unless_relative() {
     // Declared before the Env, so dropped after it has stopped the containers.
-    let caller = CallerCgroup::new();
+    let caller = CallerCgroup::new("caller");
     let caller = &caller.0;
     let env = Env::new("cg2rel");
     for (relative, base) in [
@@ -167,28 +167,43 @@ fn payload_escapes_to_the_root_unless_relative() {
     }
 }
 
-/// A cgroup for a test to start containers from, removed (with anything left in it) on drop.
+/// A cgroup of the test's own under the hierarchy's root, removed with everything below it
+/// (and whatever still runs there) on drop.
 struct CallerCgroup(PathBuf);
 
 impl CallerCgroup {
-    fn new() -> Self {
+    fn new(tag: &str) -> Self {
         let dir = lxc::cgroup::unified_mount()
             .unwrap()
-            .join(format!("lxc-rs-test-caller-{}", std::process::id()));
+            .join(format!("lxc-rs-test-{tag}-{}", std::process::id()));
         std::fs::create_dir(&dir).unwrap();
         CallerCgroup(dir)
     }
+
+    /// Its path as the container config and /proc/PID/cgroup write it.
+    fn rel(&self) -> String {
+        self.0.file_name().unwrap().to_string_lossy().into_owned()
+    }
+}
+
+/// Directories below `dir`, deepest first.
+fn subtree(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if entry.path().is_dir() {
+            out.extend(subtree(&entry.path()));
+            out.push(entry.path());
+        }
+    }
+    out
 }
 
 impl Drop for CallerCgroup {
     fn drop(&mut self) {
         for _ in 0..500 {
-            // Children first (a relative payload), then the cgroup itself.
-            for entry in std::fs::read_dir(&self.0).into_iter().flatten().flatten() {
-                if entry.path().is_dir() {
-                    let _ = std::fs::write(entry.path().join("cgroup.kill"), "1");
-                    let _ = std::fs::remove_dir(entry.path());
-                }
+            for dir in subtree(&self.0) {
+                let _ = std::fs::write(dir.join("cgroup.kill"), "1");
+                let _ = std::fs::remove_dir(&dir);
             }
             let _ = std::fs::write(self.0.join("cgroup.kill"), "1");
             if std::fs::remove_dir(&self.0).is_ok() {
@@ -197,6 +212,108 @@ impl Drop for CallerCgroup {
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
         eprintln!("could not remove {}", self.0.display());
+    }
+}
+
+/// The unified cgroup a process is in.
+fn cgroup_of(pid: &str) -> String {
+    let text = std::fs::read_to_string(format!("/proc/{}/cgroup", pid.trim())).unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("0::"))
+        .unwrap()
+        .to_string()
+}
+
+/// Start with a pidfile; the cgroups of the monitor and of init.
+fn monitor_and_init_cgroups(env: &Env, name: &str) -> (String, String) {
+    let pidfile = env.root.join(format!("{name}.pid"));
+    env.ok("lxc-start", &["-n", name, "-p", pidfile.to_str().unwrap()]);
+    let monitor = std::fs::read_to_string(&pidfile).unwrap();
+    let init = env.ok("lxc-info", &["-n", name, "-p", "-H"]);
+    (cgroup_of(&monitor), cgroup_of(&init))
+}
+
+/// The monitor lives in `lxc.monitor.NAME` beside the payload, as in LXC; `lxc.cgroup.dir`
+/// moves both below a directory; `lxc.cgroup.dir.container` / `.monitor` name them exactly.
+/// All are gone once the container stops.
+#[test]
+fn monitor_and_payload_cgroups_follow_the_dir_keys() {
+    let base = CallerCgroup::new("dir");
+    let env = Env::new("cgdir");
+    let t = base.rel();
+
+    let name = env.name("dflt");
+    env.create_busybox(&name);
+    let (monitor, init) = monitor_and_init_cgroups(&env, &name);
+    assert_eq!(monitor, format!("/lxc.monitor.{name}"));
+    assert_eq!(init, format!("/lxc.payload.{name}"));
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    assert!(no_cgroup_for(&name));
+
+    let name = env.name("dir");
+    env.create_busybox(&name);
+    env.append_config(&name, &format!("lxc.cgroup.dir = {t}/first\n"));
+    let (monitor, init) = monitor_and_init_cgroups(&env, &name);
+    assert_eq!(monitor, format!("/{t}/first/lxc.monitor.{name}"));
+    assert_eq!(init, format!("/{t}/first/lxc.payload.{name}"));
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    assert!(no_cgroup_for(&name));
+
+    let name = env.name("exact");
+    env.create_busybox(&name);
+    env.append_config(
+        &name,
+        &format!(
+            "lxc.cgroup.dir.container = {t}/ct\nlxc.cgroup.dir.monitor = {t}/mon\n\
+             lxc.cgroup.dir.monitor.pivot = {t}/piv\n"
+        ),
+    );
+    let (monitor, init) = monitor_and_init_cgroups(&env, &name);
+    assert_eq!(monitor, format!("/{t}/mon"));
+    assert_eq!(init, format!("/{t}/ct"));
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    let mount = lxc::cgroup::unified_mount().unwrap();
+    assert!(no_cgroup_for(&name));
+    assert!(
+        poll_gone(&mount.join(&t).join("mon")),
+        "monitor cgroup left"
+    );
+    assert!(!mount.join(&t).join("ct").exists(), "payload cgroup left");
+}
+
+fn poll_gone(path: &Path) -> bool {
+    for _ in 0..200 {
+        if !path.exists() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    false
+}
+
+#[test]
+fn dir_keys_that_do_not_fit_fail_the_start_by_name() {
+    let env = Env::new("cgdirbad");
+    let cases = [
+        ("lxc.cgroup.dir.container = x\n", "must both be set"),
+        (
+            "lxc.cgroup.dir = /abs\n",
+            "lxc.cgroup.dir = /abs: paths may not be absolute",
+        ),
+        (
+            "lxc.cgroup.dir = d\nlxc.cgroup.dir.container = c\nlxc.cgroup.dir.monitor = m\n",
+            "conflicts",
+        ),
+    ];
+    for (i, (lines, expected)) in cases.iter().enumerate() {
+        let name = env.name(&format!("db{i}"));
+        env.create_busybox(&name);
+        env.append_config(&name, lines);
+        let out = env.run("lxc-start", &["-n", &name]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{lines}: started");
+        assert!(err.contains(expected), "{lines}: {err}");
+        assert!(no_cgroup_for(&name) && no_monitor(&env.lxcpath, &name));
     }
 }
 

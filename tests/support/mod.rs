@@ -165,8 +165,23 @@ pub fn no_mounts_under(path: &str) -> bool {
         .contains(path)
 }
 
-/// No cgroup named for this container remains.
+/// No cgroup named for this container remains: its payload's at once, its monitor's once
+/// the monitor has exited (which it does just after answering the stop).
 pub fn no_cgroup_for(name: &str) -> bool {
+    if !cgroup_gone(&format!("lxc.payload.{name}")) {
+        return false;
+    }
+    let monitor = format!("lxc.monitor.{name}");
+    for _ in 0..200 {
+        if cgroup_gone(&monitor) {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    false
+}
+
+fn cgroup_gone(leaf: &str) -> bool {
     let Some(mount) = lxc::cgroup::unified_mount() else {
         return true;
     };
@@ -174,7 +189,7 @@ pub fn no_cgroup_for(name: &str) -> bool {
     while let Some(dir) = stack.pop() {
         for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
             if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
-                if e.file_name().to_string_lossy() == format!("lxc.payload.{name}") {
+                if e.file_name().to_string_lossy() == leaf {
                     return false;
                 }
                 stack.push(e.path());

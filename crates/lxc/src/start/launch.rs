@@ -91,6 +91,13 @@ pub fn monitor_main(req: StartRequest, mut status: Status, fork_to_background: b
     if daemon {
         let _ = std::env::set_current_dir("/");
     }
+    let monitor_cgroup = match crate::cgroup::MonitorCgroup::enter(&plan.cgroups, &req.lxcpath) {
+        Ok(cg) => cg,
+        Err(e) => {
+            status.report(&name, Err(e));
+            return status.code();
+        }
+    };
     let _ = lxc_sys::process::set_name(&format!("[lxc monitor] {name}"));
     if let Some(pidfile) = &req.pidfile {
         let _ = std::fs::write(pidfile, format!("{}\n", lxc_sys::getpid()));
@@ -120,6 +127,7 @@ pub fn monitor_main(req: StartRequest, mut status: Status, fork_to_background: b
     if let Some(pidfile) = &req.pidfile {
         let _ = std::fs::remove_file(pidfile);
     }
+    monitor_cgroup.leave();
     code
 }
 

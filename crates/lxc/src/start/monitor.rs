@@ -150,7 +150,7 @@ impl Monitor {
                 .map_err(|e| format!("open console log {path}: {e}"))?;
             self.console_log = Some(file);
         }
-        let cg = cgroup::create(self.name(), &self.plan.req.lxcpath, config.cgroup_relative)?;
+        let cg = cgroup::create(&self.plan.cgroups, &self.plan.req.lxcpath)?;
         tracing::debug!(cgroup = %cg.dir.display(), "payload cgroup created");
         if let Err(e) = cg.apply_limits(&config.cgroup_v2) {
             cg.destroy();

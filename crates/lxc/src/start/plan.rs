@@ -75,6 +75,10 @@ const SUPPORTED: &[&str] = &[
     "lxc.seccomp.profile",
     "lxc.seccomp.allow_nesting",
     "lxc.cgroup.relative",
+    "lxc.cgroup.dir",
+    "lxc.cgroup.dir.container",
+    "lxc.cgroup.dir.monitor",
+    "lxc.cgroup.dir.monitor.pivot",
 ];
 
 fn is_supported(key: &str, config: &ContainerConfig) -> bool {
@@ -164,6 +168,8 @@ pub struct Plan {
     pub cap_drop: Vec<u32>,
     /// `lxc.seccomp.profile`, read and checked before anything starts.
     pub seccomp: Option<lxc_config::seccomp::SeccompPolicy>,
+    /// Where the payload and monitor cgroups go.
+    pub cgroups: crate::cgroup::Placement,
 }
 
 impl Plan {
@@ -180,6 +186,8 @@ impl Plan {
                 key,
             });
         }
+        let cgroups =
+            crate::cgroup::Placement::from_config(&req.name, &config).map_err(start_err)?;
         if !config.cgroup_v1.is_empty() {
             tracing::warn!("Ignoring legacy cgroup limits on pure cgroup2 system");
         }
@@ -286,6 +294,7 @@ impl Plan {
             pdeath_signal,
             cap_drop,
             seccomp,
+            cgroups,
         })
     }
 }

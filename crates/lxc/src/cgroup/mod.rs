@@ -2,6 +2,9 @@
 //! attach joins, and what a stop kills and removes. Controller limits and the legacy (v1)
 //! hierarchies arrive with the cgroups issue.
 
+mod placement;
+
+pub use placement::{MonitorCgroup, Placement};
 use std::path::{Path, PathBuf};
 
 /// Where the cgroup2 hierarchy is mounted: /sys/fs/cgroup (pure v2) or a hybrid mount.
@@ -32,7 +35,7 @@ pub fn host_is_hybrid() -> bool {
 }
 
 /// This process's cgroup on the unified hierarchy (`0::/path`).
-fn own_cgroup() -> String {
+pub(crate) fn own_cgroup() -> String {
     std::fs::read_to_string("/proc/self/cgroup")
         .ok()
         .and_then(|t| {
@@ -51,56 +54,10 @@ pub struct PayloadCgroup {
     pub rel: String,
 }
 
-/// The extended attribute naming the lxcpath a payload cgroup belongs to.
-const OWNER_XATTR: &str = "trusted.lxc-rs.lxcpath";
-
-/// Create `lxc.payload.<name>` (under the hierarchy's root when root, as LXC does unless
-/// `lxc.cgroup.relative` is set: the root cgroup may hand controllers to children while
-/// holding processes, a systemd session scope may not; otherwise under our own cgroup), or `-1`, `-2`... when it exists (as
-/// LXC does). An existing directory is taken over only when it is this very container's
-/// (same lxcpath, recorded in an xattr) and holds no process: what a crashed monitor left.
-/// Anything else may be another container of the same name, still starting.
-pub fn create(name: &str, lxcpath: &str, relative: bool) -> Result<PayloadCgroup, String> {
-    let mount = unified_mount().ok_or("no cgroup2 hierarchy is mounted")?;
-    let own = if relative || lxc_sys::geteuid() != 0 {
-        own_cgroup()
-    } else {
-        String::new()
-    };
-    let parent_rel = own.trim_end_matches('/');
-    for attempt in 0..100 {
-        let leaf = if attempt == 0 {
-            format!("lxc.payload.{name}")
-        } else {
-            format!("lxc.payload.{name}-{attempt}")
-        };
-        let rel = format!("{parent_rel}/{leaf}");
-        let dir = mount.join(rel.trim_start_matches('/'));
-        match std::fs::create_dir(&dir) {
-            Ok(()) => {
-                let _ = lxc_sys::fs::set_xattr(&dir, OWNER_XATTR, lxcpath.as_bytes());
-                return Ok(PayloadCgroup { dir, rel });
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                let ours = lxc_sys::fs::get_xattr(&dir, OWNER_XATTR)
-                    .is_some_and(|v| v == lxcpath.as_bytes());
-                let empty = std::fs::read_to_string(dir.join("cgroup.procs"))
-                    .is_ok_and(|p| p.trim().is_empty());
-                if ours
-                    && empty
-                    && std::fs::remove_dir(&dir).is_ok()
-                    && std::fs::create_dir(&dir).is_ok()
-                {
-                    tracing::info!(cgroup = %dir.display(), "reusing the cgroup a crashed monitor left");
-                    let _ = lxc_sys::fs::set_xattr(&dir, OWNER_XATTR, lxcpath.as_bytes());
-                    return Ok(PayloadCgroup { dir, rel });
-                }
-                continue;
-            }
-            Err(e) => return Err(format!("create cgroup {}: {e}", dir.display())),
-        }
-    }
-    Err(format!("no free cgroup name for {name}"))
+/// Create the payload cgroup where `placement` puts it.
+pub fn create(placement: &Placement, lxcpath: &str) -> Result<PayloadCgroup, String> {
+    let (dir, rel) = placement.payload.make(lxcpath)?;
+    Ok(PayloadCgroup { dir, rel })
 }
 
 impl PayloadCgroup {
