@@ -62,6 +62,9 @@ impl Container {
         if !self.is_running() {
             return Err(Error::NotRunning(self.name().to_string()));
         }
+        if crate::process_mode::in_process() {
+            return self.netinfo_in_process();
+        }
         let helper = crate::start::helper_path()?;
         let mut cmd = std::process::Command::new(&helper);
         cmd.arg("netinfo").arg(self.config_path()).arg(self.name());
@@ -77,6 +80,40 @@ impl Container {
             name: self.name().to_string(),
             message: format!("netinfo: {e}"),
         })
+    }
+
+    /// For our single-threaded tools: a forked child joins the namespace instead of the
+    /// helper (an exec less for each lxc-ls row).
+    fn netinfo_in_process(&self) -> Result<NetInfo> {
+        use std::io::{Read, Write};
+        let fail = |message: String| Error::Command {
+            name: self.name().to_string(),
+            message,
+        };
+        let (read_end, write_end) = lxc_sys::fs::pipe().map_err(crate::error::sys_err("pipe"))?;
+        match lxc_sys::process::fork().map_err(crate::error::sys_err("fork"))? {
+            lxc_sys::process::Forked::Child => {
+                drop(read_end);
+                let text = netinfo(self.config_path(), self.name())
+                    .and_then(|info| serde_json::to_string(&info).map_err(|e| e.to_string()))
+                    .unwrap_or_else(|e| format!("error: {e}"));
+                let ok = std::fs::File::from(write_end)
+                    .write_all(text.as_bytes())
+                    .is_ok();
+                lxc_sys::process::exit_now(if ok { 0 } else { 1 })
+            }
+            lxc_sys::process::Forked::Parent { pid, .. } => {
+                drop(write_end);
+                let mut text = String::new();
+                let read = std::fs::File::from(read_end).read_to_string(&mut text);
+                let _ = lxc_sys::process::waitpid(pid, false);
+                read.map_err(crate::error::sys_err("read netinfo"))?;
+                if let Some(message) = text.strip_prefix("error: ") {
+                    return Err(fail(message.to_string()));
+                }
+                serde_json::from_str(&text).map_err(|e| fail(format!("netinfo: {e}")))
+            }
+        }
     }
 
     /// The names of the container's network interfaces, `lo` included.

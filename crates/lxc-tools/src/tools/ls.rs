@@ -116,7 +116,10 @@ pub fn run(args: Vec<String>) -> Res<i32> {
     }
     let table: Vec<Vec<String>> = rows
         .iter()
-        .map(|(c, s)| cols.iter().map(|k| cell(c, *s, k)).collect())
+        .map(|(c, s)| {
+            let mut ips = None;
+            cols.iter().map(|k| cell(c, *s, k, &mut ips)).collect()
+        })
         .collect();
     let widths: Vec<usize> = cols
         .iter()
@@ -144,7 +147,14 @@ pub fn run(args: Vec<String>) -> Res<i32> {
     Ok(0)
 }
 
-fn cell(c: &lxc::Container, state: lxc::State, column: &str) -> String {
+/// One row's cell. `ips` keeps the container's addresses between the IPV4 and IPV6 cells:
+/// reading them means entering its network namespace.
+fn cell(
+    c: &lxc::Container,
+    state: lxc::State,
+    column: &str,
+    ips: &mut Option<Vec<String>>,
+) -> String {
     let running = state != lxc::State::Stopped;
     match column {
         "NAME" => c.name().to_string(),
@@ -164,12 +174,17 @@ fn cell(c: &lxc::Container, state: lxc::State, column: &str) -> String {
             }
         }
         "IPV4" | "IPV6" if running => {
-            let family = if column == "IPV4" { "inet" } else { "inet6" };
-            let ips = c.get_ips(None, Some(family), 0).unwrap_or_default();
-            if ips.is_empty() {
+            let all = ips.get_or_insert_with(|| c.get_ips(None, None, 0).unwrap_or_default());
+            let v6 = column == "IPV6";
+            let chosen: Vec<&str> = all
+                .iter()
+                .filter(|a| a.contains(':') == v6)
+                .map(String::as_str)
+                .collect();
+            if chosen.is_empty() {
                 "-".into()
             } else {
-                ips.join(", ")
+                chosen.join(", ")
             }
         }
         "AUTOSTART" => if c.config().start_auto { "1" } else { "0" }.to_string(),
