@@ -1,5 +1,6 @@
-//! Freeze and thaw through the unified hierarchy's `cgroup.freeze`: a busy loop's CPU time
-//! stays flat while frozen and grows again after, and a frozen container still stops.
+//! Freeze and thaw (the v1 freezer where the host has one, else the unified hierarchy's
+//! `cgroup.freeze`): a busy loop's CPU time stays flat while frozen and grows again after,
+//! and a frozen container still stops.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;

@@ -267,8 +267,10 @@ fn a_crashed_monitor_leaves_nothing_that_blocks_the_next_start() {
     env.ok("lxc-start", &["-n", &name]);
     env.ok("lxc-stop", &["-n", &name, "-k"]);
     assert!(no_cgroup_for(&name));
-    let leftovers: Vec<String> = std::fs::read_dir(lxc::cgroup::unified_mount().unwrap())
-        .unwrap()
+    let leftovers: Vec<String> = lxc::cgroup::Layout::current()
+        .hierarchies
+        .iter()
+        .flat_map(|h| std::fs::read_dir(&h.mount).unwrap())
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter(|n| n.starts_with(&format!("lxc.payload.{name}")))
         .collect();

@@ -165,7 +165,7 @@ pub fn no_mounts_under(path: &str) -> bool {
         .contains(path)
 }
 
-/// No cgroup named for this container remains: its payload's at once, its monitor's once
+/// No cgroup named for this container remains in any hierarchy: its payload's at once, its monitor's once
 /// the monitor has exited (which it does just after answering the stop).
 pub fn no_cgroup_for(name: &str) -> bool {
     if !cgroup_gone(&format!("lxc.payload.{name}")) {
@@ -181,11 +181,13 @@ pub fn no_cgroup_for(name: &str) -> bool {
     false
 }
 
+/// No cgroup named `leaf` in any hierarchy (unified and v1).
 fn cgroup_gone(leaf: &str) -> bool {
-    let Some(mount) = lxc::cgroup::unified_mount() else {
-        return true;
-    };
-    let mut stack = vec![mount];
+    let mut stack: Vec<PathBuf> = lxc::cgroup::Layout::current()
+        .hierarchies
+        .into_iter()
+        .map(|h| h.mount)
+        .collect();
     while let Some(dir) = stack.pop() {
         for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
             if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {

@@ -156,12 +156,12 @@ fn attach(req: &AttachRequest) -> std::result::Result<WaitStatus, String> {
         .ok_or_else(|| "container is not running".to_string())?;
     let opts = &req.options;
     if opts.move_to_cgroup {
-        if let Ok(Some(rel)) = commands::get_string(&req.lxcpath, &req.name, Cmd::GetCgroup, "") {
-            if let Some(mount) = crate::cgroup::unified_mount() {
-                let procs = mount.join(rel.trim_start_matches('/')).join("cgroup.procs");
-                std::fs::write(&procs, lxc_sys::getpid().to_string())
-                    .map_err(|e| format!("join cgroup {}: {e}", procs.display()))?;
-            }
+        let dirs =
+            crate::cgroup::running_dirs(&req.lxcpath, &req.name).map_err(|e| e.to_string())?;
+        for d in dirs.unwrap_or_default() {
+            let procs = d.dir.join("cgroup.procs");
+            std::fs::write(&procs, lxc_sys::getpid().to_string())
+                .map_err(|e| format!("join cgroup {}: {e}", procs.display()))?;
         }
     }
     // Environment is computed on the host side, before we enter the container.
@@ -349,7 +349,8 @@ fn read_nonblock(fd: &OwnedFd, buf: &mut [u8]) -> std::io::Result<usize> {
 /// fork, `leave_pid_namespace` in the parent, `join` in the child.
 pub struct AttachContext {
     pidfd: OwnedFd,
-    cgroup_procs: Option<std::fs::File>,
+    /// `cgroup.procs` of each of the container's cgroups.
+    cgroup_procs: Vec<std::fs::File>,
     own_pidns: OwnedFd,
     namespaces: i32,
     env: Option<Vec<String>>,
@@ -402,20 +403,18 @@ impl Container {
     pub fn attach_prepare(&self, options: &AttachOptions) -> Result<AttachContext> {
         let pidfd = commands::get_init_pidfd(self.config_path(), self.name())?
             .ok_or_else(|| Error::NotRunning(self.name().to_string()))?;
-        let cgroup_procs = if options.move_to_cgroup {
-            commands::get_string(self.config_path(), self.name(), Cmd::GetCgroup, "")?
-                .zip(crate::cgroup::unified_mount())
-                .map(|(rel, mount)| mount.join(rel.trim_start_matches('/')).join("cgroup.procs"))
-                .map(|p| {
-                    std::fs::OpenOptions::new()
-                        .write(true)
-                        .open(&p)
-                        .map_err(crate::error::io_err(&p))
-                })
-                .transpose()?
-        } else {
-            None
-        };
+        let mut cgroup_procs = Vec::new();
+        if options.move_to_cgroup {
+            let dirs = crate::cgroup::running_dirs(self.config_path(), self.name())?;
+            for d in dirs.unwrap_or_default() {
+                let p = d.dir.join("cgroup.procs");
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&p)
+                    .map_err(crate::error::io_err(&p))?;
+                cgroup_procs.push(file);
+            }
+        }
         Ok(AttachContext {
             pidfd,
             cgroup_procs,
@@ -492,7 +491,7 @@ impl AttachContext {
     pub fn join(&self) -> std::result::Result<(), String> {
         let rest = self.namespaces & !libc::CLONE_NEWPID;
         lxc_sys::ns::setns(self.pidfd.as_fd(), rest).map_err(|e| format!("setns: {e}"))?;
-        if let Some(procs) = &self.cgroup_procs {
+        for procs in &self.cgroup_procs {
             // "0" moves the writer itself, whatever its pid looks like from here.
             lxc_sys::fs::write_all(procs.as_fd(), b"0").map_err(|e| format!("join cgroup: {e}"))?;
         }

@@ -7,13 +7,6 @@ use crate::error::{Error, Result};
 use lxc_sys::fs::{poll, read, write_all, POLLIN};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
-/// Statistics read from the container's cgroup.
-#[derive(Debug, Default, Clone)]
-pub struct Stats {
-    pub cpu_nanos: Option<u64>,
-    pub memory_bytes: Option<u64>,
-}
-
 impl Container {
     /// `console_getfd`: a tty's master (`ttynum` -1 = first free, 0 = the console) and the
     /// connection that holds it; the tty stays ours while the connection is open.
@@ -103,29 +96,5 @@ impl Container {
             let _ = lxc_sys::pty::set_termios(input.as_raw_fd(), &t);
         }
         Ok(())
-    }
-
-    /// CPU and memory use from the container's cgroup (unified hierarchy).
-    pub fn stats(&self) -> Result<Stats> {
-        let mut stats = Stats::default();
-        let Some(rel) = commands::get_string(self.config_path(), self.name(), Cmd::GetCgroup, "")?
-        else {
-            return Ok(stats);
-        };
-        let Some(mount) = crate::cgroup::unified_mount() else {
-            return Ok(stats);
-        };
-        let dir = mount.join(rel.trim_start_matches('/'));
-        if let Ok(text) = std::fs::read_to_string(dir.join("cpu.stat")) {
-            stats.cpu_nanos = text
-                .lines()
-                .find_map(|l| l.strip_prefix("usage_usec "))
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(|us| us * 1000);
-        }
-        if let Ok(text) = std::fs::read_to_string(dir.join("memory.current")) {
-            stats.memory_bytes = text.trim().parse().ok();
-        }
-        Ok(stats)
     }
 }

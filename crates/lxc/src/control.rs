@@ -29,28 +29,23 @@ impl Container {
 }
 
 impl Container {
-    /// The file of a cgroup item (`pids.max`, `cgroup.procs`, ...) in the running container's
-    /// cgroup on the unified hierarchy.
+    /// The file of a cgroup item (`memory.limit_in_bytes`, `pids.max`, `cgroup.procs`, ...) in
+    /// the running container's cgroup: the v1 hierarchy of its controller, else the unified
+    /// one.
     fn cgroup_item_path(&self, key: &str) -> Result<std::path::PathBuf> {
         if key.is_empty() || key.contains('/') || key.starts_with('.') {
             return Err(Error::InvalidArgument(format!(
                 "invalid cgroup item \"{key}\""
             )));
         }
-        let rel = commands::get_string(
-            self.config_path(),
-            self.name(),
-            commands::Cmd::GetCgroup,
-            "",
-        )?
-        .ok_or_else(|| Error::NotRunning(self.name().to_string()))?;
-        let mount = crate::cgroup::unified_mount()
-            .ok_or_else(|| Error::InvalidArgument("no cgroup2 hierarchy is mounted".into()))?;
-        let path = mount.join(rel.trim_start_matches('/')).join(key);
+        let controller = key.split('.').next().unwrap_or(key);
+        let dir = crate::cgroup::running_dir_for(self.config_path(), self.name(), controller)?
+            .ok_or_else(|| Error::NotRunning(self.name().to_string()))?;
+        let path = dir.dir.join(key);
         if !path.exists() {
             return Err(Error::InvalidArgument(format!(
-                "no cgroup item \"{key}\" for this container (its cgroup is on the unified hierarchy; \
-                 legacy controller hierarchies are not supported yet)"
+                "no cgroup item \"{key}\" for this container in {}",
+                dir.dir.display()
             )));
         }
         Ok(path)
@@ -67,5 +62,85 @@ impl Container {
     pub fn set_cgroup_item(&self, key: &str, value: &str) -> Result<()> {
         let path = self.cgroup_item_path(key)?;
         std::fs::write(&path, value).map_err(crate::error::io_err(&path))
+    }
+}
+
+/// Resource use read from the container's cgroups (what `lxc-info -S` prints).
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    pub cpu_nanos: Option<u64>,
+    pub blkio_bytes: Option<u64>,
+    pub memory_bytes: Option<u64>,
+    pub kmem_bytes: Option<u64>,
+}
+
+impl Container {
+    /// CPU, block I/O, memory and kernel memory use: LXC's v1 counters where the controller
+    /// is on a v1 hierarchy, their cgroup2 equivalents otherwise.
+    pub fn stats(&self) -> Result<Stats> {
+        let Some(dirs) = crate::cgroup::running_dirs(self.config_path(), self.name())? else {
+            return Ok(Stats::default());
+        };
+        let v1 = |controller: &str, file: &str| {
+            let d = dirs.iter().find(|d| d.has(controller))?;
+            std::fs::read_to_string(d.dir.join(file)).ok()
+        };
+        let v2 = |file: &str| {
+            let d = dirs.iter().find(|d| d.controllers.is_empty())?;
+            std::fs::read_to_string(d.dir.join(file)).ok()
+        };
+        let number = |text: String| text.trim().parse::<u64>().ok();
+        Ok(Stats {
+            cpu_nanos: v1("cpuacct", "cpuacct.usage").and_then(number).or_else(|| {
+                v2("cpu.stat")
+                    .and_then(|t| keyed(&t, "usage_usec"))
+                    .map(|us| us * 1000)
+            }),
+            blkio_bytes: v1("blkio", "blkio.throttle.io_service_bytes")
+                .and_then(|t| keyed(&t, "Total"))
+                .or_else(|| v2("io.stat").map(|t| io_stat_bytes(&t))),
+            memory_bytes: v1("memory", "memory.usage_in_bytes")
+                .or_else(|| v2("memory.current"))
+                .and_then(number),
+            kmem_bytes: v1("memory", "memory.kmem.usage_in_bytes")
+                .and_then(number)
+                .or_else(|| v2("memory.stat").and_then(|t| keyed(&t, "kernel"))),
+        })
+    }
+}
+
+/// The number after `key ` on a line of a flat-keyed cgroup file.
+fn keyed(text: &str, key: &str) -> Option<u64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix(' '))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// Bytes read and written, summed over the devices of a cgroup2 `io.stat`.
+fn io_stat_bytes(text: &str) -> u64 {
+    text.split_whitespace()
+        .filter_map(|f| {
+            f.strip_prefix("rbytes=")
+                .or_else(|| f.strip_prefix("wbytes="))
+        })
+        .filter_map(|v| v.parse::<u64>().ok())
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_are_read_from_v1_and_v2_formats() {
+        let blkio = "8:0 Read 4096\n8:0 Write 8192\n8:0 Total 12288\nTotal 12288\n";
+        assert_eq!(keyed(blkio, "Total"), Some(12288));
+        assert_eq!(
+            keyed("usage_usec 1500\nuser_usec 3\n", "usage_usec"),
+            Some(1500)
+        );
+        assert_eq!(keyed("kernel_stack 5\nkernel 77\n", "kernel"), Some(77));
+        let io = "8:0 rbytes=100 wbytes=20 rios=1 wios=1\n7:0 rbytes=3 wbytes=0 rios=1\n";
+        assert_eq!(io_stat_bytes(io), 123);
     }
 }

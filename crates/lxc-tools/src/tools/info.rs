@@ -78,8 +78,14 @@ pub fn run(args: Vec<String>) -> Res<i32> {
             };
             line("CPU use:", &v);
         }
+        if let Some(io) = s.blkio_bytes {
+            line("BlkIO use:", &human(io, raw));
+        }
         if let Some(mem) = s.memory_bytes {
             line("Memory use:", &human(mem, raw));
+        }
+        if let Some(kmem) = s.kmem_bytes {
+            line("KMem use:", &human(kmem, raw));
         }
     }
     Ok(0)

@@ -1,16 +1,17 @@
-//! Where a container's cgroups go on the unified hierarchy: the payload (init and
-//! everything attached), the monitor's own cgroup, and the pivot the monitor moves to so it
-//! can remove its cgroup on exit. From `lxc.cgroup.dir`, `lxc.cgroup.dir.container`,
+//! Where a container's cgroups go: the payload (init and everything attached) in every
+//! hierarchy, the monitor's own cgroup, and the pivot the monitor moves to so it can remove
+//! its cgroup on exit. From `lxc.cgroup.dir`, `lxc.cgroup.dir.container`,
 //! `lxc.cgroup.dir.monitor`, `lxc.cgroup.dir.monitor.pivot` and `lxc.cgroup.relative`.
 
-use super::{own_cgroup, unified_mount};
+use super::hierarchy::{cgroup_in, Hierarchy, Layout};
+use super::{CgroupDir, PayloadCgroup};
 use lxc_config::ContainerConfig;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The extended attribute naming the lxcpath a cgroup of ours belongs to.
 const OWNER_XATTR: &str = "trusted.lxc-rs.lxcpath";
 
-/// One cgroup to make, as a path relative to the hierarchy's root.
+/// One cgroup to make, as a path relative to the base cgroup.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Leaf {
     /// This path, or `-1`, `-2`... after it when taken (LXC's default names).
@@ -21,6 +22,10 @@ pub(crate) enum Leaf {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Placement {
+    pub(crate) layout: Layout,
+    /// Where the cgroups go in each hierarchy (in `layout`'s order): its root, or the
+    /// caller's own cgroup there, read once before the monitor moves to its own.
+    bases: Vec<String>,
     pub(crate) payload: Leaf,
     pub(crate) monitor: Leaf,
     pivot: String,
@@ -44,19 +49,28 @@ fn join(base: &str, rel: &str) -> String {
 }
 
 impl Placement {
-    /// Root's containers go under the hierarchy's root (as LXC does unless
+    /// Root's containers go under each hierarchy's root (as LXC does unless
     /// `lxc.cgroup.relative`: the root cgroup may hand controllers to children while it holds
     /// processes, a systemd session scope may not); others under the caller's cgroup.
     pub fn from_config(name: &str, config: &ContainerConfig) -> Result<Placement, String> {
-        let base = if config.cgroup_relative || lxc_sys::geteuid() != 0 {
-            own_cgroup()
+        let relative = config.cgroup_relative || lxc_sys::geteuid() != 0;
+        let layout = Layout::current();
+        let bases = if relative {
+            let own = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
+            let base = |h| cgroup_in(&own, h).unwrap_or_else(|| "/".into());
+            layout.hierarchies.iter().map(base).collect()
         } else {
-            String::new()
+            vec![String::new(); layout.hierarchies.len()]
         };
-        Self::with_base(&base, name, config)
+        Self::build(layout, bases, name, config)
     }
 
-    fn with_base(base: &str, name: &str, config: &ContainerConfig) -> Result<Placement, String> {
+    fn build(
+        layout: Layout,
+        bases: Vec<String>,
+        name: &str,
+        config: &ContainerConfig,
+    ) -> Result<Placement, String> {
         let key_path =
             |key: &str, v: &Option<String>| v.as_deref().map(|v| relative_path(key, v)).transpose();
         let dir = key_path("lxc.cgroup.dir", &config.cgroup_dir)?;
@@ -68,16 +82,16 @@ impl Placement {
         )?;
         let (payload, monitor) = match (container, monitor) {
             (None, None) => {
-                let under = dir.map_or(base.to_string(), |d| join(base, &d));
+                let under = |leaf: String| dir.as_ref().map_or(leaf.clone(), |d| join(d, &leaf));
                 (
-                    Leaf::Unique(join(&under, &format!("lxc.payload.{name}"))),
-                    Leaf::Unique(join(&under, &format!("lxc.monitor.{name}"))),
+                    Leaf::Unique(under(format!("lxc.payload.{name}"))),
+                    Leaf::Unique(under(format!("lxc.monitor.{name}"))),
                 )
             }
             (Some(_), Some(_)) if dir.is_some() => {
                 return Err("lxc.cgroup.dir conflicts with lxc.cgroup.dir.container/monitor".into())
             }
-            (Some(c), Some(m)) => (Leaf::Exact(join(base, &c)), Leaf::Exact(join(base, &m))),
+            (Some(c), Some(m)) => (Leaf::Exact(c), Leaf::Exact(m)),
             _ => {
                 return Err(
                     "lxc.cgroup.dir.container and lxc.cgroup.dir.monitor must both be set".into(),
@@ -85,99 +99,187 @@ impl Placement {
             }
         };
         Ok(Placement {
+            layout,
+            bases,
             payload,
             monitor,
-            pivot: join(base, pivot.as_deref().unwrap_or("lxc.pivot")),
+            pivot: pivot.unwrap_or_else(|| "lxc.pivot".into()),
         })
     }
-}
 
-impl Leaf {
-    /// Create the cgroup (and any missing parents). An existing one is taken over only when
-    /// it is this very container's (same lxcpath, recorded in an xattr) and holds no
-    /// process: what a crashed monitor left. Anything else may be another container of the
-    /// same name, still starting. Returns the directory and the relative path.
-    pub(crate) fn make(&self, lxcpath: &str) -> Result<(PathBuf, String), String> {
-        let mount = unified_mount().ok_or("no cgroup2 hierarchy is mounted")?;
-        let (path, tries) = match self {
+    /// Where `leaf` lands in `h`, relative to the hierarchy's root.
+    fn path_in(&self, h: &Hierarchy, leaf: &str) -> String {
+        let at = self.layout.hierarchies.iter().position(|x| x == h);
+        let base = at
+            .and_then(|i| self.bases.get(i))
+            .map_or("", String::as_str);
+        join(base, leaf)
+    }
+
+    /// Create the payload cgroup in every hierarchy, under one name.
+    pub fn make_payload(&self, lxcpath: &str) -> Result<PayloadCgroup, String> {
+        let all: Vec<&Hierarchy> = self.layout.hierarchies.iter().collect();
+        if all.is_empty() {
+            return Err("no cgroup hierarchy is mounted".into());
+        }
+        let dirs = self.make(&self.payload, &all, lxcpath)?;
+        Ok(PayloadCgroup { dirs })
+    }
+
+    /// Create `leaf` in each of `hierarchies` (and any missing parents). An existing one is
+    /// taken over only when it is this very container's (same lxcpath, recorded in an xattr)
+    /// and holds no process: what a crashed monitor left. Anything else may be another
+    /// container of the same name, still starting.
+    fn make(
+        &self,
+        leaf: &Leaf,
+        hierarchies: &[&Hierarchy],
+        lxcpath: &str,
+    ) -> Result<Vec<CgroupDir>, String> {
+        let (path, tries) = match leaf {
             Leaf::Unique(p) => (p, 100),
             Leaf::Exact(p) => (p, 1),
         };
         for attempt in 0..tries {
-            let rel = if attempt == 0 {
+            let name = if attempt == 0 {
                 path.clone()
             } else {
                 format!("{path}-{attempt}")
             };
-            let dir = mount.join(rel.trim_start_matches('/'));
-            if let Some(parent) = dir.parent() {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| format!("create cgroup {}: {e}", parent.display()))?;
-            }
-            match std::fs::create_dir(&dir) {
-                Ok(()) => {
-                    let _ = lxc_sys::fs::set_xattr(&dir, OWNER_XATTR, lxcpath.as_bytes());
-                    return Ok((dir, rel));
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    if reclaim(&dir, lxcpath) {
-                        return Ok((dir, rel));
+            let mut made: Vec<CgroupDir> = Vec::new();
+            let mut taken = false;
+            for h in hierarchies {
+                let rel = self.path_in(h, &name);
+                let dir = h.mount.join(rel.trim_start_matches('/'));
+                let fresh = match make_one(h, &dir) {
+                    Ok(fresh) => fresh,
+                    Err(e) => {
+                        remove_all(&made);
+                        return Err(e);
                     }
+                };
+                if !fresh && !reclaim(h, &dir, lxcpath) {
+                    taken = true;
+                    break;
                 }
-                Err(e) => return Err(format!("create cgroup {}: {e}", dir.display())),
+                let _ = lxc_sys::fs::set_xattr(&dir, OWNER_XATTR, lxcpath.as_bytes());
+                made.push(CgroupDir {
+                    dir,
+                    rel,
+                    controllers: h.controllers.clone(),
+                });
             }
+            if !taken {
+                return Ok(made);
+            }
+            remove_all(&made);
         }
         Err(format!("cgroup {path} is taken"))
     }
 }
 
+/// Create `dir` and its missing parents in `h`; false when `dir` already existed.
+fn make_one(h: &Hierarchy, dir: &Path) -> Result<bool, String> {
+    if let Some(parent) = dir.parent() {
+        if !parent.exists() {
+            make_one(h, parent)?;
+        }
+    }
+    match std::fs::create_dir(dir) {
+        Ok(()) => {
+            init_cpuset(h, dir);
+            Ok(true)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(format!("create cgroup {}: {e}", dir.display())),
+    }
+}
+
+/// A new v1 cpuset starts with no CPUs and no memory nodes, and no process may join it:
+/// give it its parent's.
+fn init_cpuset(h: &Hierarchy, dir: &Path) {
+    if !h.has("cpuset") {
+        return;
+    }
+    let Some(parent) = dir.parent() else {
+        return;
+    };
+    for file in ["cpuset.cpus", "cpuset.mems"] {
+        if let Ok(value) = std::fs::read_to_string(parent.join(file)) {
+            let _ = std::fs::write(dir.join(file), value.trim());
+        }
+    }
+}
+
+fn remove_all(dirs: &[CgroupDir]) {
+    for d in dirs {
+        let _ = std::fs::remove_dir(&d.dir);
+    }
+}
+
 /// Take back an empty cgroup this container left behind (its owner xattr names lxcpath).
-fn reclaim(dir: &std::path::Path, lxcpath: &str) -> bool {
+fn reclaim(h: &Hierarchy, dir: &Path, lxcpath: &str) -> bool {
     let ours = lxc_sys::fs::get_xattr(dir, OWNER_XATTR).is_some_and(|v| v == lxcpath.as_bytes());
     let empty =
         std::fs::read_to_string(dir.join("cgroup.procs")).is_ok_and(|p| p.trim().is_empty());
     if ours && empty && std::fs::remove_dir(dir).is_ok() && std::fs::create_dir(dir).is_ok() {
+        init_cpuset(h, dir);
         tracing::info!(cgroup = %dir.display(), "reusing the cgroup a crashed monitor left");
-        let _ = lxc_sys::fs::set_xattr(dir, OWNER_XATTR, lxcpath.as_bytes());
         return true;
     }
     false
 }
 
-/// The monitor's own cgroup, left (through the pivot) and removed when it exits.
+/// The monitor's own cgroup on the unified hierarchy, left (through the pivot) and removed
+/// when it exits. A host without cgroup2 has none.
 #[derive(Debug)]
 pub struct MonitorCgroup {
-    dir: PathBuf,
-    pivot: String,
+    dir: Option<PathBuf>,
+    pivot: PathBuf,
 }
 
 impl MonitorCgroup {
     /// Create the monitor's cgroup and move this process into it.
     pub fn enter(placement: &Placement, lxcpath: &str) -> Result<MonitorCgroup, String> {
-        let (dir, _) = placement.monitor.make(lxcpath)?;
+        let Some(unified) = placement.layout.unified() else {
+            return Ok(MonitorCgroup {
+                dir: None,
+                pivot: PathBuf::new(),
+            });
+        };
+        let made = placement.make(&placement.monitor, &[unified], lxcpath)?;
+        let dir = made
+            .into_iter()
+            .next()
+            .map(|d| d.dir)
+            .ok_or("no monitor cgroup was made")?;
         let procs = dir.join("cgroup.procs");
         if let Err(e) = std::fs::write(&procs, lxc_sys::getpid().to_string()) {
             let _ = std::fs::remove_dir(&dir);
             return Err(format!("move the monitor into {}: {e}", dir.display()));
         }
         tracing::debug!(cgroup = %dir.display(), "monitor cgroup entered");
+        let pivot = placement.path_in(unified, &placement.pivot);
         Ok(MonitorCgroup {
-            dir,
-            pivot: placement.pivot.clone(),
+            dir: Some(dir),
+            pivot: unified.mount.join(pivot.trim_start_matches('/')),
         })
     }
 
     /// Move to the pivot cgroup (a cgroup with a process in it cannot be removed) and
     /// remove ours.
     pub fn leave(self) {
-        let Some(mount) = unified_mount() else {
+        let Some(dir) = self.dir else {
             return;
         };
-        let pivot = mount.join(self.pivot.trim_start_matches('/'));
-        let moved = std::fs::create_dir_all(&pivot).is_ok()
-            && std::fs::write(pivot.join("cgroup.procs"), lxc_sys::getpid().to_string()).is_ok();
-        if !moved || std::fs::remove_dir(&self.dir).is_err() {
-            tracing::warn!(cgroup = %self.dir.display(), "could not remove the monitor's cgroup");
+        let moved = std::fs::create_dir_all(&self.pivot).is_ok()
+            && std::fs::write(
+                self.pivot.join("cgroup.procs"),
+                lxc_sys::getpid().to_string(),
+            )
+            .is_ok();
+        if !moved || std::fs::remove_dir(&dir).is_err() {
+            tracing::warn!(cgroup = %dir.display(), "could not remove the monitor's cgroup");
         }
     }
 }
@@ -189,32 +291,45 @@ mod tests {
     fn placement(text: &str) -> Result<Placement, String> {
         let mut c = ContainerConfig::new();
         c.parse_text(text, "test").unwrap();
-        Placement::with_base("/base", "c1", &c)
+        Placement::build(Layout::default(), Vec::new(), "c1", &c)
     }
 
     #[test]
     fn default_and_dir_names_follow_lxc() {
         let p = placement("").unwrap();
-        assert_eq!(p.payload, Leaf::Unique("/base/lxc.payload.c1".into()));
-        assert_eq!(p.monitor, Leaf::Unique("/base/lxc.monitor.c1".into()));
-        assert_eq!(p.pivot, "/base/lxc.pivot");
+        assert_eq!(p.payload, Leaf::Unique("lxc.payload.c1".into()));
+        assert_eq!(p.monitor, Leaf::Unique("lxc.monitor.c1".into()));
+        assert_eq!(p.pivot, "lxc.pivot");
         let p = placement("lxc.cgroup.dir = my/first\n").unwrap();
-        assert_eq!(
-            p.payload,
-            Leaf::Unique("/base/my/first/lxc.payload.c1".into())
-        );
-        assert_eq!(
-            p.monitor,
-            Leaf::Unique("/base/my/first/lxc.monitor.c1".into())
-        );
+        assert_eq!(p.payload, Leaf::Unique("my/first/lxc.payload.c1".into()));
+        assert_eq!(p.monitor, Leaf::Unique("my/first/lxc.monitor.c1".into()));
         let p = placement(
             "lxc.cgroup.dir.container = ct\nlxc.cgroup.dir.monitor = mon\n\
              lxc.cgroup.dir.monitor.pivot = piv\n",
         )
         .unwrap();
-        assert_eq!(p.payload, Leaf::Exact("/base/ct".into()));
-        assert_eq!(p.monitor, Leaf::Exact("/base/mon".into()));
-        assert_eq!(p.pivot, "/base/piv");
+        assert_eq!(p.payload, Leaf::Exact("ct".into()));
+        assert_eq!(p.monitor, Leaf::Exact("mon".into()));
+        assert_eq!(p.pivot, "piv");
+    }
+
+    #[test]
+    fn each_hierarchy_has_its_own_base() {
+        let h = |mount: &str, c: &[&str]| Hierarchy {
+            mount: PathBuf::from(mount),
+            controllers: c.iter().map(|s| s.to_string()).collect(),
+        };
+        let (unified, memory) = (h("/u", &[]), h("/m", &["memory"]));
+        let layout = Layout {
+            hierarchies: vec![unified.clone(), memory.clone()],
+        };
+        let bases = vec!["/user.slice/s".to_string(), "/".to_string()];
+        let p = Placement::build(layout, bases, "c1", &ContainerConfig::new()).unwrap();
+        assert_eq!(
+            p.path_in(&unified, "lxc.payload.c1"),
+            "/user.slice/s/lxc.payload.c1"
+        );
+        assert_eq!(p.path_in(&memory, "lxc.payload.c1"), "/lxc.payload.c1");
     }
 
     #[test]

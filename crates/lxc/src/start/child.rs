@@ -50,6 +50,11 @@ fn setup(
     sync::send(sock, &SyncMsg::Reached(StartStep::Cloned)).map_err(|e| e.to_string())?;
     sync::expect(sock, StartStep::HostReady)?;
     step.set(StartStep::HostReady);
+    // The monitor has moved us into the v1 cgroups: root the cgroup namespace there.
+    if plan.cgroups.layout.has_legacy() && plan.clone_flags & libc::CLONE_NEWCGROUP != 0 {
+        lxc_sys::ns::unshare(libc::CLONE_NEWCGROUP)
+            .map_err(|e| format!("unshare the cgroup namespace: {e}"))?;
+    }
 
     tracing::debug!("host side ready, setting up the container");
     if let Some(h) = &plan.hostname {

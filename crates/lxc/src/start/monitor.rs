@@ -150,18 +150,38 @@ impl Monitor {
                 .map_err(|e| format!("open console log {path}: {e}"))?;
             self.console_log = Some(file);
         }
-        let cg = cgroup::create(&self.plan.cgroups, &self.plan.req.lxcpath)?;
-        tracing::debug!(cgroup = %cg.dir.display(), "payload cgroup created");
-        if let Err(e) = cg.apply_limits(&config.cgroup_v2) {
+        let cg = self.plan.cgroups.make_payload(&self.plan.req.lxcpath)?;
+        tracing::debug!(cgroups = ?cg.dirs.iter().map(|d| &d.dir).collect::<Vec<_>>(), "payload cgroups created");
+        let legacy = self.plan.cgroups.layout.has_legacy();
+        let limits = cg.apply_limits(&config.cgroup_v2).and_then(|()| {
+            if legacy {
+                cg.apply_legacy_limits(&config.cgroup_v1, false)
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(e) = limits {
             cg.destroy();
             return Err(e);
         }
-        let cg_fd = lxc_sys::fs::open_dir(&cg.dir)
-            .map_err(|e| format!("open {}: {e}", cg.dir.display()))?;
+        let cg_fd = match cg.unified() {
+            Some(u) => Some(
+                lxc_sys::fs::open_dir(&u.dir)
+                    .map_err(|e| format!("open {}: {e}", u.dir.display()))?,
+            ),
+            None => None,
+        };
         self.cgroup = Some(cg);
+        // With v1 hierarchies init joins them after the clone, and only then enters a cgroup
+        // namespace, so that its view is rooted at its own cgroups everywhere.
+        let clone_now = if legacy {
+            self.plan.clone_flags & !libc::CLONE_NEWCGROUP
+        } else {
+            self.plan.clone_flags
+        };
         let (parent_sock, child_sock) =
             lxc_sys::sock::seqpacket_pair().map_err(|e| format!("socketpair: {e}"))?;
-        let forked = p::clone3_fork(self.plan.clone_flags, Some(cg_fd.as_fd()))
+        let forked = p::clone3_fork(clone_now, cg_fd.as_ref().map(|f| f.as_fd()))
             .map_err(|e| format!("clone3: {e}"))?;
         match forked {
             Forked::Child => {
@@ -185,7 +205,6 @@ impl Monitor {
                 );
                 self.init_pid = pid;
                 self.init_pidfd = pidfd;
-                self.ns_fds = preserve_namespaces(pid, self.plan.clone_flags);
                 self.console = Some(console.master);
                 std::env::set_var("LXC_PID", pid.to_string());
                 self.handshake(parent_sock.as_fd())
@@ -195,6 +214,9 @@ impl Monitor {
 
     fn handshake(&mut self, sock: BorrowedFd<'_>) -> Result<(), String> {
         sync::expect(sock, StartStep::Cloned)?;
+        if let Some(cg) = &self.cgroup {
+            cg.join_legacy(self.init_pid)?;
+        }
         self.write_proc_items()?;
         // Host side (network, id maps) goes here as those features land.
         sync::send(sock, &SyncMsg::Reached(StartStep::HostReady)).map_err(|e| e.to_string())?;
@@ -207,6 +229,15 @@ impl Monitor {
             self.helper = Some(sealed);
         }
         sync::expect(sock, StartStep::RootfsReady)?;
+        // Every namespace is in place now (the cgroup one may have come after the clone).
+        self.ns_fds = preserve_namespaces(self.init_pid, self.plan.clone_flags);
+        if let Some(cg) = self
+            .cgroup
+            .as_ref()
+            .filter(|_| self.plan.cgroups.layout.has_legacy())
+        {
+            cg.apply_legacy_limits(&self.plan.config.cgroup_v1, true)?;
+        }
         tracing::debug!("rootfs, /dev and mounts set up; letting init run");
         run_hooks(
             &self.plan.config,
@@ -419,7 +450,7 @@ impl Monitor {
             String::from_utf8_lossy(&data[..end]).into_owned()
         };
         match Cmd::from_number(cmd) {
-            Some(Cmd::GetState) => reply(c, 0, self.state as u64, &[], &[]),
+            Some(Cmd::GetState) => reply(c, 0, self.effective_state() as u64, &[], &[]),
             Some(Cmd::GetInitPid) => reply(c, 0, self.init_pid as u64, &[], &[]),
             Some(Cmd::GetCloneFlags) => reply(c, 0, self.plan.clone_flags as u32 as u64, &[], &[]),
             Some(Cmd::GetInitPidfd) => match &self.init_pidfd {
@@ -436,12 +467,22 @@ impl Monitor {
             Some(Cmd::GetName) => reply_str(c, self.name()),
             Some(Cmd::GetLxcpath) => reply_str(c, &self.plan.req.lxcpath),
             Some(Cmd::GetCgroup) | Some(Cmd::GetLimitCgroup) => {
-                let rel = self
-                    .cgroup
-                    .as_ref()
-                    .map(|g| g.rel.clone())
-                    .unwrap_or_default();
-                reply_str(c, &rel)
+                let controller = text();
+                let answer = self.cgroup.as_ref().and_then(|g| {
+                    if controller == cgroup::ALL_HIERARCHIES {
+                        let lines: Vec<String> = g
+                            .legacy()
+                            .map(|d| format!("{}\t{}", d.controllers.join(","), d.rel))
+                            .collect();
+                        Some(lines.join("\n"))
+                    } else {
+                        g.path_for(&controller).map(str::to_string)
+                    }
+                });
+                match answer {
+                    Some(path) => reply_str(c, &path),
+                    None => reply(c, -libc::ENOENT, 0, &[], &[]),
+                }
             }
             // As LXC: an unset (empty) item is an error, which is how clients such as
             // lxc-info find the end of the NIC list.
@@ -460,10 +501,10 @@ impl Monitor {
                     Some(Ok(())) => {
                         if let Some(cg) = &self.cgroup {
                             if sig == libc::SIGKILL {
-                                let _ = std::fs::write(cg.dir.join("cgroup.kill"), "1");
+                                cg.kill_all();
                             }
                             // A frozen container must run to act on its stop signal.
-                            let _ = std::fs::write(cg.dir.join("cgroup.freeze"), "0");
+                            cg.thaw();
                         }
                         // No reply: the connection closes when the container is gone.
                         self.waiters.push(Waiter {
@@ -654,14 +695,37 @@ impl Monitor {
         Ok(())
     }
 
+    /// The state, counting a v1 freezer that LXC's tools froze or thawed directly.
+    fn effective_state(&self) -> State {
+        match &self.cgroup {
+            Some(cg) => self.effective_state_of(cg),
+            None => self.state,
+        }
+    }
+
+    fn effective_state_of(&self, cg: &PayloadCgroup) -> State {
+        if !matches!(self.state, State::Running | State::Frozen) {
+            return self.state;
+        }
+        match cg.legacy_frozen() {
+            Some(true) => State::Frozen,
+            Some(false) => State::Running,
+            None => self.state,
+        }
+    }
+
     /// FREEZING -> FROZEN, or THAWED (broadcast only) -> RUNNING. Returns 0 or -errno.
     fn freeze(&mut self, frozen: bool) -> i32 {
-        let Some(cg) = self.cgroup.as_ref().map(|c| PayloadCgroup {
-            dir: c.dir.clone(),
-            rel: c.rel.clone(),
-        }) else {
+        let Some(cg) = self.cgroup.take() else {
             return -libc::ENOENT;
         };
+        let ret = self.freeze_cgroup(&cg, frozen);
+        self.cgroup = Some(cg);
+        ret
+    }
+
+    fn freeze_cgroup(&mut self, cg: &PayloadCgroup, frozen: bool) -> i32 {
+        self.state = self.effective_state_of(cg);
         let from = if frozen {
             State::Running
         } else {

@@ -179,22 +179,24 @@ pub fn mount_auto(plan: &Plan, root: BorrowedFd<'_>) -> R<()> {
         }
     }
     if let Some(cg) = &auto.cgroup {
-        mount_cgroup(root, cg)?;
+        mount_cgroup(plan, root, cg)?;
     }
     Ok(())
 }
 
-/// The container sees its own cgroup (the cgroup namespace root) on the unified hierarchy.
-/// Legacy controller hierarchies are added with the cgroups issue.
-fn mount_cgroup(root: BorrowedFd<'_>, cg: &CgroupMount) -> R<()> {
-    let ro = match cg {
-        CgroupMount::Unified { ro, .. } => *ro,
-        CgroupMount::Legacy { mode, .. } => *mode == lxc_config::CgroupMountMode::Ro,
+/// The container sees its own cgroups (its cgroup namespace roots): cgroup2 alone on a pure v2
+/// host; else a read-only tmpfs holding `unified` and, for `cgroup`/`cgroup-full`, one
+/// directory per v1 hierarchy, named as on the host.
+fn mount_cgroup(plan: &Plan, root: BorrowedFd<'_>, cg: &CgroupMount) -> R<()> {
+    let (ro, legacy) = match cg {
+        CgroupMount::Unified { ro, .. } => (*ro, false),
+        CgroupMount::Legacy { mode, .. } => (*mode == lxc_config::CgroupMountMode::Ro, true),
     };
+    let layout = &plan.cgroups.layout;
     let safe = NOSUID | NODEV | NOEXEC;
     let ro_attr = if ro { RDONLY } else { 0 };
     let base = dir_in(root, "/sys/fs/cgroup", false)?;
-    if !crate::cgroup::host_is_hybrid() {
+    if !layout.has_legacy() {
         mount_fs(
             "cgroup2",
             Some("cgroup2"),
@@ -213,15 +215,31 @@ fn mount_cgroup(root: BorrowedFd<'_>, cg: &CgroupMount) -> R<()> {
         &base,
         "tmpfs on /sys/fs/cgroup",
     )?;
-    let unified = dir_in(root, "/sys/fs/cgroup/unified", true)?;
-    mount_fs(
-        "cgroup2",
-        Some("cgroup2"),
-        "",
-        safe | ro_attr,
-        &unified,
-        "cgroup2",
-    )?;
+    if layout.unified().is_some() {
+        let unified = dir_in(root, "/sys/fs/cgroup/unified", true)?;
+        mount_fs(
+            "cgroup2",
+            Some("cgroup2"),
+            "",
+            safe | ro_attr,
+            &unified,
+            "cgroup2",
+        )?;
+    }
+    for h in layout.legacy().filter(|_| legacy) {
+        let Some(dir) = h.mount.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let target = dir_in(root, &format!("/sys/fs/cgroup/{dir}"), true)?;
+        mount_fs(
+            "cgroup",
+            Some("cgroup"),
+            &h.mount_options(),
+            safe | ro_attr,
+            &target,
+            &format!("cgroup {}", h.key()),
+        )?;
+    }
     ctx(
         "make /sys/fs/cgroup read-only",
         nm::set_attrs(tmpfs.as_fd(), RDONLY, 0, false),

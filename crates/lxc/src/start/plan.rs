@@ -94,8 +94,8 @@ fn is_supported(key: &str, config: &ContainerConfig) -> bool {
     {
         return true;
     }
-    if let Some(ignored) = legacy_limit_ignored(key, crate::cgroup::pure_unified()) {
-        return ignored;
+    if is_legacy_limit(key) {
+        return true;
     }
     // The unified hierarchy's files; its device rules need the eBPF program, still to come.
     if let Some(file) = key.strip_prefix("lxc.cgroup2.") {
@@ -114,15 +114,11 @@ fn is_supported(key: &str, config: &ContainerConfig) -> bool {
     false
 }
 
-/// For a v1 limit key (`lxc.cgroup.<controller>.<file>`): whether it is accepted. LXC
-/// ignores them (with a warning) on a pure cgroup2 host; v1 hierarchies are not built yet.
-/// None for any other key.
-fn legacy_limit_ignored(key: &str, pure_unified: bool) -> Option<bool> {
-    let rest = key.strip_prefix("lxc.cgroup.")?;
-    if rest == "relative" || rest == "dir" || rest.starts_with("dir.") {
-        return None;
-    }
-    Some(pure_unified)
+/// Whether `key` is a v1 limit (`lxc.cgroup.<controller>.<file>`): applied on hosts with v1
+/// hierarchies, ignored with a warning on pure cgroup2 ones, as LXC does.
+fn is_legacy_limit(key: &str) -> bool {
+    key.strip_prefix("lxc.cgroup.")
+        .is_some_and(|rest| rest != "relative" && rest != "dir" && !rest.starts_with("dir."))
 }
 
 /// The first set key whose feature is not built yet, if any.
@@ -188,7 +184,7 @@ impl Plan {
         }
         let cgroups =
             crate::cgroup::Placement::from_config(&req.name, &config).map_err(start_err)?;
-        if !config.cgroup_v1.is_empty() {
+        if !config.cgroup_v1.is_empty() && !cgroups.layout.has_legacy() {
             tracing::warn!("Ignoring legacy cgroup limits on pure cgroup2 system");
         }
         let rootfs = match config.rootfs_path.as_deref() {
@@ -316,13 +312,17 @@ mod tests {
     }
 
     #[test]
-    fn v1_limits_are_ignored_only_on_a_pure_cgroup2_host() {
-        let key = "lxc.cgroup.memory.limit_in_bytes";
-        assert_eq!(legacy_limit_ignored(key, true), Some(true));
-        assert_eq!(legacy_limit_ignored(key, false), Some(false));
-        assert_eq!(legacy_limit_ignored("lxc.cgroup.relative", true), None);
-        assert_eq!(legacy_limit_ignored("lxc.cgroup.dir.container", true), None);
-        assert_eq!(legacy_limit_ignored("lxc.cgroup2.memory.max", true), None);
+    fn v1_limits_are_told_from_the_placement_keys() {
+        assert!(is_legacy_limit("lxc.cgroup.memory.limit_in_bytes"));
+        assert!(is_legacy_limit("lxc.cgroup.devices.allow"));
+        assert!(!is_legacy_limit("lxc.cgroup.relative"));
+        assert!(!is_legacy_limit("lxc.cgroup.dir.container"));
+        assert!(!is_legacy_limit("lxc.cgroup.dir.container.inner"));
+        assert!(!is_legacy_limit("lxc.cgroup2.memory.max"));
+        assert_eq!(
+            unsupported_key(&config("lxc.cgroup.dir.container.inner = i\n")).as_deref(),
+            Some("lxc.cgroup.dir.container.inner")
+        );
     }
 
     #[test]

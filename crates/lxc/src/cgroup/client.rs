@@ -1,0 +1,67 @@
+//! A client's view of a running container's cgroups: the monitor names them (the `get_cgroup`
+//! command), this process finds them in its own mounts.
+
+use super::{CgroupDir, Hierarchy, Layout};
+use crate::commands::{self, Cmd};
+use crate::error::Result;
+
+/// The `get_cgroup` argument that asks an lxc-rs monitor for every hierarchy at once, one
+/// `<controllers>\t<path>` line each (LXC's monitors answer it with an error).
+pub const ALL_HIERARCHIES: &str = "lxc-rs:all";
+
+/// Every cgroup of a running container (None when it is not running).
+pub fn running_dirs(lxcpath: &str, name: &str) -> Result<Option<Vec<CgroupDir>>> {
+    let layout = Layout::current();
+    let Some(first) = commands::get_string(lxcpath, name, Cmd::GetCgroup, "")? else {
+        return Ok(None);
+    };
+    let mut dirs = Vec::new();
+    if let Some(u) = layout.unified() {
+        dirs.push(dir_in(u, &first));
+    }
+    if !layout.has_legacy() {
+        return Ok(Some(dirs));
+    }
+    match commands::get_string(lxcpath, name, Cmd::GetCgroup, ALL_HIERARCHIES)? {
+        Some(lines) => {
+            for line in lines.lines() {
+                let Some((key, rel)) = line.split_once('\t') else {
+                    continue;
+                };
+                if let Some(h) = layout.legacy().find(|h| h.key() == key) {
+                    dirs.push(dir_in(h, rel));
+                }
+            }
+        }
+        // An LXC monitor: one question per hierarchy.
+        None => {
+            for h in layout.legacy() {
+                let controller = h.controllers.first().map_or("", String::as_str);
+                if let Some(rel) = commands::get_string(lxcpath, name, Cmd::GetCgroup, controller)?
+                {
+                    dirs.push(dir_in(h, &rel));
+                }
+            }
+        }
+    }
+    Ok(Some(dirs))
+}
+
+/// The running container's cgroup holding `controller`: its v1 hierarchy, else the unified
+/// one (None when it is not running or has no such cgroup).
+pub fn running_dir_for(lxcpath: &str, name: &str, controller: &str) -> Result<Option<CgroupDir>> {
+    let layout = Layout::current();
+    let Some(h) = layout.legacy_with(controller).or_else(|| layout.unified()) else {
+        return Ok(None);
+    };
+    let arg = if h.is_unified() { "" } else { controller };
+    Ok(commands::get_string(lxcpath, name, Cmd::GetCgroup, arg)?.map(|rel| dir_in(h, &rel)))
+}
+
+fn dir_in(h: &Hierarchy, rel: &str) -> CgroupDir {
+    CgroupDir {
+        dir: h.mount.join(rel.trim_start_matches('/')),
+        rel: rel.to_string(),
+        controllers: h.controllers.clone(),
+    }
+}

@@ -1,0 +1,222 @@
+//! A running container's payload cgroups, one per hierarchy: limits, joining, freezing,
+//! killing and removal.
+
+use super::{enable_controller, CgroupDir};
+use std::time::{Duration, Instant};
+
+/// A container's payload cgroups, created for one run: the unified one first when the host
+/// has cgroup2, then one per v1 hierarchy.
+#[derive(Debug)]
+pub struct PayloadCgroup {
+    pub dirs: Vec<CgroupDir>,
+}
+
+impl PayloadCgroup {
+    pub fn unified(&self) -> Option<&CgroupDir> {
+        self.dirs.first().filter(|d| d.controllers.is_empty())
+    }
+
+    pub fn legacy(&self) -> impl Iterator<Item = &CgroupDir> {
+        self.dirs.iter().filter(|d| !d.controllers.is_empty())
+    }
+
+    /// The v1 cgroup bound to `controller`, else the unified one.
+    pub fn for_controller(&self, controller: &str) -> Option<&CgroupDir> {
+        self.legacy()
+            .find(|d| d.has(controller))
+            .or_else(|| self.unified())
+    }
+
+    /// What the `get_cgroup` command answers: for no controller the unified cgroup (the first
+    /// v1 one on a host without cgroup2), else the one holding that controller.
+    pub fn path_for(&self, controller: &str) -> Option<&str> {
+        let dir = if controller.is_empty() {
+            self.dirs.first()
+        } else {
+            self.legacy()
+                .find(|d| d.has(controller))
+                .or_else(|| self.unified().filter(|_| !controller.contains('=')))
+        };
+        dir.map(|d| d.rel.as_str())
+    }
+
+    /// Move `pid` into every v1 cgroup (on cgroup2 it was cloned into its cgroup).
+    pub fn join_legacy(&self, pid: i32) -> Result<(), String> {
+        for d in self.legacy() {
+            let procs = d.dir.join("cgroup.procs");
+            std::fs::write(&procs, pid.to_string())
+                .map_err(|e| format!("move init into {}: {e}", procs.display()))?;
+        }
+        Ok(())
+    }
+
+    /// Kill every process of the container at once.
+    pub fn kill_all(&self) {
+        if let Some(u) = self.unified() {
+            if std::fs::write(u.dir.join("cgroup.kill"), "1").is_ok() {
+                return;
+            }
+        }
+        // Kernels before 5.14 and v1-only hosts: kill what is listed.
+        for d in &self.dirs {
+            if let Ok(procs) = std::fs::read_to_string(d.dir.join("cgroup.procs")) {
+                for pid in procs.lines().filter_map(|l| l.trim().parse::<i32>().ok()) {
+                    let _ = lxc_sys::process::kill(pid, libc::SIGKILL);
+                }
+            }
+        }
+    }
+
+    /// Kill every process left and remove the cgroups.
+    pub fn destroy(&self) {
+        for _ in 0..500 {
+            let mut left = false;
+            for d in &self.dirs {
+                if std::fs::remove_dir(&d.dir).is_err() && d.dir.exists() {
+                    left = true;
+                }
+            }
+            if !left {
+                return;
+            }
+            self.thaw();
+            self.kill_all();
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        for d in self.dirs.iter().filter(|d| d.dir.exists()) {
+            tracing::error!(cgroup = %d.dir.display(), "could not remove the container's cgroup");
+        }
+    }
+
+    /// The v1 freezer cgroup, which LXC (and its tools) use whenever the host has one.
+    fn freezer(&self) -> Option<&CgroupDir> {
+        self.legacy().find(|d| d.has("freezer"))
+    }
+
+    /// Let a frozen container run (it must, to act on a stop signal).
+    pub fn thaw(&self) {
+        if let Some(f) = self.freezer() {
+            let _ = std::fs::write(f.dir.join("freezer.state"), "THAWED");
+        }
+        if let Some(u) = self.unified() {
+            let _ = std::fs::write(u.dir.join("cgroup.freeze"), "0");
+        }
+    }
+
+    /// Whether the v1 freezer holds the container (None without one). LXC's tools freeze
+    /// and thaw it directly, behind the monitor's back.
+    pub fn legacy_frozen(&self) -> Option<bool> {
+        let f = self.freezer()?;
+        let state = std::fs::read_to_string(f.dir.join("freezer.state")).ok()?;
+        Some(state.trim() != "THAWED")
+    }
+
+    /// Freeze (or thaw) every process of the container, waiting up to `timeout` for the
+    /// kernel to confirm: the v1 freezer where there is one, else `cgroup.freeze`.
+    pub fn freeze(&self, frozen: bool, timeout: Duration) -> Result<(), String> {
+        let (knob, value, status, want) = match (self.freezer(), self.unified()) {
+            (Some(f), _) => {
+                let value = if frozen { "FROZEN" } else { "THAWED" };
+                let state = f.dir.join("freezer.state");
+                (state.clone(), value, state, value)
+            }
+            (None, Some(u)) => (
+                u.dir.join("cgroup.freeze"),
+                if frozen { "1" } else { "0" },
+                u.dir.join("cgroup.events"),
+                if frozen { "frozen 1" } else { "frozen 0" },
+            ),
+            (None, None) => return Err("the host has no freezer".into()),
+        };
+        std::fs::write(&knob, value).map_err(|e| format!("{}: {e}", knob.display()))?;
+        let deadline = Instant::now() + timeout;
+        let mut polls = 0u32;
+        loop {
+            let text = std::fs::read_to_string(&status).unwrap_or_default();
+            if text.lines().any(|l| l.trim() == want) {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "the container did not become {} in time",
+                    if frozen { "frozen" } else { "thawed" }
+                ));
+            }
+            polls += 1;
+            // The v1 freezer may miss a task (one forking, say) and stay FREEZING: asking
+            // again makes it try those once more, as LXC does.
+            if polls.is_multiple_of(20) && self.freezer().is_some() {
+                let _ = std::fs::write(&knob, value);
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// Write `lxc.cgroup2.<file> = value` settings, in order, before init joins the cgroup.
+    /// A controller missing from the parent's `cgroup.subtree_control` is enabled first; what
+    /// the kernel refuses is reported with the key, so a start never runs unlimited.
+    pub fn apply_limits(&self, limits: &[(String, String)]) -> Result<(), String> {
+        let Some(unified) = self.unified() else {
+            return match limits.first() {
+                Some((file, _)) => Err(format!(
+                    "lxc.cgroup2.{file}: the host has no cgroup2 hierarchy"
+                )),
+                None => Ok(()),
+            };
+        };
+        let parent = unified.dir.parent().unwrap_or(&unified.dir);
+        for (file, value) in limits {
+            let key = format!("lxc.cgroup2.{file}");
+            check_file_name(&key, file)?;
+            let controller = file.split('.').next().unwrap_or(file);
+            if controller != "cgroup" {
+                enable_controller(parent, controller)
+                    .map_err(|e| format!("{key} = {value}: {e}"))?;
+            }
+            write_setting(unified, &key, file, value)?;
+        }
+        Ok(())
+    }
+
+    /// Write `lxc.cgroup.<controller>.<file> = value` settings into the v1 hierarchy of that
+    /// controller. Device rules (`devices.allow`/`deny`) are kept for `devices = true`: as in
+    /// LXC they apply once the container's /dev is made, right before init runs.
+    pub fn apply_legacy_limits(
+        &self,
+        limits: &[(String, String)],
+        devices: bool,
+    ) -> Result<(), String> {
+        for (file, value) in limits {
+            let key = format!("lxc.cgroup.{file}");
+            check_file_name(&key, file)?;
+            let controller = file.split('.').next().unwrap_or(file);
+            if (controller == "devices") != devices {
+                continue;
+            }
+            let dir = self.legacy().find(|d| d.has(controller)).ok_or_else(|| {
+                format!("{key}: no cgroup v1 hierarchy has the {controller} controller")
+            })?;
+            write_setting(dir, &key, file, value)?;
+        }
+        Ok(())
+    }
+}
+
+fn check_file_name(key: &str, file: &str) -> Result<(), String> {
+    if file.is_empty() || file.contains('/') || file.starts_with('.') || !file.contains('.') {
+        return Err(format!("{key}: not a cgroup file name"));
+    }
+    Ok(())
+}
+
+fn write_setting(dir: &CgroupDir, key: &str, file: &str, value: &str) -> Result<(), String> {
+    std::fs::write(dir.dir.join(file), value).map_err(|e| {
+        let why = match e.raw_os_error() {
+            Some(libc::ENOENT) => "no such cgroup file".to_string(),
+            _ => e.to_string(),
+        };
+        format!("{key} = {value}: {why}")
+    })?;
+    tracing::debug!(%key, %value, "cgroup limit set");
+    Ok(())
+}
