@@ -73,7 +73,10 @@ fn a_setting_the_kernel_refuses_fails_the_start_and_leaves_nothing() {
             "cgroup.max.depth = many",
             "lxc.cgroup2.cgroup.max.depth = many",
         ),
-        ("devices.allow = c 1:3 rwm", "lxc.cgroup2.devices.allow"),
+        (
+            "devices.allow = x 1:3 rwm",
+            "lxc.cgroup2.devices.allow = x 1:3 rwm: the type must be a, b or c",
+        ),
     ];
     for (i, (line, named)) in cases.iter().enumerate() {
         let name = env.name(&format!("cb{i}"));
@@ -86,6 +89,44 @@ fn a_setting_the_kernel_refuses_fails_the_start_and_leaves_nothing() {
         assert_eq!(env.state(&name), "STOPPED");
         assert!(no_cgroup_for(&name), "{line}: cgroup left behind");
     }
+}
+
+/// `lxc.cgroup2.devices.*` becomes an eBPF program on the payload cgroup: the seed's
+/// allowlist works as on v1, and a denylist refuses just its devices.
+#[test]
+fn device_rules_become_a_device_program() {
+    let env = Env::new("cg2dev");
+    let name = env.name("dv");
+    env.create_busybox(&name);
+    env.append_config(&name, &seed_devices("lxc.cgroup2"));
+    env.ok("lxc-start", &["-n", &name]);
+    assert_seed_devices_enforced(&env, &name);
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    assert!(no_cgroup_for(&name));
+
+    let name = env.name("dn");
+    env.create_busybox(&name);
+    env.append_config(
+        &name,
+        "lxc.cgroup2.devices.allow = a\nlxc.cgroup2.devices.deny = c 1:9 r\n",
+    );
+    env.ok("lxc-start", &["-n", &name]);
+    let out = env.sh(
+        &name,
+        "head -c1 /dev/urandom 2>&1 >/dev/null; head -c4 /dev/zero | wc -c; \
+         echo x >/dev/urandom && echo write-ok",
+    );
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [
+            "head: /dev/urandom: Operation not permitted",
+            "4",
+            "write-ok"
+        ],
+        "{out}"
+    );
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    assert!(no_cgroup_for(&name));
 }
 
 /// On a hybrid host memory belongs to a v1 hierarchy and the error says so; on a pure v2 host

@@ -8,27 +8,6 @@ mod support;
 use std::process::Command;
 use support::*;
 
-/// The seed's default device list (its security post).
-const SEED_DEVICES: &str = "\
-lxc.cgroup.devices.deny = a
-lxc.cgroup.devices.allow = c *:* m
-lxc.cgroup.devices.allow = b *:* m
-lxc.cgroup.devices.allow = c 1:3 rwm
-lxc.cgroup.devices.allow = c 1:5 rwm
-lxc.cgroup.devices.allow = c 5:0 rwm
-lxc.cgroup.devices.allow = c 5:1 rwm
-lxc.cgroup.devices.allow = c 1:8 rwm
-lxc.cgroup.devices.allow = c 1:9 rwm
-lxc.cgroup.devices.allow = c 5:2 rwm
-lxc.cgroup.devices.allow = c 136:* rwm
-lxc.cgroup.devices.allow = c 254:0 rm
-lxc.cgroup.devices.allow = c 10:229 rwm
-lxc.cgroup.devices.allow = c 10:200 rwm
-lxc.cgroup.devices.allow = c 1:7 rwm
-lxc.cgroup.devices.allow = c 10:228 rwm
-lxc.cgroup.devices.allow = c 10:232 rwm
-";
-
 /// A started busybox container with `config` added; on a pure cgroup2 host, checks that LXC's
 /// behaviour (keys ignored, the start succeeds) holds and returns None.
 fn start_with(env: &Env, tag: &str, config: &str) -> Option<String> {
@@ -121,30 +100,10 @@ fn pids_max_stops_a_fork_bomb() {
 #[test]
 fn the_seeds_device_list_allows_the_usual_nodes_and_denies_a_made_block_device() {
     let env = Env::new("v1dev");
-    let Some(name) = start_with(&env, "d", SEED_DEVICES) else {
+    let Some(name) = start_with(&env, "d", &seed_devices("lxc.cgroup")) else {
         return;
     };
-    let allowed = env.sh(
-        &name,
-        "echo x >/dev/null && head -c4 /dev/zero | wc -c && head -c4 /dev/urandom | wc -c \
-         && exec 3<>/dev/ptmx && echo ptmx-ok",
-    );
-    assert_eq!(
-        allowed.split_whitespace().collect::<Vec<_>>(),
-        ["4", "4", "ptmx-ok"]
-    );
-    // Making nodes is allowed (`b *:* m`, `c *:* m`); using ones off the list is not.
-    let denied = env.sh(
-        &name,
-        "mknod /tmp/loop b 7 0 && echo made; head -c1 /tmp/loop 2>&1; \
-         mknod /tmp/mem c 1 1 && head -c1 /tmp/mem 2>&1; true",
-    );
-    assert!(denied.starts_with("made"), "{denied}");
-    assert_eq!(
-        denied.matches("Operation not permitted").count(),
-        2,
-        "{denied}"
-    );
+    assert_seed_devices_enforced(&env, &name);
     stop_and_check_clean(&env, &name);
 }
 

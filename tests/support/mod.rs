@@ -286,3 +286,56 @@ pub fn assert_ips_script_output(out: &str, iface: &str) {
     assert!(out.contains("lo: ['127.0.0.1', '::1']"), "{out}");
     assert!(out.contains("timeout: ['10.213.7.5']"), "{out}");
 }
+
+/// The seed's default device list (its security post), for `lxc.cgroup` or `lxc.cgroup2`.
+pub fn seed_devices(prefix: &str) -> String {
+    let rules = [
+        ("deny", "a"),
+        ("allow", "c *:* m"),
+        ("allow", "b *:* m"),
+        ("allow", "c 1:3 rwm"),
+        ("allow", "c 1:5 rwm"),
+        ("allow", "c 5:0 rwm"),
+        ("allow", "c 5:1 rwm"),
+        ("allow", "c 1:8 rwm"),
+        ("allow", "c 1:9 rwm"),
+        ("allow", "c 5:2 rwm"),
+        ("allow", "c 136:* rwm"),
+        ("allow", "c 254:0 rm"),
+        ("allow", "c 10:229 rwm"),
+        ("allow", "c 10:200 rwm"),
+        ("allow", "c 1:7 rwm"),
+        ("allow", "c 10:228 rwm"),
+        ("allow", "c 10:232 rwm"),
+    ];
+    rules
+        .iter()
+        .map(|(verb, rule)| format!("{prefix}.devices.{verb} = {rule}\n"))
+        .collect()
+}
+
+/// Under the seed's device list: /dev/null, /dev/zero, /dev/urandom and ptys work; a block
+/// device (and /dev/mem) the container makes itself cannot be opened.
+pub fn assert_seed_devices_enforced(env: &Env, name: &str) {
+    let allowed = env.sh(
+        name,
+        "echo x >/dev/null && head -c4 /dev/zero | wc -c && head -c4 /dev/urandom | wc -c \
+         && exec 3<>/dev/ptmx && echo ptmx-ok",
+    );
+    assert_eq!(
+        allowed.split_whitespace().collect::<Vec<_>>(),
+        ["4", "4", "ptmx-ok"]
+    );
+    // Making nodes is allowed (`b *:* m`, `c *:* m`); using ones off the list is not.
+    let denied = env.sh(
+        name,
+        "mknod /tmp/loop b 7 0 && echo made; head -c1 /tmp/loop 2>&1; \
+         mknod /tmp/mem c 1 1 && head -c1 /tmp/mem 2>&1; true",
+    );
+    assert!(denied.starts_with("made"), "{denied}");
+    assert_eq!(
+        denied.matches("Operation not permitted").count(),
+        2,
+        "{denied}"
+    );
+}

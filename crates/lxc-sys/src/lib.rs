@@ -1,6 +1,7 @@
 //! Safe wrappers over the Linux syscalls lxc-rs needs. Every `unsafe` block of the project
 //! lives in this crate, each with a `// SAFETY:` note.
 
+pub mod bpf;
 pub mod ffi;
 pub mod fs;
 pub mod mount;

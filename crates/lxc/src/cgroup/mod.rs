@@ -3,11 +3,13 @@
 //! removes.
 
 mod client;
+mod devices;
 mod hierarchy;
 mod payload;
 mod placement;
 
 pub use client::{running_dir_for, running_dirs, ALL_HIERARCHIES};
+pub use devices::DevicePolicy;
 pub use hierarchy::{cgroup_in, Hierarchy, Layout};
 pub use payload::PayloadCgroup;
 pub use placement::{MonitorCgroup, Placement};

@@ -2,6 +2,7 @@
 //! killing and removal.
 
 use super::{enable_controller, CgroupDir};
+use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
 /// A container's payload cgroups, created for one run: the unified one first when the host
@@ -165,7 +166,8 @@ impl PayloadCgroup {
             };
         };
         let parent = unified.dir.parent().unwrap_or(&unified.dir);
-        for (file, value) in limits {
+        // Device rules become a program (`attach_device_policy`), not file writes.
+        for (file, value) in limits.iter().filter(|(f, _)| !f.starts_with("devices.")) {
             let key = format!("lxc.cgroup2.{file}");
             check_file_name(&key, file)?;
             let controller = file.split('.').next().unwrap_or(file);
@@ -198,6 +200,21 @@ impl PayloadCgroup {
             })?;
             write_setting(dir, &key, file, value)?;
         }
+        Ok(())
+    }
+}
+
+impl PayloadCgroup {
+    /// Attach the device program of `lxc.cgroup2.devices.*` to the unified cgroup.
+    pub fn attach_device_policy(&self, policy: &super::DevicePolicy) -> Result<(), String> {
+        let unified = self
+            .unified()
+            .ok_or("lxc.cgroup2.devices: the host has no cgroup2 hierarchy")?;
+        let what = |e: std::io::Error| format!("lxc.cgroup2.devices: {e}");
+        let prog = lxc_sys::bpf::load_device_program(&policy.program()).map_err(what)?;
+        let dir = lxc_sys::fs::open_dir(&unified.dir).map_err(what)?;
+        lxc_sys::bpf::attach_device_program(dir.as_fd(), prog.as_fd()).map_err(what)?;
+        tracing::debug!(cgroup = %unified.dir.display(), "device program attached");
         Ok(())
     }
 }

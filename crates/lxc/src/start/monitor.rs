@@ -238,6 +238,9 @@ impl Monitor {
         {
             cg.apply_legacy_limits(&self.plan.config.cgroup_v1, true)?;
         }
+        if let (Some(cg), Some(policy)) = (&self.cgroup, &self.plan.devices) {
+            cg.attach_device_policy(policy)?;
+        }
         tracing::debug!("rootfs, /dev and mounts set up; letting init run");
         run_hooks(
             &self.plan.config,

@@ -97,9 +97,9 @@ fn is_supported(key: &str, config: &ContainerConfig) -> bool {
     if is_legacy_limit(key) {
         return true;
     }
-    // The unified hierarchy's files; its device rules need the eBPF program, still to come.
-    if let Some(file) = key.strip_prefix("lxc.cgroup2.") {
-        return !file.starts_with("devices.");
+    // The unified hierarchy's files; its device rules become an eBPF program.
+    if key.starts_with("lxc.cgroup2.") {
+        return true;
     }
     if let Some(rest) = key.strip_prefix("lxc.net.") {
         let mut parts = rest.splitn(2, '.');
@@ -166,6 +166,8 @@ pub struct Plan {
     pub seccomp: Option<lxc_config::seccomp::SeccompPolicy>,
     /// Where the payload and monitor cgroups go.
     pub cgroups: crate::cgroup::Placement,
+    /// The program of `lxc.cgroup2.devices.*`, if any.
+    pub devices: Option<crate::cgroup::DevicePolicy>,
 }
 
 impl Plan {
@@ -184,6 +186,8 @@ impl Plan {
         }
         let cgroups =
             crate::cgroup::Placement::from_config(&req.name, &config).map_err(start_err)?;
+        let devices =
+            crate::cgroup::DevicePolicy::from_settings(&config.cgroup_v2).map_err(start_err)?;
         if !config.cgroup_v1.is_empty() && !cgroups.layout.has_legacy() {
             tracing::warn!("Ignoring legacy cgroup limits on pure cgroup2 system");
         }
@@ -291,6 +295,7 @@ impl Plan {
             cap_drop,
             seccomp,
             cgroups,
+            devices,
         })
     }
 }
