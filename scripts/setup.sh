@@ -2,6 +2,8 @@
 # Install what lxc-rs needs to build, run and test on Debian 12 (as root).
 set -euo pipefail
 need=(busybox-static lxc lxc-dev python3-lxc libc6-dev gcc libseccomp-dev pkg-config iproute2)
+# The cgroup v2 lane (scripts/v2-lane) builds an initramfs and boots it under qemu.
+need+=(cpio binutils qemu-system-x86)
 [ "${WITH_BENCH:-0}" = 1 ] && need+=(lxc hyperfine)
 missing=()
 for p in "${need[@]}"; do
@@ -10,7 +12,10 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq "${missing[@]}" >/dev/null
+    # qemu-system-x86 wants the qemu-utils of its own release: a newer (backported) one is
+    # brought to that version.
+    qemu=$(apt-cache policy qemu-system-x86 | awk '/Candidate:/ {print $2}')
+    apt-get install -y -qq --allow-downgrades "${missing[@]}" "qemu-utils=$qemu" >/dev/null
 fi
 if ! command -v cargo >/dev/null; then
     [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"

@@ -185,6 +185,9 @@ fn make_one(h: &Hierarchy, dir: &Path) -> Result<bool, String> {
             make_one(h, parent)?;
         }
     }
+    if let (true, Some(parent)) = (h.is_unified(), dir.parent()) {
+        delegate_all(parent);
+    }
     match std::fs::create_dir(dir) {
         Ok(()) => {
             init_cpuset(h, dir);
@@ -192,6 +195,22 @@ fn make_one(h: &Hierarchy, dir: &Path) -> Result<bool, String> {
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
         Err(e) => Err(format!("create cgroup {}: {e}", dir.display())),
+    }
+}
+
+/// Hand every controller `parent` has to its children, as LXC does, so that the container
+/// has them all (and can delegate them further). What the kernel refuses (a parent holding
+/// processes of its own, say) stays off; an explicit limit then says why.
+fn delegate_all(parent: &Path) {
+    let available = std::fs::read_to_string(parent.join("cgroup.controllers")).unwrap_or_default();
+    let enabled =
+        std::fs::read_to_string(parent.join("cgroup.subtree_control")).unwrap_or_default();
+    for c in available.split_whitespace() {
+        if !enabled.split_whitespace().any(|e| e == c) {
+            if let Err(e) = std::fs::write(parent.join("cgroup.subtree_control"), format!("+{c}")) {
+                tracing::debug!(cgroup = %parent.display(), controller = c, "not delegated: {e}");
+            }
+        }
     }
 }
 

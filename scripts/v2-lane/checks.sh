@@ -1,0 +1,116 @@
+# The cgroup v2 checks, run inside the lane's VM (only cgroup2 mounted). Each check prints
+# "LANE ok NAME" or "LANE fail NAME: why"; tests/v2_lane.rs reads these lines.
+
+say_fail() { echo "$*"; return 1; }
+new() {
+    lxc-create -n "$1" -t busybox >/dev/null || return 1
+    printf '%s\n' "$2" >>"/var/lib/lxc/$1/config"
+    lxc-start -n "$1" || return 1
+}
+# No terminal on stdin, so no pty (and no \r in what comes back).
+in_ct() { lxc-attach -n "$1" -- sh -c "$2" </dev/null; }
+state() { lxc-info -n "$1" -s -H; }
+cpu() { lxc-info -n "$1" -S -H | head -1; }
+run() {
+    if out=$("$1" 2>&1); then
+        echo "LANE ok $1"
+    else
+        echo "LANE fail $1: $(echo $out)"
+        for c in $(lxc-ls); do lxc-stop -n "$c" -k; done
+    fi
+}
+
+layout() {
+    grep -q ' cgroup ' /proc/mounts && say_fail "a v1 hierarchy is mounted"
+    for c in memory pids; do
+        grep -qw "$c" /sys/fs/cgroup/cgroup.controllers || say_fail "no $c controller"
+    done
+}
+
+# The seed's 128 MB limit, as its v1 key (ignored here, as LXC does) and as cgroup2's.
+memory() {
+    new mem "lxc.cgroup.memory.limit_in_bytes = 134217728
+lxc.cgroup2.memory.max = 134217728" || say_fail "start with the limit failed" || return 1
+    max=$(lxc-cgroup -n mem memory.max)
+    [ "$max" = 134217728 ] || say_fail "memory.max = $max" || return 1
+    out=$(in_ct mem 'dd if=/dev/zero of=/dev/null bs=200M count=1 2>/dev/null; echo status=$?')
+    case "$out" in *status=137*) ;; *) say_fail "the hog was not killed: $out"; return 1 ;; esac
+    grep -q "oom_kill [1-9]" /sys/fs/cgroup/lxc.payload.mem/memory.events ||
+        say_fail "no OOM kill counted" || return 1
+    [ "$(state mem)" = RUNNING ] || say_fail "state $(state mem)" || return 1
+    [ "$(in_ct mem 'echo alive')" = alive ] || say_fail "attach after the OOM kill failed" || return 1
+    lxc-stop -n mem -k
+}
+
+pids() {
+    new pids "lxc.cgroup2.pids.max = 20" || return 1
+    in_ct pids 'i=0; while [ $i -lt 100 ]; do sleep 600 </dev/null >/dev/null 2>&1 & i=$((i+1)); done' \
+        >/dev/null 2>&1
+    cur=$(lxc-cgroup -n pids pids.current)
+    [ "$cur" -le 20 ] || say_fail "pids.current = $cur" || return 1
+    grep -q "max [1-9]" /sys/fs/cgroup/lxc.payload.pids/pids.events ||
+        say_fail "no fork was refused" || return 1
+    # cgroup.kill takes the whole tree, sleepers and all.
+    lxc-stop -n pids -k || return 1
+    [ ! -e /sys/fs/cgroup/lxc.payload.pids ] || say_fail "payload cgroup left"
+}
+
+devices() {
+    rules=""
+    for r in "deny = a" "allow = c *:* m" "allow = b *:* m" "allow = c 1:3 rwm" \
+        "allow = c 1:5 rwm" "allow = c 5:0 rwm" "allow = c 5:1 rwm" "allow = c 1:8 rwm" \
+        "allow = c 1:9 rwm" "allow = c 5:2 rwm" "allow = c 136:* rwm" "allow = c 254:0 rm" \
+        "allow = c 10:229 rwm" "allow = c 10:200 rwm" "allow = c 1:7 rwm" \
+        "allow = c 10:228 rwm" "allow = c 10:232 rwm"; do
+        rules="$rules
+lxc.cgroup2.devices.$r"
+    done
+    new dev "$rules" || return 1
+    out=$(in_ct dev 'echo x >/dev/null && head -c4 /dev/zero | wc -c && head -c4 /dev/urandom | wc -c && exec 3<>/dev/ptmx && echo ptmx-ok')
+    [ "$(echo $out)" = "4 4 ptmx-ok" ] || say_fail "allowed devices: $out" || return 1
+    out=$(in_ct dev 'mknod /tmp/loop b 7 0 && echo made; head -c1 /tmp/loop 2>&1; true')
+    case "$out" in made*"Operation not permitted"*) ;; *) say_fail "block device: $out"; return 1 ;; esac
+    lxc-stop -n dev -k
+}
+
+freeze() {
+    new fz "" || return 1
+    in_ct fz '(while :; do :; done) >/dev/null 2>&1 &'
+    a=$(cpu fz); sleep 1; b=$(cpu fz)
+    [ $((b - a)) -gt 100000000 ] || say_fail "the loop is not running" || return 1
+    lxc-freeze -n fz || return 1
+    [ "$(state fz)" = FROZEN ] || say_fail "state $(state fz)" || return 1
+    grep -q "frozen 1" /sys/fs/cgroup/lxc.payload.fz/cgroup.events || say_fail "cgroup.events" || return 1
+    a=$(cpu fz); sleep 1; b=$(cpu fz)
+    [ $((b - a)) -lt 5000000 ] || say_fail "CPU time grew while frozen: $a -> $b" || return 1
+    lxc-unfreeze -n fz || return 1
+    a=$(cpu fz); sleep 1; b=$(cpu fz)
+    [ $((b - a)) -gt 100000000 ] || say_fail "the loop did not resume" || return 1
+    lxc-freeze -n fz && lxc-stop -n fz -k || say_fail "a frozen container did not stop"
+}
+
+stats() {
+    new st "" || return 1
+    in_ct st 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; dd if=/dev/zero of=/tmp/f bs=1M count=8 2>/dev/null'
+    out=$(lxc-info -n st -S)
+    for label in "CPU use:" "BlkIO use:" "Memory use:" "KMem use:"; do
+        case "$out" in *"$label"*) ;; *) say_fail "no \"$label\" in: $out"; return 1 ;; esac
+    done
+    set -- $(lxc-info -n st -S -H)
+    [ "$1" -gt 0 ] && [ "$3" -gt 100000 ] || say_fail "no real usage: $*" || return 1
+    lxc-stop -n st -k
+}
+
+cleanup() {
+    i=0
+    while [ $i -lt 50 ]; do
+        left=$(find /sys/fs/cgroup -name 'lxc.payload.*' -o -name 'lxc.monitor.*')
+        [ -z "$left" ] && return 0
+        sleep 0.1; i=$((i + 1))
+    done
+    say_fail "left behind: $left"
+}
+
+for check in layout memory pids devices freeze stats cleanup; do
+    run "$check"
+done

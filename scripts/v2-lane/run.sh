@@ -1,0 +1,51 @@
+#!/bin/bash
+# The pure cgroup v2 lane: boot Debian's packaged kernel under qemu (software emulation)
+# with only cgroup2 mounted, run checks.sh there with our tools, and print the VM's output.
+# Usage: run.sh BIN_DIR   (the directory holding our lxc-* tools and lxc-rs-helper)
+set -euo pipefail
+bin=$(cd "$1" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+work="$here/../../target/v2-lane"
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+
+# Debian's kernel, fetched once and unpacked beside the build (one fetch at a time).
+exec 9>"$work/.kernel.lock"
+flock 9
+kernel=$(ls "$work"/kernel/boot/vmlinuz-* 2>/dev/null | head -1 || true)
+if [ -z "$kernel" ]; then
+    pkg=$(apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64$' |
+        awk '{print $1}' | sort -V | tail -1)
+    [ -n "$pkg" ] || { echo "v2-lane: no linux-image-6.1.0-*-amd64 package known to apt" >&2; exit 1; }
+    (cd "$work" && rm -f ./*.deb && apt-get download -q "$pkg" 2>/dev/null)
+    dpkg -x "$work"/"$pkg"_*.deb "$work/kernel"
+    rm -f "$work"/*.deb
+    kernel=$(ls "$work"/kernel/boot/vmlinuz-* | head -1)
+fi
+flock -u 9
+
+# Each run builds in a directory of its own, so that runs may overlap.
+run=$(mktemp -d "$work/run.XXXXXX")
+trap 'rm -rf "$run"' EXIT
+
+# The initramfs: static busybox, stripped copies of our static tools, the checks.
+root="$run/root"
+mkdir -p "$root"/{bin,sbin,etc/lxc,proc,sys,dev,tmp,run,newroot,lane,var/lib/lxc}
+cp /usr/bin/busybox "$root/bin/busybox"
+for applet in $("$root/bin/busybox" --list); do
+    [ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+done
+for tool in lxc-create lxc-start lxc-stop lxc-info lxc-attach lxc-freeze lxc-unfreeze \
+    lxc-cgroup lxc-destroy lxc-ls lxc-rs-helper; do
+    strip -o "$root/bin/$tool" "$bin/$tool"
+done
+cp "$here/init" "$root/init"
+cp "$here/checks.sh" "$root/lane/checks.sh"
+chmod +x "$root/init" "$root/lane/checks.sh"
+echo "lxc.net.0.type = empty" >"$root/etc/lxc/default.conf"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$run/initrd.gz"
+
+# Software emulation: this machine's /dev/kvm does not run guests.
+timeout 600 qemu-system-x86_64 -accel tcg,thread=multi -smp 2 -m 1536 -nographic -no-reboot \
+    -kernel "$kernel" -initrd "$run/initrd.gz" \
+    -append "console=ttyS0 cgroup_no_v1=all panic=-1 quiet loglevel=3"
