@@ -61,6 +61,20 @@ bench() { # name, command-with-BIN-and-P
 }
 
 bench start_stop "bash -c 'BIN/lxc-start -P PATHX -n b && BIN/lxc-wait -P PATHX -n b -s RUNNING && BIN/lxc-stop -P PATHX -n b -k'"
+# The confined cycle: the seed's device list and memory limit, and our default seccomp
+# policy (LXC reads the same file), on one rootfs with the base settings.
+devices="deny = a|allow = c *:* m|allow = b *:* m|allow = c 1:3 rwm|allow = c 1:5 rwm|allow = c 5:0 rwm|allow = c 5:1 rwm|allow = c 1:8 rwm|allow = c 1:9 rwm|allow = c 5:2 rwm|allow = c 136:* rwm|allow = c 254:0 rm|allow = c 10:229 rwm|allow = c 10:200 rwm|allow = c 1:7 rwm|allow = c 10:228 rwm|allow = c 10:232 rwm"
+for side in ours theirs; do
+    mkdir -p "$work/$side/c"
+    {
+        sed "s|^lxc.uts.name = .*|lxc.uts.name = c|" "$work/$side/b/config"
+        echo "lxc.cgroup.memory.limit_in_bytes = 134217728"
+        echo "lxc.seccomp.profile = $PWD/config/common.seccomp"
+        IFS='|' read -ra rules <<< "$devices"
+        for r in "${rules[@]}"; do echo "lxc.cgroup.devices.$r"; done
+    } > "$work/$side/c/config"
+done
+bench confined_cycle "bash -c 'BIN/lxc-start -P PATHX -n c && BIN/lxc-wait -P PATHX -n c -s RUNNING && BIN/lxc-stop -P PATHX -n c -k'"
 bench execute "BIN/lxc-execute -P PATHX -n b -- true"
 for side in ours theirs; do
     bin=$ours; [ $side = theirs ] && bin=$theirs
@@ -97,7 +111,7 @@ done
 bench ls_fancy "BIN/lxc-ls -P PATHX --fancy"
 
 printf '\n%-28s %12s %12s %8s\n' "operation (median)" "lxc-rs" "LXC 5.0.2" "ratio"
-for label in start_stop execute attach info ls_fancy; do
+for label in start_stop confined_cycle execute attach info ls_fancy; do
     o=${result[$label-ours]}; t=${result[$label-theirs]}
     python3 -c "import sys; o,t=float(sys.argv[2]),float(sys.argv[3]); print('%-28s %10.2fms %10.2fms %7.2fx' % (sys.argv[1], o*1000, t*1000, o/t))" "$label" "$o" "$t"
 done

@@ -95,3 +95,107 @@ fn broken_policy_is_refused_with_file_and_line() {
     assert!(err.contains(&format!("{}:4", file.display())), "{err}");
     assert!(no_monitor(&env.lxcpath, &name) && no_cgroup_for(&name));
 }
+
+/// A static probe put into the rootfs: TIOCSTI on its stdin and keyctl, with their errnos.
+fn install_probe(env: &Env, name: &str) {
+    let src = env.root.join("probe.c");
+    std::fs::write(
+        &src,
+        r#"#include <errno.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int main(void) {
+    char c = 'x';
+    int r = ioctl(0, TIOCSTI, &c);
+    printf("tiocsti errno %d\n", r ? errno : 0);
+    long k = syscall(SYS_keyctl, 0, -3, 0);
+    printf("keyctl errno %d\n", k < 0 ? errno : 0);
+    return 0;
+}
+"#,
+    )
+    .unwrap();
+    let probe = env.container_dir(name).join("rootfs/bin/probe");
+    let cc = std::process::Command::new("gcc")
+        .args(["-static", "-O1", "-o"])
+        .arg(&probe)
+        .arg(&src)
+        .output()
+        .expect("gcc is needed (scripts/setup.sh installs it)");
+    assert!(
+        cc.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cc.stderr)
+    );
+}
+
+/// config/common.seccomp, the shipped default: module loading, forced unmounts, keyrings and
+/// TIOCSTI are refused; without it the same calls reach the kernel.
+#[test]
+fn the_shipped_default_profile_refuses_what_reaches_the_host() {
+    let env = Env::new("seccompdef");
+    let name = env.name("sd");
+    env.create_busybox(&name);
+    install_probe(&env, &name);
+    let script = "rmmod lxc_rs_no_such_module 2>&1; : >/tmp/m; insmod /tmp/m 2>&1; \
+                  mount -t tmpfs t /mnt && umount -f /mnt 2>&1; /bin/probe </dev/null";
+    env.ok("lxc-start", &["-n", &name]);
+    let free = env.sh(&name, &format!("{script}; true"));
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    assert!(free.contains("tiocsti errno 25"), "{free}");
+    assert!(free.contains("keyctl errno 0"), "{free}");
+
+    let profile = concat!(env!("CARGO_MANIFEST_DIR"), "/../config/common.seccomp");
+    env.append_config(&name, &format!("lxc.seccomp.profile = {profile}\n"));
+    env.ok("lxc-start", &["-n", &name]);
+    let confined = env.sh(&name, &format!("{script}; true"));
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    assert!(
+        confined.contains("can't unload module 'lxc_rs_no_such_module': Operation not permitted"),
+        "{confined}"
+    );
+    assert!(confined.contains("Operation not permitted"), "{confined}");
+    assert!(
+        confined.contains("Permission denied"),
+        "umount -f: {confined}"
+    );
+    assert!(confined.contains("tiocsti errno 1"), "{confined}");
+    assert!(confined.contains("keyctl errno 38"), "{confined}");
+}
+
+/// The monitor compiles a policy once; later starts (and attaches) take the BPF from the cache.
+#[test]
+fn a_compiled_policy_is_reused_from_the_cache() {
+    let env = Env::new("seccompcache");
+    let name = env.name("sk");
+    env.create_busybox(&name);
+    // A policy no earlier run had (the cache outlives runs): its own errno, on its own line.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let errno = 1000 + (nanos ^ std::process::id()) % 3000;
+    let padding = "#\n".repeat((nanos / 7 % 500) as usize);
+    with_profile(
+        &env,
+        &name,
+        "lxc.seccomp.profile",
+        &format!("2\ndenylist\n{padding}mknod errno {errno}\n"),
+    );
+    let log = env.root.join("sk.log");
+    let log_arg = log.display().to_string();
+    let start = || {
+        env.ok("lxc-start", &["-n", &name, "-l", "debug", "-o", &log_arg]);
+        env.ok("lxc-stop", &["-n", &name, "-k"]);
+    };
+    start();
+    let first = std::fs::read_to_string(&log).unwrap();
+    assert!(first.contains("seccomp filter compiled"), "{first}");
+    std::fs::remove_file(&log).unwrap();
+    start();
+    let second = std::fs::read_to_string(&log).unwrap();
+    assert!(second.contains("seccomp filter from the cache"), "{second}");
+    assert!(!second.contains("seccomp filter compiled"), "{second}");
+}

@@ -644,3 +644,39 @@ pub fn drop_inheritable_and_ambient(caps: &[u32]) -> Result<()> {
     }
     Ok(())
 }
+
+/// Install a compiled classic-BPF seccomp filter (the `struct sock_filter` array that
+/// libseccomp exports: 8 bytes an instruction, in host byte order) on this thread. Without
+/// no_new_privs this needs CAP_SYS_ADMIN, which a container's setup has.
+pub fn install_seccomp_filter(program: &[u8]) -> Result<()> {
+    const SECCOMP_SET_MODE_FILTER: libc::c_long = 1;
+    let count = program.len() / 8;
+    if !program.len().is_multiple_of(8) || count == 0 || count > usize::from(u16::MAX) {
+        return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
+    }
+    let mut filter: Vec<libc::sock_filter> = program
+        .chunks_exact(8)
+        .map(|i| libc::sock_filter {
+            code: u16::from_ne_bytes([i[0], i[1]]),
+            jt: i[2],
+            jf: i[3],
+            k: u32::from_ne_bytes([i[4], i[5], i[6], i[7]]),
+        })
+        .collect();
+    let prog = libc::sock_fprog {
+        len: count as u16,
+        filter: filter.as_mut_ptr(),
+    };
+    // SAFETY: prog points to `count` initialised instructions that outlive the call; the
+    // kernel copies them.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_seccomp,
+            SECCOMP_SET_MODE_FILTER,
+            0 as libc::c_long,
+            &prog as *const libc::sock_fprog,
+        )
+    };
+    crate::check_long(ret)?;
+    Ok(())
+}

@@ -359,27 +359,29 @@ pub struct AttachContext {
     uid: Option<u32>,
     gid: Option<u32>,
     caps: Vec<u32>,
-    seccomp: Option<lxc_config::seccomp::SeccompPolicy>,
+    seccomp: Option<crate::seccomp::SeccompFilter>,
 }
 
 /// What confines every process of the container: its bounding set and seccomp policy.
 struct Confinement<'a> {
     caps: &'a [u32],
-    seccomp: Option<&'a lxc_config::seccomp::SeccompPolicy>,
+    seccomp: Option<&'a crate::seccomp::SeccompFilter>,
 }
 
-/// The running container's seccomp policy (its `lxc.seccomp.profile`, read on the host).
+/// The running container's seccomp filter (its `lxc.seccomp.profile`, read and compiled on
+/// the host).
 fn container_seccomp(
     lxcpath: &str,
     name: &str,
-) -> std::result::Result<Option<lxc_config::seccomp::SeccompPolicy>, String> {
+) -> std::result::Result<Option<crate::seccomp::SeccompFilter>, String> {
     match commands::get_string(lxcpath, name, Cmd::GetConfigItem, "lxc.seccomp.profile")
         .ok()
         .flatten()
     {
-        Some(path) if !path.trim().is_empty() => crate::seccomp::read_policy(path.trim())
-            .map(Some)
-            .map_err(|e| e.to_string()),
+        Some(path) if !path.trim().is_empty() => {
+            let policy = crate::seccomp::read_policy(path.trim()).map_err(|e| e.to_string())?;
+            crate::seccomp::compile_cached(&policy).map(Some)
+        }
         _ => Ok(None),
     }
 }
@@ -555,8 +557,8 @@ fn become_attached(
         let _ = p::chdir("/");
     }
     // Last: from here on the container's policy applies, as it does to init.
-    if let Some(policy) = confine.seccomp {
-        crate::seccomp::load(policy, true)?;
+    if let Some(filter) = confine.seccomp {
+        crate::seccomp::install(filter, true)?;
     }
     Ok(())
 }

@@ -1,10 +1,15 @@
 //! Seccomp: an LXC policy file (`lxc.seccomp.profile`, versions 1 and 2) compiled with
-//! libseccomp and loaded by the container's first process just before its start hooks.
+//! libseccomp by the monitor, the BPF kept in a cache keyed by its content's hash so that a
+//! start does not recompile, and installed by the container's first process just before its
+//! start hooks.
 
 use libseccomp::{
     ScmpAction, ScmpArch, ScmpArgCompare, ScmpCompareOp, ScmpFilterContext, ScmpSyscall,
 };
 use lxc_config::seccomp::{ArgOp, SeccompAction, SeccompPolicy};
+use sha2::{Digest, Sha256};
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
 
 /// Read and check a policy file (errors name the file and line).
 pub fn read_policy(path: &str) -> crate::Result<SeccompPolicy> {
@@ -45,12 +50,98 @@ fn already_confined() -> bool {
         .unwrap_or(false)
 }
 
-/// Compile and load `policy` into this process (the container's first process).
-pub fn load(policy: &SeccompPolicy, allow_nesting: bool) -> Result<(), String> {
+/// A policy compiled to the kernel's BPF.
+#[derive(Debug, Clone)]
+pub struct SeccompFilter {
+    /// `struct sock_filter` instructions, as libseccomp exports them.
+    pub program: Vec<u8>,
+    pub from_cache: bool,
+}
+
+/// Install `filter` in this process (the container's first process).
+pub fn install(filter: &SeccompFilter, allow_nesting: bool) -> Result<(), String> {
     if already_confined() && !allow_nesting {
         tracing::info!("already under seccomp; not stacking the container's policy (lxc.seccomp.allow_nesting = 0)");
         return Ok(());
     }
+    lxc_sys::process::install_seccomp_filter(&filter.program)
+        .map_err(|e| format!("seccomp: install the filter: {e}"))
+}
+
+/// Where compiled filters are kept: a root-only directory under /run (they depend on this
+/// kernel and libseccomp, so they need not outlive a boot), or the caller's runtime directory.
+fn cache_dir() -> Option<PathBuf> {
+    if lxc_sys::geteuid() == 0 {
+        return Some(PathBuf::from("/run/lxc-rs/seccomp"));
+    }
+    std::env::var_os("XDG_RUNTIME_DIR").map(|d| PathBuf::from(d).join("lxc-rs/seccomp"))
+}
+
+/// The hash naming a policy's compiled form: the policy as parsed, the architecture and
+/// libseccomp's version.
+fn cache_key(policy: &SeccompPolicy) -> String {
+    let mut hash = Sha256::new();
+    hash.update(format!(
+        "lxc-rs seccomp 1\n{}\n{:?}\n{policy:?}",
+        std::env::consts::ARCH,
+        libseccomp::ScmpVersion::current().map(|v| (v.major, v.minor, v.micro)),
+    ));
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The compiled filter of `policy`, from the cache when it has been compiled before.
+pub fn compile_cached(policy: &SeccompPolicy) -> Result<SeccompFilter, String> {
+    let dir = cache_dir();
+    let key = cache_key(policy);
+    if let Some(dir) = &dir {
+        if let Ok(program) = std::fs::read(dir.join(format!("{key}.bpf"))) {
+            if !program.is_empty() && program.len().is_multiple_of(8) {
+                tracing::debug!(%key, "seccomp filter from the cache");
+                return Ok(SeccompFilter {
+                    program,
+                    from_cache: true,
+                });
+            }
+        }
+    }
+    let ctx = build(policy)?;
+    let program = export(&ctx, dir.as_deref(), &key)?;
+    tracing::debug!(%key, instructions = program.len() / 8, "seccomp filter compiled");
+    Ok(SeccompFilter {
+        program,
+        from_cache: false,
+    })
+}
+
+/// Write the filter out (into the cache when there is one) and read it back.
+fn export(ctx: &ScmpFilterContext, dir: Option<&Path>, key: &str) -> Result<Vec<u8>, String> {
+    let cached = dir.filter(|d| {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(d)
+            .is_ok()
+    });
+    let scratch = cached.map_or_else(std::env::temp_dir, Path::to_path_buf);
+    let tmp = scratch.join(format!(".{key}.{}", lxc_sys::getpid()));
+    let result = (|| {
+        let file = std::fs::File::create(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+        ctx.export_bpf(&file)
+            .map_err(|e| format!("seccomp: export the filter: {e}"))?;
+        let program = std::fs::read(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+        if let Some(d) = cached {
+            // Readers see the whole file or none.
+            std::fs::rename(&tmp, d.join(format!("{key}.bpf")))
+                .map_err(|e| format!("{}: {e}", d.display()))?;
+        }
+        Ok(program)
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    result
+}
+
+/// The libseccomp filter of `policy`.
+fn build(policy: &SeccompPolicy) -> Result<ScmpFilterContext, String> {
     let fail = |what: &str, e: libseccomp::error::SeccompError| format!("seccomp: {what}: {e}");
     let default = action(policy.default_action);
     let mut ctx = ScmpFilterContext::new(default).map_err(|e| fail("new filter", e))?;
@@ -126,5 +217,5 @@ pub fn load(policy: &SeccompPolicy, allow_nesting: bool) -> Result<(), String> {
         };
         added.map_err(|e| fail(&format!("rule for {name} (line {})", rule.line), e))?;
     }
-    ctx.load().map_err(|e| fail("load", e))
+    Ok(ctx)
 }

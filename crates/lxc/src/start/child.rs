@@ -130,8 +130,8 @@ fn setup(
     // Nothing in the container can get the dropped capabilities back.
     crate::caps::drop_bounding(&plan.cap_drop)?;
     // As LXC: the policy is in force before the start hooks and init run.
-    if let Some(policy) = &plan.seccomp {
-        crate::seccomp::load(policy, config.seccomp_allow_nesting)?;
+    if let Some(filter) = &plan.seccomp {
+        crate::seccomp::install(filter, config.seccomp_allow_nesting)?;
     }
     hooks::run_hooks(config, env, HookType::Start, &[], &[]).map_err(|e| e.to_string())?;
     if let Some(gid) = config.init_gid {

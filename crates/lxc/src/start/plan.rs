@@ -163,7 +163,7 @@ pub struct Plan {
     /// Capabilities removed from the container's bounding set.
     pub cap_drop: Vec<u32>,
     /// `lxc.seccomp.profile`, read and checked before anything starts.
-    pub seccomp: Option<lxc_config::seccomp::SeccompPolicy>,
+    pub seccomp: Option<crate::seccomp::SeccompFilter>,
     /// Where the payload and monitor cgroups go.
     pub cgroups: crate::cgroup::Placement,
     /// The program of `lxc.cgroup2.devices.*`, if any.
@@ -276,7 +276,10 @@ impl Plan {
         let hostname = config.uts_name.clone();
         let cap_drop = crate::caps::to_drop(&config.cap_drop, &config.cap_keep)?;
         let seccomp = match config.seccomp_profile.as_deref().filter(|p| !p.is_empty()) {
-            Some(path) => Some(crate::seccomp::read_policy(path)?),
+            Some(path) => {
+                let policy = crate::seccomp::read_policy(path)?;
+                Some(crate::seccomp::compile_cached(&policy).map_err(start_err)?)
+            }
             None => None,
         };
         Ok(Plan {
