@@ -3,7 +3,7 @@
 set -euo pipefail
 need=(busybox-static lxc lxc-dev python3-lxc libc6-dev gcc libseccomp-dev pkg-config iproute2)
 # The cgroup v2 lane (scripts/v2-lane) builds an initramfs and boots it under qemu.
-need+=(cpio binutils qemu-system-x86)
+need+=(cpio binutils qemu-system-x86 apparmor)
 [ "${WITH_BENCH:-0}" = 1 ] && need+=(lxc hyperfine)
 missing=()
 for p in "${need[@]}"; do

@@ -219,3 +219,40 @@ fn sys_mixed_is_read_only_but_for_the_containers_own_network_devices() {
     );
     env.ok("lxc-stop", &["-n", &name, "-k"]);
 }
+
+/// Without AppArmor or SELinux (this host) their keys are logged and the start goes on, as
+/// in LXC; with one of them, init carries the label (tests/v2_lane.rs checks AppArmor).
+#[test]
+fn lsm_keys_without_a_security_module_are_logged_and_the_start_goes_on() {
+    let env = Env::new("lsm");
+    let name = env.name("ls");
+    env.create_busybox(&name);
+    env.append_config(
+        &name,
+        "lxc.apparmor.profile = generated\nlxc.apparmor.allow_nesting = 1\n\
+         lxc.apparmor.raw = deny /opt/** w,\nlxc.selinux.context = system_u:system_r:lxc_t:s0\n",
+    );
+    let log = env.root.join("lsm.log");
+    let log_arg = log.display().to_string();
+    env.ok("lxc-start", &["-n", &name, "-l", "info", "-o", &log_arg]);
+    assert_eq!(env.state(&name), "RUNNING");
+    let pid: i32 = env
+        .ok("lxc-info", &["-n", &name, "-p", "-H"])
+        .trim()
+        .parse()
+        .unwrap();
+    match lxc::lsm::active() {
+        None => {
+            let text = std::fs::read_to_string(&log).unwrap();
+            assert!(
+                text.contains("no AppArmor or SELinux on this host"),
+                "{text}"
+            );
+        }
+        Some(_) => {
+            let label = lxc::lsm::current_label(pid).unwrap_or_default();
+            assert!(label.starts_with(&format!("lxc-{name}_<")), "{label}");
+        }
+    }
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+}

@@ -111,6 +111,33 @@ cleanup() {
     say_fail "left behind: $left"
 }
 
-for check in layout memory pids devices freeze stats cleanup; do
+# AppArmor is on in Debian's kernel: the generated profile, for real.
+apparmor() {
+    [ -d /sys/kernel/security/apparmor ] || say_fail "AppArmor is not active" || return 1
+    # proc and sys writable, so that the profile is what refuses.
+    new aa "lxc.apparmor.profile = generated
+lxc.mount.auto = proc:rw sys:rw" || return 1
+    profile="lxc-aa_</var/lib/lxc>"
+    label=$(cat /proc/$(lxc-info -n aa -p -H)/attr/current)
+    [ "$label" = "$profile (enforce)" ] || say_fail "init runs as \"$label\"" || return 1
+    out=$(in_ct aa '(echo h >/proc/sysrq-trigger) 2>&1; (echo 1 >/proc/sys/kernel/sysrq) 2>&1;
+        mkdir -p /tmp/d; mount -t debugfs none /tmp/d 2>&1; echo ct >/proc/sys/kernel/hostname; true')
+    [ "$(echo "$out" | grep -c 'Permission denied')" = 3 ] || say_fail "not denied: $out" || return 1
+    [ "$(in_ct aa hostname)" = ct ] || say_fail "the namespaced hostname sysctl was refused" || return 1
+    # An attached program runs under the profile too, even with a fake /proc inside.
+    in_ct aa 'mount -t tmpfs fake /proc && mkdir -p /proc/self/attr && : >/proc/self/attr/exec'
+    in_ct aa 'exec sleep 60 </dev/null >/dev/null 2>&1 &'
+    pid=""
+    for p in /proc/[0-9]*; do
+        [ "$(cat "$p/comm" 2>/dev/null)" = sleep ] && pid=${p#/proc/}
+    done
+    [ -n "$pid" ] || say_fail "the attached program is not running" || return 1
+    label=$(cat /proc/$pid/attr/current)
+    [ "$label" = "$profile (enforce)" ] || say_fail "attached program runs as \"$label\"" || return 1
+    lxc-stop -n aa -k || return 1
+    ! grep -qF "$profile" /sys/kernel/security/apparmor/profiles || say_fail "profile still loaded"
+}
+
+for check in layout memory pids devices freeze stats apparmor cleanup; do
     run "$check"
 done

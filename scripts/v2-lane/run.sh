@@ -39,6 +39,15 @@ for tool in lxc-create lxc-start lxc-stop lxc-info lxc-attach lxc-freeze lxc-unf
     lxc-cgroup lxc-destroy lxc-ls lxc-rs-helper; do
     strip -o "$root/bin/$tool" "$bin/$tool"
 done
+# apparmor_parser (Debian's apparmor package) loads the generated profiles; it comes with
+# the shared libraries it links.
+parser=$(command -v apparmor_parser || echo /sbin/apparmor_parser)
+[ -x "$parser" ] || { echo "v2-lane: apparmor_parser is needed (apt-get install apparmor)" >&2; exit 1; }
+cp "$parser" "$root/sbin/apparmor_parser"
+for lib in $(ldd "$parser" | grep -o '/[^ ]*'); do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+done
 cp "$here/init" "$root/init"
 cp "$here/checks.sh" "$root/lane/checks.sh"
 chmod +x "$root/init" "$root/lane/checks.sh"

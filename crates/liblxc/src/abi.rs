@@ -164,4 +164,5 @@ pub mod attach_opts {
     pub const EXTRA_KEEP_ENV: usize = 48;
     pub const MOVE_TO_CGROUP: i32 = 0x1;
     pub const DROP_CAPABILITIES: i32 = 0x2;
+    pub const LSM_EXEC: i32 = 0x8;
 }

@@ -38,6 +38,13 @@ pub struct AttachOptions {
     pub drop_capabilities: bool,
     /// None: a pty when our stdin is a terminal.
     pub pty: Option<bool>,
+    /// Run under the container's AppArmor profile or SELinux context (LXC_ATTACH_LSM_EXEC).
+    #[serde(default = "yes")]
+    pub apply_lsm: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for AttachOptions {
@@ -53,6 +60,7 @@ impl Default for AttachOptions {
             move_to_cgroup: true,
             drop_capabilities: true,
             pty: None,
+            apply_lsm: true,
         }
     }
 }
@@ -167,6 +175,7 @@ fn attach(req: &AttachRequest) -> std::result::Result<WaitStatus, String> {
     // Environment is computed on the host side, before we enter the container.
     let env = build_env(opts);
     let seccomp = container_seccomp(&req.lxcpath, &req.name)?;
+    let label = container_label(opts, &req.lxcpath, &req.name)?;
     let caps = if opts.drop_capabilities {
         container_caps(&req.lxcpath, &req.name)?
     } else {
@@ -197,6 +206,7 @@ fn attach(req: &AttachRequest) -> std::result::Result<WaitStatus, String> {
             let confine = Confinement {
                 caps: &caps,
                 seccomp: seccomp.as_ref(),
+                label: label.as_ref(),
             };
             let err = exec_child(opts, &argv, &env, &confine, pty.as_ref().map(|p| &p.peer));
             eprintln!("lxc-attach: {}: {err}", req.name);
@@ -360,12 +370,15 @@ pub struct AttachContext {
     gid: Option<u32>,
     caps: Vec<u32>,
     seccomp: Option<crate::seccomp::SeccompFilter>,
+    label: Option<crate::lsm::LsmPlan>,
 }
 
 /// What confines every process of the container: its bounding set and seccomp policy.
 struct Confinement<'a> {
     caps: &'a [u32],
     seccomp: Option<&'a crate::seccomp::SeccompFilter>,
+    /// The label of the container's init, for the attached program.
+    label: Option<&'a crate::lsm::LsmPlan>,
 }
 
 /// The running container's seccomp filter (its `lxc.seccomp.profile`, read and compiled on
@@ -384,6 +397,21 @@ fn container_seccomp(
         }
         _ => Ok(None),
     }
+}
+
+/// The security label of the container's init, when the attached program is to have it.
+fn container_label(
+    opts: &AttachOptions,
+    lxcpath: &str,
+    name: &str,
+) -> std::result::Result<Option<crate::lsm::LsmPlan>, String> {
+    if !opts.apply_lsm || crate::lsm::active().is_none() {
+        return Ok(None);
+    }
+    let pid = commands::get_init_pid(lxcpath, name)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| "container is not running".to_string())?;
+    Ok(crate::lsm::attach_label(pid))
 }
 
 /// The capabilities the running container's processes lack, from its monitor's
@@ -432,6 +460,8 @@ impl Container {
             uid: options.uid,
             gid: options.gid,
             seccomp: container_seccomp(self.config_path(), self.name())
+                .map_err(Error::InvalidArgument)?,
+            label: container_label(options, self.config_path(), self.name())
                 .map_err(Error::InvalidArgument)?,
             caps: if options.drop_capabilities {
                 container_caps(self.config_path(), self.name()).map_err(Error::InvalidArgument)?
@@ -511,6 +541,7 @@ impl AttachContext {
         let confine = Confinement {
             caps: &self.caps,
             seccomp: self.seccomp.as_ref(),
+            label: self.label.as_ref(),
         };
         become_attached(&confine, self.gid, self.uid, self.cwd.as_deref())?;
         Ok(())
@@ -555,6 +586,9 @@ fn become_attached(
     p::set_dumpable(false).map_err(|e| format!("prctl: {e}"))?;
     if p::chdir(cwd.unwrap_or("/")).is_err() {
         let _ = p::chdir("/");
+    }
+    if let Some(label) = confine.label {
+        crate::lsm::LabelWriter::open()?.set_exec(label)?;
     }
     // Last: from here on the container's policy applies, as it does to init.
     if let Some(filter) = confine.seccomp {

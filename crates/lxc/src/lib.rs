@@ -14,6 +14,7 @@ pub mod error;
 pub mod hooks;
 pub mod lock;
 pub mod log;
+pub mod lsm;
 pub mod netinfo;
 pub mod process_mode;
 pub mod runner;

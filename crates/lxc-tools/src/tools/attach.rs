@@ -27,6 +27,9 @@ pub fn run(args: Vec<String>) -> Res<i32> {
                 if all.iter().any(|x| x == "CAP") {
                     opts.drop_capabilities = false;
                 }
+                if all.iter().any(|x| x == "LSM") {
+                    opts.apply_lsm = false;
+                }
             }
             Short('s') | Long("namespaces") => {
                 let v = p.value()?.string()?;

@@ -5,6 +5,7 @@ use super::plan::Plan;
 use super::sync::{self, StartStep, SyncMsg};
 use super::{dev, entries, mounts};
 use crate::hooks;
+use crate::lsm::{LabelWriter, LsmPlan};
 use lxc_config::HookType;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
@@ -17,9 +18,9 @@ pub struct ChildTerminals {
 }
 
 /// Never returns: execs init, or reports the failure and exits.
-pub fn run(plan: &Plan, sock: OwnedFd, terms: ChildTerminals) -> ! {
+pub fn run(plan: &Plan, lsm: &LsmPlan, sock: OwnedFd, terms: ChildTerminals) -> ! {
     let step = std::cell::Cell::new(StartStep::Cloned);
-    let result = setup(plan, sock.as_fd(), &terms, &step);
+    let result = setup(plan, lsm, sock.as_fd(), &terms, &step);
     let message = match result {
         Ok(never) => match never {},
         Err(m) => m,
@@ -38,6 +39,7 @@ enum Never {}
 
 fn setup(
     plan: &Plan,
+    lsm: &LsmPlan,
     sock: BorrowedFd<'_>,
     terms: &ChildTerminals,
     step: &std::cell::Cell<StartStep>,
@@ -120,6 +122,14 @@ fn setup(
     set_limits(plan)?;
     // A session keyring of its own (lxc.keyring.session, on by default as in LXC); where the
     // kernel has no keyrings there is nothing to share either.
+    // The label is written through a procfs of our own, never the container's /proc.
+    let labels = match lsm.module {
+        Some(_) => Some(LabelWriter::open()?),
+        None => None,
+    };
+    if let Some(w) = &labels {
+        w.set_keycreate(lsm)?;
+    }
     if config.keyring_session {
         if let Err(e) = lxc_sys::process::join_new_session_keyring() {
             if e.raw_os_error() != Some(libc::ENOSYS) {
@@ -129,6 +139,11 @@ fn setup(
     }
     // Nothing in the container can get the dropped capabilities back.
     crate::caps::drop_bounding(&plan.cap_drop)?;
+    // As LXC: init's label (taken at exec) is set before no_new_privs, seccomp and the start
+    // hooks.
+    if let Some(w) = labels {
+        w.set_exec(lsm)?;
+    }
     // As LXC: the policy is in force before the start hooks and init run.
     if let Some(filter) = &plan.seccomp {
         crate::seccomp::install(filter, config.seccomp_allow_nesting)?;

@@ -22,12 +22,6 @@ use std::process::{Command, Stdio};
 /// The environment variable carrying a start request to the helper.
 pub const START_ENV: &str = "LXC_RS_START";
 
-pub fn apparmor_enabled() -> bool {
-    std::fs::read_to_string("/sys/module/apparmor/parameters/enabled")
-        .map(|s| s.trim() == "Y")
-        .unwrap_or(false)
-}
-
 /// Where our helper program is: `$LXC_RS_HELPER`, next to the library or the running
 /// program, or installed.
 pub fn helper_path() -> Result<std::path::PathBuf> {

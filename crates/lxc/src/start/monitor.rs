@@ -50,6 +50,8 @@ pub struct Monitor {
     /// The container's namespaces, kept open for the stop hooks.
     ns_fds: Vec<(&'static str, OwnedFd)>,
     cgroup: Option<PayloadCgroup>,
+    /// The security label of this run (a generated AppArmor profile is unloaded at stop).
+    lsm: crate::lsm::LsmPlan,
     foreground: bool,
 }
 
@@ -76,6 +78,7 @@ impl Monitor {
             helper: None,
             helper_used: None,
             cgroup: None,
+            lsm: crate::lsm::LsmPlan::default(),
             foreground,
         }
     }
@@ -150,6 +153,7 @@ impl Monitor {
                 .map_err(|e| format!("open console log {path}: {e}"))?;
             self.console_log = Some(file);
         }
+        self.lsm = crate::lsm::prepare(&self.plan.req.name, &self.plan.req.lxcpath, config)?;
         let cg = self.plan.cgroups.make_payload(&self.plan.req.lxcpath)?;
         tracing::debug!(cgroups = ?cg.dirs.iter().map(|d| &d.dir).collect::<Vec<_>>(), "payload cgroups created");
         let legacy = self.plan.cgroups.layout.has_legacy();
@@ -192,7 +196,7 @@ impl Monitor {
                     ttys,
                     inherit_stdio,
                 };
-                child::run(&self.plan, child_sock, terms)
+                child::run(&self.plan, &self.lsm, child_sock, terms)
             }
             Forked::Parent { pid, pidfd } => {
                 drop(child_sock);
@@ -629,6 +633,7 @@ impl Monitor {
         if let Some(cg) = self.cgroup.take() {
             cg.destroy();
         }
+        crate::lsm::release(&std::mem::take(&mut self.lsm));
         self.console = None;
         self.tty_masters.clear();
         self.tty_holders.clear();

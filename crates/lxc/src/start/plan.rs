@@ -86,12 +86,8 @@ fn is_supported(key: &str, config: &ContainerConfig) -> bool {
     if SUPPORTED.contains(&key) || families.iter().any(|f| key.starts_with(f)) {
         return true;
     }
-    // AppArmor and SELinux settings are ignored on hosts without that LSM, as LXC does.
-    if key.starts_with("lxc.apparmor.") && !crate::start::apparmor_enabled() {
-        return true;
-    }
-    if key.starts_with("lxc.selinux.") && !std::path::Path::new("/sys/fs/selinux/enforce").exists()
-    {
+    // AppArmor and SELinux (logged and ignored on hosts without that module, as in LXC).
+    if key.starts_with("lxc.apparmor.") || key.starts_with("lxc.selinux.") {
         return true;
     }
     if is_legacy_limit(key) {
