@@ -95,3 +95,53 @@ fn cgroup_items_read_and_write_the_containers_cgroup() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no cgroup item"));
     env.ok("lxc-stop", &["-n", &name, "-k"]);
 }
+
+/// lxc-top in batch mode: a frame lists every running container with its use and a total;
+/// `-s c` puts the busiest first.
+#[test]
+fn top_lists_running_containers_busiest_first() {
+    use std::io::BufRead;
+    let env = Env::new("top");
+    let (busy, idle) = (env.name("busy"), env.name("idle"));
+    for name in [&busy, &idle] {
+        env.create_busybox(name);
+        env.ok("lxc-start", &["-n", name]);
+    }
+    env.sh(&busy, "(while :; do :; done) >/dev/null 2>&1 &");
+    std::thread::sleep(Duration::from_millis(500));
+    let mut top = env
+        .cmd("lxc-top")
+        .args(["-P", &env.lxcpath, "-b", "-d", "1", "-s", "c"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut frame = Vec::new();
+    for line in std::io::BufReader::new(top.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        let done = line.starts_with("TOTAL");
+        frame.push(line);
+        if done {
+            break;
+        }
+    }
+    let _ = top.kill();
+    let _ = top.wait();
+    assert!(
+        frame[0].starts_with("Container") && frame[1].starts_with("Name"),
+        "{frame:?}"
+    );
+    let first = frame[2].split_whitespace().next().unwrap();
+    assert!(busy.starts_with(first), "busiest first: {frame:?}");
+    assert!(frame
+        .iter()
+        .any(|l| idle.starts_with(l.split_whitespace().next().unwrap())));
+    assert!(
+        frame.last().unwrap().starts_with("TOTAL 2 of 2"),
+        "{frame:?}"
+    );
+    let cpu: f64 = frame[2].split_whitespace().nth(1).unwrap().parse().unwrap();
+    assert!(cpu > 0.1, "{frame:?}");
+    for name in [&busy, &idle] {
+        env.ok("lxc-stop", &["-n", name, "-k"]);
+    }
+}

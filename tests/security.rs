@@ -256,3 +256,95 @@ fn lsm_keys_without_a_security_module_are_logged_and_the_start_goes_on() {
     }
     env.ok("lxc-stop", &["-n", &name, "-k"]);
 }
+
+/// A mount entry whose target is an absolute symlink to a host directory mounts inside the
+/// rootfs (the link is resolved as if the rootfs were /), never over the host's directory.
+#[test]
+fn mount_target_symlink_to_a_host_path_stays_inside() {
+    let env = Env::new("mntlink");
+    let name = env.name("ml");
+    env.create_busybox(&name);
+    let host_dir = env.root.join("host-dir");
+    std::fs::create_dir_all(&host_dir).unwrap();
+    std::fs::write(host_dir.join("keep"), "host\n").unwrap();
+    let rootfs = env.container_dir(&name).join("rootfs");
+    std::os::unix::fs::symlink(&host_dir, rootfs.join("mnt/evil")).unwrap();
+    // The same path exists inside the rootfs: that is where the link leads.
+    std::fs::create_dir_all(rootfs.join(host_dir.strip_prefix("/").unwrap())).unwrap();
+    env.append_config(
+        &name,
+        "lxc.mount.entry = tmpfs mnt/evil tmpfs create=dir 0 0\n",
+    );
+    env.ok("lxc-start", &["-n", &name]);
+    assert!(
+        !host_mounts_mention(&host_dir),
+        "a tmpfs covers the host's directory"
+    );
+    assert_eq!(
+        std::fs::read_to_string(host_dir.join("keep")).unwrap(),
+        "host\n"
+    );
+    let inside = env.sh(
+        &name,
+        &format!("grep -c ' {} tmpfs ' /proc/mounts", host_dir.display()),
+    );
+    assert_eq!(inside.trim(), "1", "the tmpfs is not inside the container");
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+}
+
+/// Without autodev the rootfs's own /dev is used: a /dev/null that links to a host file is
+/// followed inside the container only, and the host file is never written.
+#[test]
+fn dev_null_symlink_never_reaches_a_host_file() {
+    let env = Env::new("devnull");
+    let name = env.name("dn");
+    env.create_busybox(&name);
+    let victim = env.root.join("victim");
+    std::fs::write(&victim, "host data\n").unwrap();
+    let rootfs = env.container_dir(&name).join("rootfs");
+    std::fs::create_dir_all(rootfs.join("dev")).unwrap();
+    let _ = std::fs::remove_file(rootfs.join("dev/null"));
+    std::os::unix::fs::symlink(&victim, rootfs.join("dev/null")).unwrap();
+    env.append_config(&name, "lxc.autodev = 0\n");
+    let out = env.run("lxc-start", &["-n", &name]);
+    if out.status.success() {
+        env.sh(&name, "echo written-through >/dev/null; true");
+        env.ok("lxc-stop", &["-n", &name, "-k"]);
+    }
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "host data\n");
+    assert!(!host_mounts_mention(&victim));
+}
+
+/// An attached program starts in the container's / (or the asked directory inside), never in
+/// the caller's host directory, and holds no fd to it (the /proc/self/fd/N cwd escape).
+#[test]
+fn attached_programs_hold_no_host_directory() {
+    let env = Env::new("cwd");
+    let name = env.name("cw");
+    env.create_busybox(&name);
+    env.ok("lxc-start", &["-n", &name]);
+    let caller_dir = env.root.join("caller-cwd-marker");
+    std::fs::create_dir_all(&caller_dir).unwrap();
+    let out = env
+        .cmd("lxc-attach")
+        .current_dir(&caller_dir)
+        .args(["-P", &env.lxcpath, "-n", &name, "--", "sh", "-c"])
+        .arg("readlink /proc/self/cwd; for f in /proc/$$/fd/*; do readlink $f; done; ls /proc/self/cwd/")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(text.lines().next(), Some("/"), "{text}");
+    assert!(!text.contains("caller-cwd-marker"), "{text}");
+    assert!(
+        text.lines().any(|l| l == "bin"),
+        "not the container's root: {text}"
+    );
+    let init_cwd = env.sh(&name, "readlink /proc/1/cwd");
+    assert_eq!(init_cwd.trim(), "/");
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+}

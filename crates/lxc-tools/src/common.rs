@@ -164,3 +164,22 @@ pub fn lxcpath_or_default(c: &Common) -> Res<String> {
         None => Ok(lxc::default_lxcpath(&lxc::Paths::detect())?),
     }
 }
+
+/// A byte count as LXC's tools print it (`1.50 MiB`), or the bare number for `raw`.
+pub fn human_size(bytes: u64, raw: bool) -> String {
+    if raw {
+        return bytes.to_string();
+    }
+    let units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = bytes as f64;
+    let mut i = 0;
+    while v >= 1024.0 && i + 1 < units.len() {
+        v /= 1024.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{v:.2} {}", units[i])
+    }
+}

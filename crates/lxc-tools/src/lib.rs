@@ -28,6 +28,7 @@ pub fn main_as(name: &str) -> i32 {
         "lxc-cgroup" => tools::cgroup::run(args),
         "lxc-freeze" => tools::freeze::run(args, true),
         "lxc-unfreeze" => tools::freeze::run(args, false),
+        "lxc-top" => tools::top::run(args),
         other => Err(common::fail(format!("unknown tool {other}"))),
     };
     match result {

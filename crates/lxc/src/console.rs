@@ -98,3 +98,42 @@ impl Container {
         Ok(())
     }
 }
+
+/// Single keys from a terminal on stdin, for interactive tools (lxc-top's `q`): raw mode
+/// while this lives, the terminal's settings back after.
+pub struct KeyReader {
+    saved: Option<lxc_sys::pty::Termios>,
+}
+
+impl KeyReader {
+    /// None unless stdin is a terminal.
+    pub fn open() -> Option<KeyReader> {
+        if !lxc_sys::fs::isatty(0) {
+            return None;
+        }
+        let saved = lxc_sys::pty::make_raw(0).ok()?;
+        Some(KeyReader { saved: Some(saved) })
+    }
+
+    /// The next key typed within `timeout`, if any.
+    pub fn key_within(&self, timeout: std::time::Duration) -> Option<u8> {
+        let stdin = std::io::stdin();
+        let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
+        let ready = lxc_sys::fs::poll(&[(stdin.as_fd(), libc::POLLIN)], ms).ok()?;
+        if ready.first().is_some_and(|e| e & libc::POLLIN != 0) {
+            let mut byte = [0u8; 1];
+            if lxc_sys::fs::read(stdin.as_fd(), &mut byte).ok()? == 1 {
+                return Some(byte[0]);
+            }
+        }
+        None
+    }
+}
+
+impl Drop for KeyReader {
+    fn drop(&mut self) {
+        if let Some(t) = self.saved.take() {
+            let _ = lxc_sys::pty::set_termios(0, &t);
+        }
+    }
+}

@@ -69,8 +69,15 @@ impl Container {
 #[derive(Debug, Default, Clone)]
 pub struct Stats {
     pub cpu_nanos: Option<u64>,
+    /// CPU time split into user and system (what lxc-top shows).
+    pub cpu_user_nanos: Option<u64>,
+    pub cpu_system_nanos: Option<u64>,
     pub blkio_bytes: Option<u64>,
+    pub blkio_read_bytes: Option<u64>,
+    pub blkio_write_bytes: Option<u64>,
     pub memory_bytes: Option<u64>,
+    /// Memory and swap (v1 `memsw`), or swap alone on cgroup2.
+    pub memsw_bytes: Option<u64>,
     pub kmem_bytes: Option<u64>,
 }
 
@@ -90,7 +97,30 @@ impl Container {
             std::fs::read_to_string(d.dir.join(file)).ok()
         };
         let number = |text: String| text.trim().parse::<u64>().ok();
+        // cpuacct.stat counts USER_HZ (100 a second) ticks.
+        let ticks = |key: &str| {
+            v1("cpuacct", "cpuacct.stat")
+                .and_then(|t| keyed(&t, key))
+                .map(|t| t * 10_000_000)
+        };
+        let v2_cpu = |key: &str| {
+            v2("cpu.stat")
+                .and_then(|t| keyed(&t, key))
+                .map(|us| us * 1000)
+        };
+        let blkio = |op: &str, v2_key: &str| {
+            v1("blkio", "blkio.throttle.io_service_bytes")
+                .map(|t| blkio_op_bytes(&t, op))
+                .or_else(|| v2("io.stat").map(|t| io_stat_sum(&t, &[v2_key])))
+        };
         Ok(Stats {
+            cpu_user_nanos: ticks("user").or_else(|| v2_cpu("user_usec")),
+            cpu_system_nanos: ticks("system").or_else(|| v2_cpu("system_usec")),
+            blkio_read_bytes: blkio("Read", "rbytes="),
+            blkio_write_bytes: blkio("Write", "wbytes="),
+            memsw_bytes: v1("memory", "memory.memsw.usage_in_bytes")
+                .or_else(|| v2("memory.swap.current"))
+                .and_then(number),
             cpu_nanos: v1("cpuacct", "cpuacct.usage").and_then(number).or_else(|| {
                 v2("cpu.stat")
                     .and_then(|t| keyed(&t, "usage_usec"))
@@ -98,7 +128,7 @@ impl Container {
             }),
             blkio_bytes: v1("blkio", "blkio.throttle.io_service_bytes")
                 .and_then(|t| keyed(&t, "Total"))
-                .or_else(|| v2("io.stat").map(|t| io_stat_bytes(&t))),
+                .or_else(|| v2("io.stat").map(|t| io_stat_sum(&t, &["rbytes=", "wbytes="]))),
             memory_bytes: v1("memory", "memory.usage_in_bytes")
                 .or_else(|| v2("memory.current"))
                 .and_then(number),
@@ -116,14 +146,23 @@ fn keyed(text: &str, key: &str) -> Option<u64> {
         .and_then(|v| v.trim().parse().ok())
 }
 
-/// Bytes read and written, summed over the devices of a cgroup2 `io.stat`.
-fn io_stat_bytes(text: &str) -> u64 {
+/// The `keys` (`rbytes=`, `wbytes=`) summed over the devices of a cgroup2 `io.stat`.
+fn io_stat_sum(text: &str, keys: &[&str]) -> u64 {
     text.split_whitespace()
-        .filter_map(|f| {
-            f.strip_prefix("rbytes=")
-                .or_else(|| f.strip_prefix("wbytes="))
-        })
+        .filter_map(|f| keys.iter().find_map(|k| f.strip_prefix(k)))
         .filter_map(|v| v.parse::<u64>().ok())
+        .sum()
+}
+
+/// One operation (`Read`, `Write`) summed over the devices of v1's
+/// `blkio.throttle.io_service_bytes` (`8:0 Read 4096` lines).
+fn blkio_op_bytes(text: &str, op: &str) -> u64 {
+    text.lines()
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            let (_, kind, n) = (f.next()?, f.next()?, f.next()?);
+            (kind == op).then(|| n.parse::<u64>().ok()).flatten()
+        })
         .sum()
 }
 
@@ -141,6 +180,9 @@ mod tests {
         );
         assert_eq!(keyed("kernel_stack 5\nkernel 77\n", "kernel"), Some(77));
         let io = "8:0 rbytes=100 wbytes=20 rios=1 wios=1\n7:0 rbytes=3 wbytes=0 rios=1\n";
-        assert_eq!(io_stat_bytes(io), 123);
+        assert_eq!(io_stat_sum(io, &["rbytes=", "wbytes="]), 123);
+        assert_eq!(io_stat_sum(io, &["wbytes="]), 20);
+        assert_eq!(blkio_op_bytes(blkio, "Read"), 4096);
+        assert_eq!(blkio_op_bytes(blkio, "Write"), 8192);
     }
 }

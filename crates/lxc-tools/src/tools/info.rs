@@ -1,6 +1,6 @@
 //! lxc-info: `-n NAME [-c KEY]... [-s] [-p] [-i] [-S] [-H]`
 
-use crate::common::{fail, parse, Handled, Res};
+use crate::common::{fail, human_size, parse, Handled, Res};
 use lexopt::prelude::*;
 
 pub fn run(args: Vec<String>) -> Res<i32> {
@@ -79,32 +79,14 @@ pub fn run(args: Vec<String>) -> Res<i32> {
             line("CPU use:", &v);
         }
         if let Some(io) = s.blkio_bytes {
-            line("BlkIO use:", &human(io, raw));
+            line("BlkIO use:", &human_size(io, raw));
         }
         if let Some(mem) = s.memory_bytes {
-            line("Memory use:", &human(mem, raw));
+            line("Memory use:", &human_size(mem, raw));
         }
         if let Some(kmem) = s.kmem_bytes {
-            line("KMem use:", &human(kmem, raw));
+            line("KMem use:", &human_size(kmem, raw));
         }
     }
     Ok(0)
-}
-
-fn human(bytes: u64, raw: bool) -> String {
-    if raw {
-        return bytes.to_string();
-    }
-    let units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = bytes as f64;
-    let mut i = 0;
-    while v >= 1024.0 && i + 1 < units.len() {
-        v /= 1024.0;
-        i += 1;
-    }
-    if i == 0 {
-        format!("{bytes} bytes")
-    } else {
-        format!("{v:.2} {}", units[i])
-    }
 }

@@ -10,4 +10,5 @@ pub mod info;
 pub mod ls;
 pub mod start;
 pub mod stop;
+pub mod top;
 pub mod wait;

@@ -91,8 +91,9 @@ pub fn monitor_main(req: StartRequest, mut status: Status, fork_to_background: b
     if daemon {
         let _ = std::env::set_current_dir("/");
     }
-    let monitor_cgroup = match crate::cgroup::MonitorCgroup::enter(&plan.cgroups, &req.lxcpath) {
-        Ok(cg) => cg,
+    let mut monitor_cgroup = match crate::cgroup::MonitorCgroup::enter(&plan.cgroups, &req.lxcpath)
+    {
+        Ok(cg) => Some(cg),
         Err(e) => {
             status.report(&name, Err(e));
             return status.code();
@@ -106,7 +107,7 @@ pub fn monitor_main(req: StartRequest, mut status: Status, fork_to_background: b
     let mut code = 0;
     let mut first = true;
     while let Some(l) = listener.take() {
-        let mut m = Monitor::new(plan.clone(), l);
+        let mut m = Monitor::new(plan.clone(), l, monitor_cgroup.take());
         let mut ready = |r: Result<(), String>| {
             if first {
                 status.report(&name, r);
@@ -121,13 +122,15 @@ pub fn monitor_main(req: StartRequest, mut status: Status, fork_to_background: b
         let reboot = matches!(outcome.status, WaitStatus::Signaled(libc::SIGHUP));
         if reboot {
             tracing::info!(container = %name, "rebooting");
-            listener = Some(m.into_listener());
+            (listener, monitor_cgroup) = m.into_parts();
         }
     }
     if let Some(pidfile) = &req.pidfile {
         let _ = std::fs::remove_file(pidfile);
     }
-    monitor_cgroup.leave();
+    if let Some(cg) = monitor_cgroup {
+        cg.leave();
+    }
     code
 }
 

@@ -31,7 +31,11 @@ const HELPER_IDLE: std::time::Duration = std::time::Duration::from_secs(30);
 
 pub struct Monitor {
     plan: Plan,
-    listener: OwnedFd,
+    /// The command socket; closed as the container stops for good, so that a new start can
+    /// bind it as soon as the stop is answered.
+    listener: Option<OwnedFd>,
+    /// The monitor's own cgroup, left on a final stop (also before answering it).
+    monitor_cgroup: Option<crate::cgroup::MonitorCgroup>,
     state: State,
     waiters: Vec<Waiter>,
     /// Connections holding a tty (index = tty number - 1).
@@ -61,11 +65,16 @@ pub struct Outcome {
 }
 
 impl Monitor {
-    pub fn new(plan: Plan, listener: OwnedFd) -> Monitor {
+    pub fn new(
+        plan: Plan,
+        listener: OwnedFd,
+        monitor_cgroup: Option<crate::cgroup::MonitorCgroup>,
+    ) -> Monitor {
         let foreground = !plan.req.daemonize;
         Monitor {
             plan,
-            listener,
+            listener: Some(listener),
+            monitor_cgroup,
             state: State::Stopped,
             waiters: Vec::new(),
             tty_holders: Vec::new(),
@@ -290,7 +299,14 @@ impl Monitor {
             if let Some(status) = self.reap_init() {
                 break status;
             }
-            let mut fds: Vec<(BorrowedFd<'_>, i16)> = vec![(self.listener.as_fd(), POLLIN)];
+            let mut fds: Vec<(BorrowedFd<'_>, i16)> = Vec::new();
+            let listening = match &self.listener {
+                Some(l) => {
+                    fds.push((l.as_fd(), POLLIN));
+                    true
+                }
+                None => false,
+            };
             if let Some(s) = &sigfd {
                 fds.push((s.as_fd(), POLLIN));
             }
@@ -340,7 +356,7 @@ impl Monitor {
                 trim_pending = !self.foreground;
                 idle_ticks = 0;
             }
-            if revents[0] != 0 {
+            if listening && revents[0] != 0 {
                 self.accept_client();
             }
             if let Some(s) = &sigfd {
@@ -418,7 +434,10 @@ impl Monitor {
     }
 
     fn accept_client(&mut self) {
-        let Ok(conn) = lxc_sys::sock::accept(self.listener.as_fd()) else {
+        let Some(listener) = &self.listener else {
+            return;
+        };
+        let Ok(conn) = lxc_sys::sock::accept(listener.as_fd()) else {
             return;
         };
         let _ = lxc_sys::sock::set_timeouts(conn.as_fd(), 2000);
@@ -647,6 +666,14 @@ impl Monitor {
         ) {
             tracing::error!("{e}");
         }
+        if !matches!(status, Some(WaitStatus::Signaled(libc::SIGHUP))) {
+            // For good: free the name and the cgroups before the stop is answered, so that
+            // an immediate restart finds them free.
+            self.listener = None;
+            if let Some(cg) = self.monitor_cgroup.take() {
+                cg.leave();
+            }
+        }
         // Dropping the waiters closes their connections: that is the stop command's answer.
         self.waiters.clear();
     }
@@ -774,9 +801,9 @@ impl Monitor {
         }
     }
 
-    /// Keep the command socket across a reboot.
-    pub fn into_listener(self) -> OwnedFd {
-        self.listener
+    /// The command socket and the monitor cgroup, kept across a reboot.
+    pub fn into_parts(self) -> (Option<OwnedFd>, Option<crate::cgroup::MonitorCgroup>) {
+        (self.listener, self.monitor_cgroup)
     }
 }
 
