@@ -183,3 +183,51 @@ fn lxcs_own_tools_freeze_and_read_limits_through_the_v1_hierarchies() {
     assert_eq!(env.sh(&name, "echo thawed").trim(), "thawed");
     stop_and_check_clean(&env, &name);
 }
+
+/// `lxc.cgroup.dir.container.inner`: the processes (init, attached ones) live in a
+/// sub-cgroup where their cgroup namespace is rooted; the limits stay on the outer cgroup,
+/// out of the container's reach.
+#[test]
+fn inner_cgroup_holds_the_processes_and_the_outer_one_the_limits() {
+    let env = Env::new("inner");
+    let name = env.name("in");
+    env.create_busybox(&name);
+    env.append_config(
+        &name,
+        "lxc.cgroup.dir.container.inner = inner\nlxc.cgroup.pids.max = 40\n",
+    );
+    env.ok("lxc-start", &["-n", &name]);
+    let pid = env.ok("lxc-info", &["-n", &name, "-p", "-H"]);
+    let host_view = std::fs::read_to_string(format!("/proc/{}/cgroup", pid.trim())).unwrap();
+    let payload = format!("/lxc.payload.{name}/inner");
+    assert!(
+        host_view.lines().all(|l| l.ends_with(&payload)),
+        "{host_view}"
+    );
+    assert!(env
+        .sh(&name, "cat /proc/self/cgroup")
+        .lines()
+        .all(|l| l.ends_with(":/")));
+    let attached = env.sh(&name, "sleep 30 </dev/null >/dev/null 2>&1 & echo $!");
+    let sleeper = env.sh(&name, &format!("cat /proc/{}/cgroup", attached.trim()));
+    assert!(sleeper.lines().all(|l| l.ends_with(":/")), "{sleeper}");
+    if lxc::cgroup::Layout::current().legacy_with("pids").is_some() {
+        // The limit is on the outer cgroup; the inner one, which the container sees, has none.
+        assert_eq!(
+            env.ok("lxc-cgroup", &["-n", &name, "pids.max"]).trim(),
+            "40"
+        );
+        let outer = lxc::cgroup::Layout::current()
+            .legacy_with("pids")
+            .unwrap()
+            .mount
+            .join(format!("lxc.payload.{name}"));
+        assert_eq!(
+            std::fs::read_to_string(outer.join("inner/pids.max"))
+                .unwrap()
+                .trim(),
+            "max"
+        );
+    }
+    stop_and_check_clean(&env, &name);
+}

@@ -85,7 +85,7 @@ impl Container {
     /// CPU, block I/O, memory and kernel memory use: LXC's v1 counters where the controller
     /// is on a v1 hierarchy, their cgroup2 equivalents otherwise.
     pub fn stats(&self) -> Result<Stats> {
-        let Some(dirs) = crate::cgroup::running_dirs(self.config_path(), self.name())? else {
+        let Some(dirs) = crate::cgroup::running_limit_dirs(self.config_path(), self.name())? else {
             return Ok(Stats::default());
         };
         let v1 = |controller: &str, file: &str| {

@@ -9,10 +9,21 @@ use crate::error::Result;
 /// `<controllers>\t<path>` line each (LXC's monitors answer it with an error).
 pub const ALL_HIERARCHIES: &str = "lxc-rs:all";
 
-/// Every cgroup of a running container (None when it is not running).
+/// Every cgroup a running container's processes are in (None when it is not running): what
+/// attach joins.
 pub fn running_dirs(lxcpath: &str, name: &str) -> Result<Option<Vec<CgroupDir>>> {
+    dirs_of(lxcpath, name, Cmd::GetCgroup)
+}
+
+/// Every cgroup holding a running container's limits and counters (the outer one of
+/// `lxc.cgroup.dir.container.inner`).
+pub fn running_limit_dirs(lxcpath: &str, name: &str) -> Result<Option<Vec<CgroupDir>>> {
+    dirs_of(lxcpath, name, Cmd::GetLimitCgroup)
+}
+
+fn dirs_of(lxcpath: &str, name: &str, cmd: Cmd) -> Result<Option<Vec<CgroupDir>>> {
     let layout = Layout::current();
-    let Some(first) = commands::get_string(lxcpath, name, Cmd::GetCgroup, "")? else {
+    let Some(first) = commands::get_string(lxcpath, name, cmd, "")? else {
         return Ok(None);
     };
     let mut dirs = Vec::new();
@@ -22,7 +33,7 @@ pub fn running_dirs(lxcpath: &str, name: &str) -> Result<Option<Vec<CgroupDir>>>
     if !layout.has_legacy() {
         return Ok(Some(dirs));
     }
-    match commands::get_string(lxcpath, name, Cmd::GetCgroup, ALL_HIERARCHIES)? {
+    match commands::get_string(lxcpath, name, cmd, ALL_HIERARCHIES)? {
         Some(lines) => {
             for line in lines.lines() {
                 let Some((key, rel)) = line.split_once('\t') else {
@@ -37,8 +48,7 @@ pub fn running_dirs(lxcpath: &str, name: &str) -> Result<Option<Vec<CgroupDir>>>
         None => {
             for h in layout.legacy() {
                 let controller = h.controllers.first().map_or("", String::as_str);
-                if let Some(rel) = commands::get_string(lxcpath, name, Cmd::GetCgroup, controller)?
-                {
+                if let Some(rel) = commands::get_string(lxcpath, name, cmd, controller)? {
                     dirs.push(dir_in(h, &rel));
                 }
             }
@@ -47,15 +57,15 @@ pub fn running_dirs(lxcpath: &str, name: &str) -> Result<Option<Vec<CgroupDir>>>
     Ok(Some(dirs))
 }
 
-/// The running container's cgroup holding `controller`: its v1 hierarchy, else the unified
-/// one (None when it is not running or has no such cgroup).
+/// The running container's (limit) cgroup holding `controller`: its v1 hierarchy, else the
+/// unified one (None when it is not running or has no such cgroup).
 pub fn running_dir_for(lxcpath: &str, name: &str, controller: &str) -> Result<Option<CgroupDir>> {
     let layout = Layout::current();
     let Some(h) = layout.legacy_with(controller).or_else(|| layout.unified()) else {
         return Ok(None);
     };
     let arg = if h.is_unified() { "" } else { controller };
-    Ok(commands::get_string(lxcpath, name, Cmd::GetCgroup, arg)?.map(|rel| dir_in(h, &rel)))
+    Ok(commands::get_string(lxcpath, name, Cmd::GetLimitCgroup, arg)?.map(|rel| dir_in(h, &rel)))
 }
 
 fn dir_in(h: &Hierarchy, rel: &str) -> CgroupDir {

@@ -8,7 +8,7 @@ mod hierarchy;
 mod payload;
 mod placement;
 
-pub use client::{running_dir_for, running_dirs, ALL_HIERARCHIES};
+pub use client::{running_dir_for, running_dirs, running_limit_dirs, ALL_HIERARCHIES};
 pub use devices::DevicePolicy;
 pub use hierarchy::{cgroup_in, Hierarchy, Layout};
 pub use payload::PayloadCgroup;

@@ -9,7 +9,10 @@ use std::time::{Duration, Instant};
 /// has cgroup2, then one per v1 hierarchy.
 #[derive(Debug)]
 pub struct PayloadCgroup {
+    /// Where the limits are (the outer cgroups of `lxc.cgroup.dir.container.inner`).
     pub dirs: Vec<CgroupDir>,
+    /// Where the processes are, when that is a sub-cgroup (same order); else empty.
+    pub inner: Vec<CgroupDir>,
 }
 
 impl PayloadCgroup {
@@ -21,29 +24,50 @@ impl PayloadCgroup {
         self.dirs.iter().filter(|d| !d.controllers.is_empty())
     }
 
-    /// The v1 cgroup bound to `controller`, else the unified one.
-    pub fn for_controller(&self, controller: &str) -> Option<&CgroupDir> {
-        self.legacy()
-            .find(|d| d.has(controller))
-            .or_else(|| self.unified())
+    /// The cgroups the container's processes are in.
+    pub fn procs(&self) -> &[CgroupDir] {
+        if self.inner.is_empty() {
+            &self.dirs
+        } else {
+            &self.inner
+        }
     }
 
-    /// What the `get_cgroup` command answers: for no controller the unified cgroup (the first
-    /// v1 one on a host without cgroup2), else the one holding that controller.
-    pub fn path_for(&self, controller: &str) -> Option<&str> {
+    /// The unified cgroup init is cloned into.
+    pub fn clone_target(&self) -> Option<&CgroupDir> {
+        self.procs().first().filter(|d| d.controllers.is_empty())
+    }
+
+    /// What `get_cgroup` (`limit` false: where the processes are) and `get_limit_cgroup`
+    /// answer: for no controller the unified cgroup (the first v1 one on a host without
+    /// cgroup2), else the one holding that controller.
+    pub fn path_for(&self, controller: &str, limit: bool) -> Option<&str> {
+        let dirs = if limit { &self.dirs[..] } else { self.procs() };
         let dir = if controller.is_empty() {
-            self.dirs.first()
+            dirs.first()
         } else {
-            self.legacy()
-                .find(|d| d.has(controller))
-                .or_else(|| self.unified().filter(|_| !controller.contains('=')))
+            dirs.iter().find(|d| d.has(controller)).or_else(|| {
+                dirs.first()
+                    .filter(|d| d.controllers.is_empty() && !controller.contains('='))
+            })
         };
         dir.map(|d| d.rel.as_str())
     }
 
+    /// `<controllers>\t<path>` for each v1 hierarchy (the `lxc-rs:all` answer).
+    pub fn legacy_paths(&self, limit: bool) -> String {
+        let dirs = if limit { &self.dirs[..] } else { self.procs() };
+        let lines: Vec<String> = dirs
+            .iter()
+            .filter(|d| !d.controllers.is_empty())
+            .map(|d| format!("{}\t{}", d.controllers.join(","), d.rel))
+            .collect();
+        lines.join("\n")
+    }
+
     /// Move `pid` into every v1 cgroup (on cgroup2 it was cloned into its cgroup).
     pub fn join_legacy(&self, pid: i32) -> Result<(), String> {
-        for d in self.legacy() {
+        for d in self.procs().iter().filter(|d| !d.controllers.is_empty()) {
             let procs = d.dir.join("cgroup.procs");
             std::fs::write(&procs, pid.to_string())
                 .map_err(|e| format!("move init into {}: {e}", procs.display()))?;
@@ -59,7 +83,7 @@ impl PayloadCgroup {
             }
         }
         // Kernels before 5.14 and v1-only hosts: kill what is listed.
-        for d in &self.dirs {
+        for d in self.procs() {
             if let Ok(procs) = std::fs::read_to_string(d.dir.join("cgroup.procs")) {
                 for pid in procs.lines().filter_map(|l| l.trim().parse::<i32>().ok()) {
                     let _ = lxc_sys::process::kill(pid, libc::SIGKILL);
@@ -72,7 +96,8 @@ impl PayloadCgroup {
     pub fn destroy(&self) {
         for _ in 0..500 {
             let mut left = false;
-            for d in &self.dirs {
+            // Inner cgroups first: a cgroup with children cannot go.
+            for d in self.inner.iter().chain(&self.dirs) {
                 if std::fs::remove_dir(&d.dir).is_err() && d.dir.exists() {
                     left = true;
                 }
@@ -84,7 +109,12 @@ impl PayloadCgroup {
             self.kill_all();
             std::thread::sleep(Duration::from_millis(2));
         }
-        for d in self.dirs.iter().filter(|d| d.dir.exists()) {
+        for d in self
+            .inner
+            .iter()
+            .chain(&self.dirs)
+            .filter(|d| d.dir.exists())
+        {
             tracing::error!(cgroup = %d.dir.display(), "could not remove the container's cgroup");
         }
     }

@@ -29,6 +29,8 @@ pub struct Placement {
     pub(crate) payload: Leaf,
     pub(crate) monitor: Leaf,
     pivot: String,
+    /// `lxc.cgroup.dir.container.inner`: the sub-cgroup the processes go to.
+    inner: Option<String>,
 }
 
 /// A relative cgroup path from a config key: no leading `/`, no `..`.
@@ -80,6 +82,11 @@ impl Placement {
             "lxc.cgroup.dir.monitor.pivot",
             &config.cgroup_dir_monitor_pivot,
         )?;
+        let inner = key_path(
+            "lxc.cgroup.dir.container.inner",
+            &config.cgroup_dir_container_inner,
+        )?
+        .filter(|i| !i.is_empty());
         let (payload, monitor) = match (container, monitor) {
             (None, None) => {
                 let under = |leaf: String| dir.as_ref().map_or(leaf.clone(), |d| join(d, &leaf));
@@ -104,6 +111,7 @@ impl Placement {
             payload,
             monitor,
             pivot: pivot.unwrap_or_else(|| "lxc.pivot".into()),
+            inner,
         })
     }
 
@@ -123,7 +131,29 @@ impl Placement {
             return Err("no cgroup hierarchy is mounted".into());
         }
         let dirs = self.make(&self.payload, &all, lxcpath)?;
-        Ok(PayloadCgroup { dirs })
+        let mut payload = PayloadCgroup {
+            dirs,
+            inner: Vec::new(),
+        };
+        if let Some(inner) = &self.inner {
+            for outer in &payload.dirs {
+                let dir = outer.dir.join(inner);
+                let h = Hierarchy {
+                    mount: PathBuf::new(),
+                    controllers: outer.controllers.clone(),
+                };
+                if let Err(e) = make_one(&h, &dir) {
+                    payload.destroy();
+                    return Err(e);
+                }
+                payload.inner.push(CgroupDir {
+                    dir,
+                    rel: format!("{}/{inner}", outer.rel.trim_end_matches('/')),
+                    controllers: outer.controllers.clone(),
+                });
+            }
+        }
+        Ok(payload)
     }
 
     /// Create `leaf` in each of `hierarchies` (and any missing parents). An existing one is
@@ -362,5 +392,7 @@ mod tests {
         assert!(err("lxc.cgroup.dir = /abs\n")
             .contains("lxc.cgroup.dir = /abs: paths may not be absolute"));
         assert!(err("lxc.cgroup.dir.monitor.pivot = a/../../x\n").contains("upwards"));
+        assert!(err("lxc.cgroup.dir.container.inner = ../up\n")
+            .contains("lxc.cgroup.dir.container.inner = ../up: paths may not walk upwards"));
     }
 }

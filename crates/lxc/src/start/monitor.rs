@@ -177,7 +177,7 @@ impl Monitor {
             cg.destroy();
             return Err(e);
         }
-        let cg_fd = match cg.unified() {
+        let cg_fd = match cg.clone_target() {
             Some(u) => Some(
                 lxc_sys::fs::open_dir(&u.dir)
                     .map_err(|e| format!("open {}: {e}", u.dir.display()))?,
@@ -492,17 +492,14 @@ impl Monitor {
             },
             Some(Cmd::GetName) => reply_str(c, self.name()),
             Some(Cmd::GetLxcpath) => reply_str(c, &self.plan.req.lxcpath),
-            Some(Cmd::GetCgroup) | Some(Cmd::GetLimitCgroup) => {
+            Some(which @ (Cmd::GetCgroup | Cmd::GetLimitCgroup)) => {
                 let controller = text();
+                let limit = which == Cmd::GetLimitCgroup;
                 let answer = self.cgroup.as_ref().and_then(|g| {
                     if controller == cgroup::ALL_HIERARCHIES {
-                        let lines: Vec<String> = g
-                            .legacy()
-                            .map(|d| format!("{}\t{}", d.controllers.join(","), d.rel))
-                            .collect();
-                        Some(lines.join("\n"))
+                        Some(g.legacy_paths(limit))
                     } else {
-                        g.path_for(&controller).map(str::to_string)
+                        g.path_for(&controller, limit).map(str::to_string)
                     }
                 });
                 match answer {
