@@ -6,7 +6,8 @@ use crate::commands::{self, Cmd};
 use crate::error::Result;
 
 /// The `get_cgroup` argument that asks an lxc-rs monitor for every hierarchy at once, one
-/// `<controllers>\t<path>` line each (LXC's monitors answer it with an error).
+/// `<controllers>\t<path>` line each, the unified one's with no controllers (LXC's monitors
+/// answer it with an error).
 pub const ALL_HIERARCHIES: &str = "lxc-rs:all";
 
 /// Every cgroup a running container's processes are in (None when it is not running): what
@@ -23,35 +24,32 @@ pub fn running_limit_dirs(lxcpath: &str, name: &str) -> Result<Option<Vec<Cgroup
 
 fn dirs_of(lxcpath: &str, name: &str, cmd: Cmd) -> Result<Option<Vec<CgroupDir>>> {
     let layout = Layout::current();
-    let Some(first) = commands::get_string(lxcpath, name, cmd, "")? else {
-        return Ok(None);
-    };
     let mut dirs = Vec::new();
-    if let Some(u) = layout.unified() {
-        dirs.push(dir_in(u, &first));
-    }
-    if !layout.has_legacy() {
-        return Ok(Some(dirs));
-    }
-    match commands::get_string(lxcpath, name, cmd, ALL_HIERARCHIES)? {
-        Some(lines) => {
+    if layout.has_legacy() {
+        // One question to an lxc-rs monitor.
+        if let Some(lines) = commands::get_string(lxcpath, name, cmd, ALL_HIERARCHIES)? {
             for line in lines.lines() {
                 let Some((key, rel)) = line.split_once('\t') else {
                     continue;
                 };
-                if let Some(h) = layout.legacy().find(|h| h.key() == key) {
+                if let Some(h) = layout.hierarchies.iter().find(|h| h.key() == key) {
                     dirs.push(dir_in(h, rel));
                 }
             }
+            return Ok(Some(dirs));
         }
-        // An LXC monitor: one question per hierarchy.
-        None => {
-            for h in layout.legacy() {
-                let controller = h.controllers.first().map_or("", String::as_str);
-                if let Some(rel) = commands::get_string(lxcpath, name, cmd, controller)? {
-                    dirs.push(dir_in(h, &rel));
-                }
-            }
+    }
+    let Some(first) = commands::get_string(lxcpath, name, cmd, "")? else {
+        return Ok(None);
+    };
+    if let Some(u) = layout.unified() {
+        dirs.push(dir_in(u, &first));
+    }
+    // An LXC monitor: one question per v1 hierarchy.
+    for h in layout.legacy() {
+        let controller = h.controllers.first().map_or("", String::as_str);
+        if let Some(rel) = commands::get_string(lxcpath, name, cmd, controller)? {
+            dirs.push(dir_in(h, &rel));
         }
     }
     Ok(Some(dirs))

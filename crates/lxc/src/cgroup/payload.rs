@@ -54,12 +54,11 @@ impl PayloadCgroup {
         dir.map(|d| d.rel.as_str())
     }
 
-    /// `<controllers>\t<path>` for each v1 hierarchy (the `lxc-rs:all` answer).
-    pub fn legacy_paths(&self, limit: bool) -> String {
+    /// `<controllers>\t<path>` for each hierarchy (the `lxc-rs:all` answer).
+    pub fn all_paths(&self, limit: bool) -> String {
         let dirs = if limit { &self.dirs[..] } else { self.procs() };
         let lines: Vec<String> = dirs
             .iter()
-            .filter(|d| !d.controllers.is_empty())
             .map(|d| format!("{}\t{}", d.controllers.join(","), d.rel))
             .collect();
         lines.join("\n")

@@ -497,7 +497,7 @@ impl Monitor {
                 let limit = which == Cmd::GetLimitCgroup;
                 let answer = self.cgroup.as_ref().and_then(|g| {
                     if controller == cgroup::ALL_HIERARCHIES {
-                        Some(g.legacy_paths(limit))
+                        Some(g.all_paths(limit))
                     } else {
                         g.path_for(&controller, limit).map(str::to_string)
                     }
