@@ -381,3 +381,32 @@ fn v1_limit_keys_follow_the_host_layout() {
     }
     assert!(no_cgroup_for(&name));
 }
+
+/// The global `lxc.cgroup.pattern` names the payload cgroup (`%n` = the name) in every
+/// hierarchy; a stop removes it.
+#[test]
+fn the_global_cgroup_pattern_names_the_payload() {
+    let env = Env::new("cgpat");
+    let name = env.name("pt");
+    env.create_busybox(&name);
+    let top = format!("lxc-rs-test-pattern-{}", std::process::id());
+    let mut global = std::fs::read_to_string(&env.global).unwrap();
+    global.push_str(&format!("lxc.cgroup.pattern = {top}/%n\n"));
+    std::fs::write(&env.global, global).unwrap();
+    env.ok("lxc-start", &["-n", &name]);
+    let pid = env.ok("lxc-info", &["-n", &name, "-p", "-H"]);
+    let text = std::fs::read_to_string(format!("/proc/{}/cgroup", pid.trim())).unwrap();
+    let want = format!("/{top}/{name}");
+    let layout = lxc::cgroup::Layout::current();
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    let mut left = Vec::new();
+    for h in &layout.hierarchies {
+        let dir = h.mount.join(&top);
+        if dir.join(&name).exists() {
+            left.push(dir.join(&name));
+        }
+        let _ = std::fs::remove_dir(&dir);
+    }
+    assert!(text.lines().all(|l| l.ends_with(&want)), "{text}");
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

@@ -54,7 +54,13 @@ impl Placement {
     /// Root's containers go under each hierarchy's root (as LXC does unless
     /// `lxc.cgroup.relative`: the root cgroup may hand controllers to children while it holds
     /// processes, a systemd session scope may not); others under the caller's cgroup.
-    pub fn from_config(name: &str, config: &ContainerConfig) -> Result<Placement, String> {
+    /// `pattern`: the global `lxc.cgroup.pattern` (`%n` = the name), which names the payload
+    /// cgroup when no `lxc.cgroup.dir*` key does.
+    pub fn from_config(
+        name: &str,
+        config: &ContainerConfig,
+        pattern: Option<&str>,
+    ) -> Result<Placement, String> {
         let relative = config.cgroup_relative || lxc_sys::geteuid() != 0;
         let layout = Layout::current();
         let bases = if relative {
@@ -64,7 +70,25 @@ impl Placement {
         } else {
             vec![String::new(); layout.hierarchies.len()]
         };
-        Self::build(layout, bases, name, config)
+        let mut placement = Self::build(layout, bases, name, config)?;
+        placement.apply_pattern(name, config, pattern)?;
+        Ok(placement)
+    }
+
+    fn apply_pattern(
+        &mut self,
+        name: &str,
+        config: &ContainerConfig,
+        pattern: Option<&str>,
+    ) -> Result<(), String> {
+        let Some(pattern) = pattern.filter(|p| !p.is_empty()) else {
+            return Ok(());
+        };
+        if config.cgroup_dir.is_none() && config.cgroup_dir_container.is_none() {
+            let path = relative_path("lxc.cgroup.pattern", &pattern.replace("%n", name))?;
+            self.payload = Leaf::Unique(path);
+        }
+        Ok(())
     }
 
     fn build(
@@ -360,6 +384,22 @@ mod tests {
         assert_eq!(p.payload, Leaf::Exact("ct".into()));
         assert_eq!(p.monitor, Leaf::Exact("mon".into()));
         assert_eq!(p.pivot, "piv");
+    }
+
+    #[test]
+    fn the_global_pattern_names_the_payload_unless_a_dir_key_does() {
+        let mut p = placement("").unwrap();
+        p.apply_pattern("c1", &ContainerConfig::new(), Some("lxc/%n"))
+            .unwrap();
+        assert_eq!(p.payload, Leaf::Unique("lxc/c1".into()));
+        assert_eq!(p.monitor, Leaf::Unique("lxc.monitor.c1".into()));
+        let mut c = ContainerConfig::new();
+        c.parse_text("lxc.cgroup.dir = d\n", "test").unwrap();
+        let mut p = Placement::build(Layout::default(), Vec::new(), "c1", &c).unwrap();
+        p.apply_pattern("c1", &c, Some("lxc/%n")).unwrap();
+        assert_eq!(p.payload, Leaf::Unique("d/lxc.payload.c1".into()));
+        let err = p.apply_pattern("c1", &ContainerConfig::new(), Some("/abs/%n"));
+        assert!(err.unwrap_err().contains("lxc.cgroup.pattern = /abs/c1"));
     }
 
     #[test]

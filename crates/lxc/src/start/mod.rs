@@ -100,6 +100,9 @@ impl Container {
             rootfs_mount: self.paths().rootfs_mount.display().to_string(),
             log_file: extras.log_file.clone(),
             log_level: extras.log_level.clone(),
+            cgroup_pattern: lxc_config::GlobalConfig::load(self.paths())?
+                .get("lxc.cgroup.pattern")
+                .filter(|p| !p.is_empty()),
         };
         Plan::new(req.clone())?;
         if self.is_running() {

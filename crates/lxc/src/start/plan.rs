@@ -25,6 +25,9 @@ pub struct StartRequest {
     /// `-o` / `-l` from the tool, used when the config sets no log file/level.
     pub log_file: Option<String>,
     pub log_level: Option<String>,
+    /// The global `lxc.cgroup.pattern` (`%n` = the name), if set.
+    #[serde(default)]
+    pub cgroup_pattern: Option<String>,
 }
 
 /// Keys whose features exist in this build. Anything else that is set makes start refuse with
@@ -181,8 +184,12 @@ impl Plan {
                 key,
             });
         }
-        let cgroups =
-            crate::cgroup::Placement::from_config(&req.name, &config).map_err(start_err)?;
+        let cgroups = crate::cgroup::Placement::from_config(
+            &req.name,
+            &config,
+            req.cgroup_pattern.as_deref(),
+        )
+        .map_err(start_err)?;
         let devices =
             crate::cgroup::DevicePolicy::from_settings(&config.cgroup_v2).map_err(start_err)?;
         if !config.cgroup_v1.is_empty() && !cgroups.layout.has_legacy() {
