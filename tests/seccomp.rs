@@ -199,3 +199,23 @@ fn a_compiled_policy_is_reused_from_the_cache() {
     assert!(second.contains("seccomp filter from the cache"), "{second}");
     assert!(!second.contains("seccomp filter compiled"), "{second}");
 }
+
+/// `log` (newer LXC's word) lets the call through and has the kernel log it.
+#[test]
+fn log_action_lets_the_call_through() {
+    let env = Env::new("seccomplog");
+    let name = env.name("sl");
+    env.create_busybox(&name);
+    with_profile(
+        &env,
+        &name,
+        "lxc.seccomp.profile",
+        "2\ndenylist\nmknod log\nmknodat log\n",
+    );
+    env.ok("lxc-start", &["-n", &name]);
+    env.ok(
+        "lxc-attach",
+        &["-n", &name, "--", "mknod", "/tmp/logged", "c", "1", "3"],
+    );
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+}

@@ -11,6 +11,8 @@ pub enum SeccompAction {
     Allow,
     Trap,
     Notify,
+    /// Allowed and logged (newer LXC's `log`; 5.0.2 has no such word).
+    Log,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +98,7 @@ fn parse_action(text: &str) -> Option<(SeccompAction, &str)> {
         ("allow", SeccompAction::Allow),
         ("trap", SeccompAction::Trap),
         ("notify", SeccompAction::Notify),
+        ("log", SeccompAction::Log),
     ] {
         if let Some(rest) = t.strip_prefix(word) {
             return Some((action, rest));
@@ -336,6 +339,13 @@ mod tests {
         let v1 = parse_seccomp_policy("1\nallowlist\n0\n1\n2\n", "t").unwrap();
         assert_eq!(v1.rules.len(), 3);
         assert_eq!(v1.default_action, SeccompAction::Kill);
+    }
+
+    #[test]
+    fn log_and_notify_actions() {
+        let p = parse_seccomp_policy("2\ndenylist\nmount log\nbpf notify\n", "t").unwrap();
+        assert_eq!(p.rules[0].action, SeccompAction::Log);
+        assert_eq!(p.rules[1].action, SeccompAction::Notify);
     }
 
     #[test]

@@ -24,6 +24,7 @@ fn action(a: SeccompAction) -> ScmpAction {
         SeccompAction::Allow => ScmpAction::Allow,
         SeccompAction::Trap => ScmpAction::Trap,
         SeccompAction::Notify => ScmpAction::Notify,
+        SeccompAction::Log => ScmpAction::Log,
     }
 }
 
