@@ -219,3 +219,53 @@ fn log_action_lets_the_call_through() {
     );
     env.ok("lxc-stop", &["-n", &name, "-k"]);
 }
+
+/// `notify` rules: init hands the filter's listener to its monitor, which answers each
+/// stopped call (ENOSYS, until a proxy is configurable).
+#[test]
+fn notify_rules_are_answered_by_the_monitor() {
+    let env = Env::new("seccompnotify");
+    let name = env.name("sn");
+    env.create_busybox(&name);
+    with_profile(
+        &env,
+        &name,
+        "lxc.seccomp.profile",
+        "2\ndenylist\nmknod notify\nmknodat notify\n",
+    );
+    let log = env.root.join("sn.log");
+    let log_arg = log.display().to_string();
+    // Init itself makes the call, then waits to be stopped.
+    env.ok(
+        "lxc-start",
+        &[
+            "-n",
+            &name,
+            "-l",
+            "debug",
+            "-o",
+            &log_arg,
+            "--",
+            "/bin/sh",
+            "-c",
+            "mknod /n c 1 3 2>/mknod.err; exec sleep 600",
+        ],
+    );
+    let err_file = env.container_dir(&name).join("rootfs/mknod.err");
+    let mut err = String::new();
+    for _ in 0..200 {
+        err = std::fs::read_to_string(&err_file).unwrap_or_default();
+        if !err.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    assert!(err.contains("Function not implemented"), "{err}");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("seccomp listener received"), "{text}");
+    assert!(
+        text.contains("seccomp notification answered ENOSYS"),
+        "{text}"
+    );
+}

@@ -657,8 +657,10 @@ extern "C" fn umount(c: C, _t: *const c_char, _m: libc::c_ulong, _x: *mut c_void
 }
 
 extern "C" fn seccomp_notify_fd(c: C) -> c_int {
-    unsupported(c, "seccomp notify");
-    -libc::ENOSYS
+    match with(c, |i| i.seccomp_notify_fd().ok().flatten()).flatten() {
+        Some(fd) => fd.into_raw_fd(),
+        None => -libc::EBADF,
+    }
 }
 
 extern "C" fn init_pidfd(c: C) -> c_int {

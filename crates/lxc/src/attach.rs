@@ -592,7 +592,7 @@ fn become_attached(
     }
     // Last: from here on the container's policy applies, as it does to init.
     if let Some(filter) = confine.seccomp {
-        crate::seccomp::install(filter, true)?;
+        crate::seccomp::install(filter, true, false)?;
     }
     Ok(())
 }

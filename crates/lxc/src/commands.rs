@@ -31,6 +31,7 @@ pub enum Cmd {
     Unfreeze = 16,
     GetInitPidfd = 18,
     GetLimitCgroup = 19,
+    GetSeccompNotifyFd = 22,
     /// lxc-rs extension, far above LXC's numbers: a sealed memfd copy of our helper.
     GetHelperFd = 0x4c52_0001,
 }
@@ -56,6 +57,7 @@ impl Cmd {
             Unfreeze,
             GetInitPidfd,
             GetLimitCgroup,
+            GetSeccompNotifyFd,
             GetHelperFd,
         ]
         .into_iter()
@@ -259,6 +261,13 @@ pub fn get_init_pid(lxcpath: &str, name: &str) -> Result<Option<i32>> {
 
 pub fn get_init_pidfd(lxcpath: &str, name: &str) -> Result<Option<OwnedFd>> {
     Ok(call(lxcpath, name, Cmd::GetInitPidfd, 0, &[])?
+        .filter(|r| r.ret >= 0)
+        .and_then(|mut r| r.fds.pop()))
+}
+
+/// The listener of the running container's seccomp `notify` rules.
+pub fn get_seccomp_notify_fd(lxcpath: &str, name: &str) -> Result<Option<OwnedFd>> {
+    Ok(call(lxcpath, name, Cmd::GetSeccompNotifyFd, 0, &[])?
         .filter(|r| r.ret >= 0)
         .and_then(|mut r| r.fds.pop()))
 }

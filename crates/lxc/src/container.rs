@@ -136,6 +136,12 @@ impl Container {
         commands::get_init_pid(&self.lxcpath, &self.name)
     }
 
+    /// `seccomp_notify_fd_active`: the listener of the running container's seccomp `notify`
+    /// rules (None when it is not running or has none).
+    pub fn seccomp_notify_fd(&self) -> Result<Option<std::os::fd::OwnedFd>> {
+        crate::commands::get_seccomp_notify_fd(self.config_path(), self.name())
+    }
+
     pub fn init_pidfd(&self) -> Result<Option<std::os::fd::OwnedFd>> {
         commands::get_init_pidfd(&self.lxcpath, &self.name)
     }

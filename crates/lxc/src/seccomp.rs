@@ -57,15 +57,22 @@ pub struct SeccompFilter {
     /// `struct sock_filter` instructions, as libseccomp exports them.
     pub program: Vec<u8>,
     pub from_cache: bool,
+    /// The policy has `notify` rules: the first process gets a listener for the monitor.
+    pub wants_supervision: bool,
 }
 
-/// Install `filter` in this process (the container's first process).
-pub fn install(filter: &SeccompFilter, allow_nesting: bool) -> Result<(), String> {
+/// Install `filter` in this process. With `listener` (the container's first process) a
+/// policy with `notify` rules hands back the listener its monitor answers.
+pub fn install(
+    filter: &SeccompFilter,
+    allow_nesting: bool,
+    listener: bool,
+) -> Result<Option<std::os::fd::OwnedFd>, String> {
     if already_confined() && !allow_nesting {
         tracing::info!("already under seccomp; not stacking the container's policy (lxc.seccomp.allow_nesting = 0)");
-        return Ok(());
+        return Ok(None);
     }
-    lxc_sys::process::install_seccomp_filter(&filter.program)
+    lxc_sys::process::install_seccomp_filter(&filter.program, listener && filter.wants_supervision)
         .map_err(|e| format!("seccomp: install the filter: {e}"))
 }
 
@@ -92,6 +99,11 @@ fn cache_key(policy: &SeccompPolicy) -> String {
 
 /// The compiled filter of `policy`, from the cache when it has been compiled before.
 pub fn compile_cached(policy: &SeccompPolicy) -> Result<SeccompFilter, String> {
+    let wants_supervision = policy.default_action == SeccompAction::Notify
+        || policy
+            .rules
+            .iter()
+            .any(|r| r.action == SeccompAction::Notify);
     let dir = cache_dir();
     let key = cache_key(policy);
     if let Some(dir) = &dir {
@@ -101,6 +113,7 @@ pub fn compile_cached(policy: &SeccompPolicy) -> Result<SeccompFilter, String> {
                 return Ok(SeccompFilter {
                     program,
                     from_cache: true,
+                    wants_supervision,
                 });
             }
         }
@@ -111,6 +124,7 @@ pub fn compile_cached(policy: &SeccompPolicy) -> Result<SeccompFilter, String> {
     Ok(SeccompFilter {
         program,
         from_cache: false,
+        wants_supervision,
     })
 }
 

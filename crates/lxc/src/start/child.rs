@@ -146,7 +146,11 @@ fn setup(
     }
     // As LXC: the policy is in force before the start hooks and init run.
     if let Some(filter) = &plan.seccomp {
-        crate::seccomp::install(filter, config.seccomp_allow_nesting)?;
+        let listener = crate::seccomp::install(filter, config.seccomp_allow_nesting, true)?;
+        if let Some(l) = listener {
+            sync::send_fds(sock, &SyncMsg::SeccompListener, &[l.as_fd()])
+                .map_err(|e| format!("hand the seccomp listener to the monitor: {e}"))?;
+        }
     }
     hooks::run_hooks(config, env, HookType::Start, &[], &[]).map_err(|e| e.to_string())?;
     if let Some(gid) = config.init_gid {

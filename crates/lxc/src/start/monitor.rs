@@ -54,6 +54,9 @@ pub struct Monitor {
     /// The container's namespaces, kept open for the stop hooks.
     ns_fds: Vec<(&'static str, OwnedFd)>,
     cgroup: Option<PayloadCgroup>,
+    /// The listener of the seccomp policy's `notify` rules (no proxy yet: each stopped
+    /// syscall is answered ENOSYS, as the kernel does when nobody listens).
+    seccomp_listener: Option<OwnedFd>,
     /// The security label of this run (a generated AppArmor profile is unloaded at stop).
     lsm: crate::lsm::LsmPlan,
     foreground: bool,
@@ -88,6 +91,7 @@ impl Monitor {
             helper_used: None,
             cgroup: None,
             lsm: crate::lsm::LsmPlan::default(),
+            seccomp_listener: None,
             foreground,
         }
     }
@@ -266,13 +270,21 @@ impl Monitor {
         let init: Vec<BorrowedFd<'_>> = self.helper.iter().map(|h| h.as_fd()).collect();
         sync::send_fds(sock, &SyncMsg::Reached(StartStep::Exec), &init)
             .map_err(|e| e.to_string())?;
-        match sync::recv(sock) {
-            Ok(None) => Ok(()),
-            Ok(Some(SyncMsg::Failed { step, message })) => {
-                Err(format!("{message} (during {step:?})"))
+        loop {
+            match sync::recv_fds(sock) {
+                Ok(None) => return Ok(()),
+                Ok(Some((SyncMsg::SeccompListener, mut fds))) => {
+                    self.seccomp_listener = fds.pop();
+                    tracing::debug!("seccomp listener received");
+                }
+                Ok(Some((SyncMsg::Failed { step, message }, _))) => {
+                    return Err(format!("{message} (during {step:?})"))
+                }
+                Ok(Some((other, _))) => {
+                    return Err(format!("unexpected handshake message {other:?}"))
+                }
+                Err(e) => return Err(format!("handshake: {e}")),
             }
-            Ok(Some(other)) => Err(format!("unexpected handshake message {other:?}")),
-            Err(e) => Err(format!("handshake: {e}")),
         }
     }
 
@@ -323,6 +335,10 @@ impl Monitor {
             if stdin_open {
                 fds.push((stdin.as_fd(), POLLIN));
             }
+            let seccomp_idx = fds.len();
+            if let Some(l) = &self.seccomp_listener {
+                fds.push((l.as_fd(), POLLIN));
+            }
             let holders_idx = fds.len();
             for h in self.tty_holders.iter().flatten() {
                 fds.push((h.as_fd(), POLLIN));
@@ -367,6 +383,10 @@ impl Monitor {
                         }
                     }
                 }
+            }
+            if self.seccomp_listener.is_some() && revents.get(seccomp_idx).is_some_and(|r| *r != 0)
+            {
+                self.answer_seccomp();
             }
             if self.console.is_some() && revents.get(console_idx).is_some_and(|r| *r != 0) {
                 self.pump_console();
@@ -479,6 +499,10 @@ impl Monitor {
             Some(Cmd::GetState) => reply(c, 0, self.effective_state() as u64, &[], &[]),
             Some(Cmd::GetInitPid) => reply(c, 0, self.init_pid as u64, &[], &[]),
             Some(Cmd::GetCloneFlags) => reply(c, 0, self.plan.clone_flags as u32 as u64, &[], &[]),
+            Some(Cmd::GetSeccompNotifyFd) => match &self.seccomp_listener {
+                Some(fd) => reply(c, 0, 0, &[], &[fd.as_fd()]),
+                None => reply(c, -libc::EBADF, 0, &[], &[]),
+            },
             Some(Cmd::GetInitPidfd) => match &self.init_pidfd {
                 Some(fd) => reply(c, 0, 0, &[], &[fd.as_fd()]),
                 None => reply(c, -libc::EBADF, 0, &[], &[]),
@@ -640,6 +664,7 @@ impl Monitor {
             }
         }
         self.ns_fds.clear();
+        self.seccomp_listener = None;
         if self.init_pid > 0 {
             if let Some(pfd) = &self.init_pidfd {
                 let _ = p::pidfd_send_signal(pfd.as_fd(), libc::SIGKILL);
@@ -725,6 +750,31 @@ impl Monitor {
             })?;
         }
         Ok(())
+    }
+
+    /// Answer a syscall a `notify` rule stopped.
+    fn answer_seccomp(&mut self) {
+        let Some(l) = &self.seccomp_listener else {
+            return;
+        };
+        match p::seccomp_notification(l.as_fd()) {
+            Ok(n) => {
+                tracing::debug!(
+                    pid = n.pid,
+                    syscall = n.syscall,
+                    "seccomp notification answered ENOSYS"
+                );
+                let _ = p::seccomp_answer_errno(l.as_fd(), n.id, libc::ENOSYS);
+            }
+            // The filter's last process is gone: nothing more will come.
+            Err(e)
+                if e.raw_os_error() != Some(libc::EINTR)
+                    && e.raw_os_error() != Some(libc::ENOENT) =>
+            {
+                self.seccomp_listener = None;
+            }
+            Err(_) => {}
+        }
     }
 
     /// The state, counting a v1 freezer that LXC's tools froze or thawed directly.

@@ -21,7 +21,12 @@ pub enum StartStep {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum SyncMsg {
     Reached(StartStep),
-    Failed { step: StartStep, message: String },
+    /// child -> monitor, after `Exec`: the listener of the seccomp policy's `notify` rules.
+    SeccompListener,
+    Failed {
+        step: StartStep,
+        message: String,
+    },
 }
 
 pub fn send(sock: BorrowedFd<'_>, msg: &SyncMsg) -> io::Result<()> {
@@ -35,12 +40,8 @@ pub fn send_fds(sock: BorrowedFd<'_>, msg: &SyncMsg, fds: &[BorrowedFd<'_>]) -> 
     Ok(())
 }
 
-/// Ok(None) when the peer closed the channel (after a successful exec, for the child's end).
-pub fn recv(sock: BorrowedFd<'_>) -> io::Result<Option<SyncMsg>> {
-    Ok(recv_fds(sock)?.map(|(msg, _)| msg))
-}
-
-/// A message and the fds that came with it.
+/// A message and the fds that came with it; Ok(None) when the peer closed the channel
+/// (after a successful exec, for the child's end).
 pub fn recv_fds(sock: BorrowedFd<'_>) -> io::Result<Option<(SyncMsg, Vec<OwnedFd>)>> {
     let mut buf = vec![0u8; 64 * 1024];
     let (n, fds) = lxc_sys::sock::recv_with_fds(sock, &mut buf)?;
@@ -69,6 +70,7 @@ pub fn expect_fds(sock: BorrowedFd<'_>, step: StartStep) -> Result<Vec<OwnedFd>,
 fn describe(step: StartStep, msg: SyncMsg) -> String {
     match msg {
         SyncMsg::Reached(s) => format!("expected step {step:?}, got {s:?}"),
+        SyncMsg::SeccompListener => format!("expected step {step:?}, got a seccomp listener"),
         SyncMsg::Failed { step, message } => format!("{message} (during {step:?})"),
     }
 }
