@@ -312,8 +312,8 @@ pub struct MonitorCgroup {
 }
 
 impl MonitorCgroup {
-    /// Create the monitor's cgroup and move this process into it.
-    pub fn enter(placement: &Placement, lxcpath: &str) -> Result<MonitorCgroup, String> {
+    /// Create the monitor's cgroup (not yet entered).
+    pub fn make(placement: &Placement, lxcpath: &str) -> Result<MonitorCgroup, String> {
         let Some(unified) = placement.layout.unified() else {
             return Ok(MonitorCgroup {
                 dir: None,
@@ -326,17 +326,40 @@ impl MonitorCgroup {
             .next()
             .map(|d| d.dir)
             .ok_or("no monitor cgroup was made")?;
-        let procs = dir.join("cgroup.procs");
-        if let Err(e) = std::fs::write(&procs, lxc_sys::getpid().to_string()) {
-            let _ = std::fs::remove_dir(&dir);
-            return Err(format!("move the monitor into {}: {e}", dir.display()));
-        }
-        tracing::debug!(cgroup = %dir.display(), "monitor cgroup entered");
         let pivot = placement.path_in(unified, &placement.pivot);
         Ok(MonitorCgroup {
             dir: Some(dir),
             pivot: unified.mount.join(pivot.trim_start_matches('/')),
         })
+    }
+
+    /// The cgroup's directory, to clone the monitor straight into it: a migration costs a
+    /// grace period of the kernel's cgroup lock (milliseconds), a clone into it does not.
+    pub fn open(&self) -> Option<std::os::fd::OwnedFd> {
+        self.dir
+            .as_ref()
+            .and_then(|d| lxc_sys::fs::open_dir(d).ok())
+    }
+
+    /// Move this process into the cgroup.
+    pub fn join(&self) -> Result<(), String> {
+        let Some(dir) = &self.dir else {
+            return Ok(());
+        };
+        let procs = dir.join("cgroup.procs");
+        if let Err(e) = std::fs::write(&procs, lxc_sys::getpid().to_string()) {
+            let _ = std::fs::remove_dir(dir);
+            return Err(format!("move the monitor into {}: {e}", dir.display()));
+        }
+        tracing::debug!(cgroup = %dir.display(), "monitor cgroup entered");
+        Ok(())
+    }
+
+    /// Drop a cgroup never entered (a failed fork).
+    pub fn discard(self) {
+        if let Some(dir) = self.dir {
+            let _ = std::fs::remove_dir(dir);
+        }
     }
 
     /// Move to the pivot cgroup (a cgroup with a process in it cannot be removed) and

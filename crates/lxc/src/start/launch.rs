@@ -76,29 +76,36 @@ pub fn monitor_main(req: StartRequest, mut status: Status, fork_to_background: b
         }
     };
     tracing::debug!("command socket bound");
-    if fork_to_background {
-        match lxc_sys::process::fork() {
-            Ok(Forked::Parent { .. }) => return 0,
-            Ok(Forked::Child) => {
-                let _ = lxc_sys::process::setsid();
-            }
-            Err(e) => {
-                status.report(&name, Err(format!("fork: {e}")));
-                return status.code();
-            }
-        }
-    }
-    if daemon {
-        let _ = std::env::set_current_dir("/");
-    }
-    let mut monitor_cgroup = match crate::cgroup::MonitorCgroup::enter(&plan.cgroups, &req.lxcpath)
-    {
-        Ok(cg) => Some(cg),
+    let monitor_cg = match crate::cgroup::MonitorCgroup::make(&plan.cgroups, &req.lxcpath) {
+        Ok(cg) => cg,
         Err(e) => {
             status.report(&name, Err(e));
             return status.code();
         }
     };
+    if fork_to_background {
+        // Born in its cgroup: no migration.
+        let into = monitor_cg.open();
+        match lxc_sys::process::clone3_fork(0, into.as_ref().map(|f| f.as_fd())) {
+            Ok(Forked::Parent { .. }) => return 0,
+            Ok(Forked::Child) => {
+                let _ = lxc_sys::process::setsid();
+                tracing::debug!("monitor cloned into its cgroup");
+            }
+            Err(e) => {
+                monitor_cg.discard();
+                status.report(&name, Err(format!("fork: {e}")));
+                return status.code();
+            }
+        }
+    } else if let Err(e) = monitor_cg.join() {
+        status.report(&name, Err(e));
+        return status.code();
+    }
+    if daemon {
+        let _ = std::env::set_current_dir("/");
+    }
+    let mut monitor_cgroup = Some(monitor_cg);
     let _ = lxc_sys::process::set_name(&format!("[lxc monitor] {name}"));
     if let Some(pidfile) = &req.pidfile {
         let _ = std::fs::write(pidfile, format!("{}\n", lxc_sys::getpid()));
