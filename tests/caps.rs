@@ -102,3 +102,53 @@ fn unknown_capability_is_refused_before_start() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("sys_bogus"));
     assert!(no_monitor(&env.lxcpath, &name));
 }
+
+/// An init running as a non-root uid (`lxc.init.uid`) keeps the container's capabilities in
+/// its ambient set, as LXC's does; dropped ones stay out.
+#[test]
+fn a_non_root_init_keeps_the_containers_capabilities_in_its_ambient_set() {
+    let env = Env::new("ambient");
+    let name = env.name("am");
+    env.create_busybox(&name);
+    env.append_config(
+        &name,
+        "lxc.init.uid = 1000\nlxc.init.gid = 1000\nlxc.cap.drop = net_admin\n",
+    );
+    env.ok(
+        "lxc-start",
+        &[
+            "-n",
+            &name,
+            "--",
+            "/bin/sh",
+            "-c",
+            "grep -E '^(Uid|CapEff|CapAmb)' /proc/self/status >/caps; exec sleep 600",
+        ],
+    );
+    let file = env.container_dir(&name).join("rootfs/caps");
+    let mut text = String::new();
+    for _ in 0..200 {
+        text = std::fs::read_to_string(&file).unwrap_or_default();
+        if text.lines().count() == 3 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    let field = |key: &str| -> u64 {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(key))
+            .unwrap_or_else(|| panic!("{text}"));
+        u64::from_str_radix(line.split_whitespace().nth(1).unwrap(), 16).unwrap()
+    };
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("Uid:") && l.contains("1000")),
+        "{text}"
+    );
+    let ambient = field("CapAmb:");
+    assert_ne!(ambient & (1 << 21), 0, "sys_admin kept: {text}");
+    assert_eq!(ambient & (1 << 12), 0, "net_admin stays dropped: {text}");
+    assert_eq!(field("CapEff:"), ambient, "{text}");
+}

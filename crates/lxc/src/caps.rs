@@ -102,6 +102,16 @@ pub fn drop_bounding(caps: &[u32]) -> std::result::Result<(), String> {
     Ok(())
 }
 
+/// A container's init running as a non-root uid (`lxc.init.uid`) keeps the container's
+/// capabilities, as LXC does: kept across the uid change, then raised into the ambient set.
+/// The bounding set was cut already, so dropped ones stay out.
+pub fn setuid_keeping_caps(uid: u32) -> std::result::Result<(), String> {
+    let what = |e: std::io::Error| format!("keep capabilities for the non-root init: {e}");
+    lxc_sys::process::keep_caps_across_setuid(last_cap()).map_err(what)?;
+    lxc_sys::process::setresuid(uid).map_err(|e| format!("setuid {uid}: {e}"))?;
+    lxc_sys::process::raise_ambient(last_cap()).map_err(what)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

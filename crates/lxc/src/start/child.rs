@@ -157,8 +157,9 @@ fn setup(
         lxc_sys::process::setgroups(&config.init_groups).map_err(|e| format!("setgroups: {e}"))?;
         lxc_sys::process::setresgid(gid).map_err(|e| format!("setgid {gid}: {e}"))?;
     }
-    if let Some(uid) = config.init_uid {
-        lxc_sys::process::setresuid(uid).map_err(|e| format!("setuid {uid}: {e}"))?;
+    match config.init_uid {
+        Some(0) | None => {}
+        Some(uid) => crate::caps::setuid_keeping_caps(uid)?,
     }
     let cwd = config.init_cwd.as_deref().unwrap_or("/");
     lxc_sys::process::chdir(cwd).map_err(|e| format!("chdir {cwd}: {e}"))?;
