@@ -125,15 +125,9 @@ fn a_non_root_init_keeps_the_containers_capabilities_in_its_ambient_set() {
             "grep -E '^(Uid|CapEff|CapAmb)' /proc/self/status >/caps; exec sleep 600",
         ],
     );
-    let file = env.container_dir(&name).join("rootfs/caps");
-    let mut text = String::new();
-    for _ in 0..200 {
-        text = std::fs::read_to_string(&file).unwrap_or_default();
-        if text.lines().count() == 3 {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    let text = read_when(&env.container_dir(&name).join("rootfs/caps"), |t| {
+        t.lines().count() == 3
+    });
     env.ok("lxc-stop", &["-n", &name, "-k"]);
     let field = |key: &str| -> u64 {
         let line = text

@@ -251,15 +251,9 @@ fn notify_rules_are_answered_by_the_monitor() {
             "mknod /n c 1 3 2>/mknod.err; exec sleep 600",
         ],
     );
-    let err_file = env.container_dir(&name).join("rootfs/mknod.err");
-    let mut err = String::new();
-    for _ in 0..200 {
-        err = std::fs::read_to_string(&err_file).unwrap_or_default();
-        if !err.is_empty() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    let err = read_when(&env.container_dir(&name).join("rootfs/mknod.err"), |t| {
+        !t.is_empty()
+    });
     env.ok("lxc-stop", &["-n", &name, "-k"]);
     assert!(err.contains("Function not implemented"), "{err}");
     let text = std::fs::read_to_string(&log).unwrap();

@@ -339,3 +339,17 @@ pub fn assert_seed_devices_enforced(env: &Env, name: &str) {
         "{denied}"
     );
 }
+
+/// A file's text once `ready` holds for it (what a container's init writes), or whatever it
+/// holds after 2 s.
+pub fn read_when(path: &Path, ready: impl Fn(&str) -> bool) -> String {
+    let mut text = String::new();
+    for _ in 0..200 {
+        text = std::fs::read_to_string(path).unwrap_or_default();
+        if ready(&text) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    text
+}
