@@ -22,7 +22,7 @@ pub(crate) enum Leaf {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Placement {
-    pub(crate) layout: Layout,
+    pub layout: Layout,
     /// Where the cgroups go in each hierarchy (in `layout`'s order): its root, or the
     /// caller's own cgroup there, read once before the monitor moves to its own.
     bases: Vec<String>,
