@@ -263,3 +263,56 @@ fn notify_rules_are_answered_by_the_monitor() {
         "{text}"
     );
 }
+
+/// A 32-bit program (int 0x80) calling mknod, built with binutils: its exit status is the
+/// errno it got.
+fn install_32bit_mknod(env: &Env, name: &str) {
+    let dir = env.root.join("m32");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("m32.S"),
+        "    .globl _start\n    .text\n_start:\n    movl $14, %eax\n    movl $path, %ebx\n\
+         \x20   movl $0x21b6, %ecx\n    movl $0x103, %edx\n    int $0x80\n    negl %eax\n\
+         \x20   movl %eax, %ebx\n    movl $1, %eax\n    int $0x80\n    .data\npath:\n\
+         \x20   .asciz \"/tmp/m32node\"\n",
+    )
+    .unwrap();
+    let target = env.container_dir(name).join("rootfs/bin/m32");
+    let build = format!(
+        "as --32 -o {d}/m32.o {d}/m32.S && ld -m elf_i386 -o {t} {d}/m32.o",
+        d = dir.display(),
+        t = target.display()
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-c", &build])
+        .output()
+        .expect("binutils is needed (scripts/setup.sh installs it)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A v2 `[x86]` section reaches 32-bit system calls: the compat architecture is in the filter.
+#[test]
+fn an_x86_section_is_honoured_for_32bit_syscalls() {
+    let env = Env::new("seccomp32");
+    let name = env.name("s32");
+    env.create_busybox(&name);
+    install_32bit_mknod(&env, &name);
+    env.ok("lxc-start", &["-n", &name]);
+    let free = env.sh(&name, "/bin/m32; echo $?");
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    assert_eq!(free.trim(), "0", "the 32-bit mknod failed without a policy");
+    with_profile(
+        &env,
+        &name,
+        "lxc.seccomp.profile",
+        "2\ndenylist\n[x86]\nmknod errno 7\n",
+    );
+    env.ok("lxc-start", &["-n", &name]);
+    let denied = env.sh(&name, "rm -f /tmp/m32node; /bin/m32; echo $?");
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    assert_eq!(denied.trim(), "7", "E2BIG expected from the [x86] rule");
+}
