@@ -13,7 +13,17 @@ venv=$(mktemp -d)
 python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet ./crates/lxc-python
 "$venv/bin/python" -c 'import lxc; assert lxc.version == "5.0.2"; print("pip install: lxc", lxc.version)'
-rm -rf "$venv"
+# The wheel carries the helper: a container's whole life from the installed module alone.
+pyw=$(mktemp -d)
+printf 'lxc.lxcpath = %s\nlxc.default_config = %s/default.conf\n' "$pyw" "$pyw" >"$pyw/lxc.conf"
+echo "lxc.net.0.type = empty" >"$pyw/default.conf"
+env -u LXC_RS_HELPER LXC_RS_GLOBAL_CONFIG="$pyw/lxc.conf" "$venv/bin/python" -c '
+import lxc, sys
+c = lxc.Container("wheel", sys.argv[1])
+assert c.create("busybox") and c.start() and c.state == "RUNNING"
+assert c.stop() and c.destroy()
+print("pip install: the wheel ran a container with its own helper")' "$pyw"
+rm -rf "$venv" "$pyw"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace 2>&1 | tee "$log"
