@@ -341,21 +341,8 @@ impl MonitorCgroup {
             .and_then(|d| lxc_sys::fs::open_dir(d).ok())
     }
 
-    /// Move this process into the cgroup.
-    pub fn join(&self) -> Result<(), String> {
-        let Some(dir) = &self.dir else {
-            return Ok(());
-        };
-        let procs = dir.join("cgroup.procs");
-        if let Err(e) = std::fs::write(&procs, lxc_sys::getpid().to_string()) {
-            let _ = std::fs::remove_dir(dir);
-            return Err(format!("move the monitor into {}: {e}", dir.display()));
-        }
-        tracing::debug!(cgroup = %dir.display(), "monitor cgroup entered");
-        Ok(())
-    }
-
-    /// Drop a cgroup never entered (a failed fork).
+    /// Remove the cgroup from outside it, once nothing is in it (a failed fork, or a
+    /// foreground monitor that has exited).
     pub fn discard(self) {
         if let Some(dir) = self.dir {
             let _ = std::fs::remove_dir(dir);

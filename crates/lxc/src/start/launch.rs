@@ -83,13 +83,23 @@ pub fn monitor_main(req: StartRequest, mut status: Status, fork_to_background: b
             return status.code();
         }
     };
-    if fork_to_background {
-        // Born in its cgroup: no migration.
-        let into = monitor_cg.open();
+    // The monitor is born in its cgroup: moving a process there waits for an RCU grace
+    // period of the kernel's cgroup lock (milliseconds), a clone into it does not. In the
+    // foreground this process stays what the caller started and relays to the monitor.
+    let into = monitor_cg.open();
+    if fork_to_background || into.is_some() {
         match lxc_sys::process::clone3_fork(0, into.as_ref().map(|f| f.as_fd())) {
-            Ok(Forked::Parent { .. }) => return 0,
+            Ok(Forked::Parent { .. }) if fork_to_background => return 0,
+            Ok(Forked::Parent { pid, pidfd }) => {
+                let code = relay(pid, pidfd);
+                // From outside the monitor's cgroup it can go without a move (a grace period).
+                monitor_cg.discard();
+                return code;
+            }
             Ok(Forked::Child) => {
-                let _ = lxc_sys::process::setsid();
+                if fork_to_background {
+                    let _ = lxc_sys::process::setsid();
+                }
                 tracing::debug!("monitor cloned into its cgroup");
             }
             Err(e) => {
@@ -98,14 +108,12 @@ pub fn monitor_main(req: StartRequest, mut status: Status, fork_to_background: b
                 return status.code();
             }
         }
-    } else if let Err(e) = monitor_cg.join() {
-        status.report(&name, Err(e));
-        return status.code();
     }
     if daemon {
         let _ = std::env::set_current_dir("/");
     }
-    let mut monitor_cgroup = Some(monitor_cg);
+    // In the foreground the first process removes the cgroup once the monitor is gone.
+    let mut monitor_cgroup = fork_to_background.then_some(monitor_cg);
     let _ = lxc_sys::process::set_name(&format!("[lxc monitor] {name}"));
     if let Some(pidfile) = &req.pidfile {
         let _ = std::fs::write(pidfile, format!("{}\n", lxc_sys::getpid()));
@@ -139,6 +147,48 @@ pub fn monitor_main(req: StartRequest, mut status: Status, fork_to_background: b
         cg.leave();
     }
     code
+}
+
+/// What a foreground start's first process does while its monitor child runs: pass on the
+/// signals sent to it (those a terminal sends reach the monitor directly) and exit as the
+/// monitor does.
+fn relay(pid: i32, pidfd: Option<OwnedFd>) -> i32 {
+    let passed = [
+        libc::SIGTERM,
+        libc::SIGINT,
+        libc::SIGHUP,
+        libc::SIGQUIT,
+        libc::SIGUSR1,
+        libc::SIGUSR2,
+        libc::SIGPWR,
+    ];
+    let _ = lxc_sys::process::sigmask(&passed, true);
+    let sigfd = lxc_sys::process::signalfd(&passed).ok();
+    if let Some(pidfd) = &pidfd {
+        loop {
+            let mut fds = vec![(pidfd.as_fd(), libc::POLLIN)];
+            if let Some(s) = &sigfd {
+                fds.push((s.as_fd(), libc::POLLIN));
+            }
+            let Ok(revents) = lxc_sys::fs::poll(&fds, -1) else {
+                continue;
+            };
+            if revents.first().is_some_and(|r| *r != 0) {
+                break;
+            }
+            if let Some(s) = &sigfd {
+                while let Ok(Some((sig, sender))) = lxc_sys::process::read_signal(s.as_fd()) {
+                    if sender != 0 {
+                        let _ = lxc_sys::process::pidfd_send_signal(pidfd.as_fd(), sig);
+                    }
+                }
+            }
+        }
+    }
+    match lxc_sys::process::waitpid(pid, false) {
+        Ok(status) => status.shell_code(),
+        Err(_) => HELPER_FAILED,
+    }
 }
 
 /// A daemon lets go of the terminal it was started from.

@@ -158,7 +158,8 @@ impl Container {
             Forked::Child => {
                 drop(read_end);
                 let _ = lxc_sys::process::setsid();
-                let code = launch::monitor_main(req, launch::Status::Pipe(write_end), false);
+                // The monitor forks once more, into its cgroup; this process just ends.
+                let code = launch::monitor_main(req, launch::Status::Pipe(write_end), true);
                 lxc_sys::process::exit_now(code)
             }
             Forked::Parent { .. } => {
