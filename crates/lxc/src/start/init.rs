@@ -5,7 +5,8 @@
 use lxc_sys::process::{self as p, Forked, WaitStatus};
 use std::os::fd::AsFd;
 
-const FORWARDED: &[i32] = &[
+/// The signals passed on to the process we stand for.
+pub(super) const FORWARDED: &[i32] = &[
     libc::SIGTERM,
     libc::SIGINT,
     libc::SIGHUP,

@@ -153,17 +153,9 @@ pub fn monitor_main(req: StartRequest, mut status: Status, fork_to_background: b
 /// signals sent to it (those a terminal sends reach the monitor directly) and exit as the
 /// monitor does.
 fn relay(pid: i32, pidfd: Option<OwnedFd>) -> i32 {
-    let passed = [
-        libc::SIGTERM,
-        libc::SIGINT,
-        libc::SIGHUP,
-        libc::SIGQUIT,
-        libc::SIGUSR1,
-        libc::SIGUSR2,
-        libc::SIGPWR,
-    ];
-    let _ = lxc_sys::process::sigmask(&passed, true);
-    let sigfd = lxc_sys::process::signalfd(&passed).ok();
+    let passed = super::init::FORWARDED;
+    let _ = lxc_sys::process::sigmask(passed, true);
+    let sigfd = lxc_sys::process::signalfd(passed).ok();
     if let Some(pidfd) = &pidfd {
         loop {
             let mut fds = vec![(pidfd.as_fd(), libc::POLLIN)];
