@@ -348,3 +348,48 @@ fn attached_programs_hold_no_host_directory() {
     assert_eq!(init_cwd.trim(), "/");
     env.ok("lxc-stop", &["-n", &name, "-k"]);
 }
+
+/// `lxc.prlimit.*` sets init's limits; one above what this root may raise (it lacks
+/// CAP_SYS_RESOURCE) fails the start with the key and the reason, leaving nothing behind.
+#[test]
+fn prlimits_apply_and_a_refused_one_says_why() {
+    let env = Env::new("prlimit");
+    let name = env.name("pl");
+    env.create_busybox(&name);
+    env.append_config(&name, "lxc.prlimit.nofile = 1234:4321\n");
+    env.ok("lxc-start", &["-n", &name]);
+    let limits = env.sh(&name, "cat /proc/1/limits");
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    assert!(
+        limits
+            .lines()
+            .any(|l| l.starts_with("Max open files") && l.contains("1234") && l.contains("4321")),
+        "{limits}"
+    );
+    let hard: u64 = std::fs::read_to_string("/proc/self/limits")
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .and_then(|l| l.split_whitespace().nth(4))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1 << 20);
+    let can_raise = std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))
+        .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+        .is_some_and(|caps| caps & (1 << 24) != 0);
+    if can_raise {
+        return;
+    }
+    env.append_config(&name, &format!("lxc.prlimit.nofile = {}\n", hard + 1000));
+    let out = env.run("lxc-start", &["-n", &name]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("lxc.prlimit.nofile") && err.contains("CAP_SYS_RESOURCE"),
+        "{err}"
+    );
+    assert_eq!(env.state(&name), "STOPPED");
+    assert!(no_cgroup_for(&name));
+}

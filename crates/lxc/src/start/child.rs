@@ -203,8 +203,14 @@ fn set_limits(plan: &Plan) -> Result<(), String> {
                     .map_err(|_| format!("lxc.prlimit.{resource}: invalid value {v}"))
             }
         };
-        lxc_sys::process::setrlimit(resource, parse(soft)?, parse(hard)?)
-            .map_err(|e| format!("lxc.prlimit.{resource}: {e}"))?;
+        lxc_sys::process::setrlimit(resource, parse(soft)?, parse(hard)?).map_err(|e| {
+            let hint = if e.raw_os_error() == Some(libc::EPERM) {
+                " (raising a hard limit needs CAP_SYS_RESOURCE, which this host's root may lack)"
+            } else {
+                ""
+            };
+            format!("lxc.prlimit.{resource} = {value}: {e}{hint}")
+        })?;
     }
     Ok(())
 }
