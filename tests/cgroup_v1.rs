@@ -231,3 +231,41 @@ fn inner_cgroup_holds_the_processes_and_the_outer_one_the_limits() {
     }
     stop_and_check_clean(&env, &name);
 }
+
+/// The global `lxc.cgroup.use` limits the v1 hierarchies a container gets.
+#[test]
+fn cgroup_use_picks_the_v1_hierarchies() {
+    let env = Env::new("cguse");
+    let layout = lxc::cgroup::Layout::current();
+    if layout.legacy_with("memory").is_none() || layout.legacy_with("cpu").is_none() {
+        eprintln!("no v1 memory and cpu hierarchies here: nothing to choose from");
+        return;
+    }
+    let name = env.name("cu");
+    env.create_busybox(&name);
+    let mut global = std::fs::read_to_string(&env.global).unwrap();
+    global.push_str("lxc.cgroup.use = memory,pids\n");
+    std::fs::write(&env.global, global).unwrap();
+    env.ok("lxc-start", &["-n", &name]);
+    let leaf = format!("lxc.payload.{name}");
+    let in_memory = layout
+        .legacy_with("memory")
+        .unwrap()
+        .mount
+        .join(&leaf)
+        .exists();
+    let in_cpu = layout
+        .legacy_with("cpu")
+        .unwrap()
+        .mount
+        .join(&leaf)
+        .exists();
+    let own = env.sh(&name, "cat /proc/self/cgroup");
+    stop_and_check_clean(&env, &name);
+    assert!(in_memory, "no memory cgroup");
+    assert!(
+        !in_cpu,
+        "a cpu cgroup although lxc.cgroup.use leaves it out"
+    );
+    assert!(own.lines().any(|l| l.contains(":memory:/")), "{own}");
+}

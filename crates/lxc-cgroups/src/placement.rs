@@ -139,6 +139,28 @@ impl Placement {
         })
     }
 
+    /// Only the v1 hierarchies holding a controller of `list` (the global `lxc.cgroup.use`,
+    /// comma-separated; `name=systemd` names a named one); the unified one always stays.
+    pub fn using(mut self, list: Option<&str>) -> Placement {
+        let Some(list) = list.filter(|l| !l.trim().is_empty()) else {
+            return self;
+        };
+        let wanted: Vec<&str> = list.split(',').map(str::trim).collect();
+        let keep: Vec<bool> = self
+            .layout
+            .hierarchies
+            .iter()
+            .map(|h| h.is_unified() || h.controllers.iter().any(|c| wanted.contains(&c.as_str())))
+            .collect();
+        let mut k = keep.iter();
+        self.layout
+            .hierarchies
+            .retain(|_| k.next().copied().unwrap_or(true));
+        let mut k = keep.iter();
+        self.bases.retain(|_| k.next().copied().unwrap_or(true));
+        self
+    }
+
     /// Where `leaf` lands in `h`, relative to the hierarchy's root.
     fn path_in(&self, h: &Hierarchy, leaf: &str) -> String {
         let at = self.layout.hierarchies.iter().position(|x| x == h);
@@ -410,6 +432,24 @@ mod tests {
         assert_eq!(p.payload, Leaf::Unique("d/lxc.payload.c1".into()));
         let err = p.apply_pattern("c1", &ContainerConfig::new(), Some("/abs/%n"));
         assert!(err.unwrap_err().contains("lxc.cgroup.pattern = /abs/c1"));
+    }
+
+    #[test]
+    fn cgroup_use_keeps_the_unified_hierarchy_and_the_listed_controllers() {
+        let h = |c: &[&str]| Hierarchy {
+            mount: PathBuf::from("/x"),
+            controllers: c.iter().map(|s| s.to_string()).collect(),
+        };
+        let layout = Layout {
+            hierarchies: vec![h(&[]), h(&["cpu", "cpuacct"]), h(&["memory"]), h(&["pids"])],
+        };
+        let bases = vec![String::new(); 4];
+        let p = Placement::build(layout, bases, "c1", &ContainerConfig::new())
+            .unwrap()
+            .using(Some("memory, cpuacct"));
+        let kept: Vec<String> = p.layout.hierarchies.iter().map(|h| h.key()).collect();
+        assert_eq!(kept, ["", "cpu,cpuacct", "memory"]);
+        assert_eq!(p.bases.len(), 3);
     }
 
     #[test]

@@ -87,6 +87,7 @@ impl Container {
             return Err(Error::NotDefined(self.name().to_string()));
         }
         // Refuse bad configs here, before any process exists.
+        let global = lxc_config::GlobalConfig::load(self.paths())?;
         let req = StartRequest {
             name: self.name().to_string(),
             lxcpath: self.config_path().to_string(),
@@ -100,9 +101,8 @@ impl Container {
             rootfs_mount: self.paths().rootfs_mount.display().to_string(),
             log_file: extras.log_file.clone(),
             log_level: extras.log_level.clone(),
-            cgroup_pattern: lxc_config::GlobalConfig::load(self.paths())?
-                .get("lxc.cgroup.pattern")
-                .filter(|p| !p.is_empty()),
+            cgroup_pattern: global.get("lxc.cgroup.pattern").filter(|p| !p.is_empty()),
+            cgroup_use: global.get("lxc.cgroup.use").filter(|u| !u.is_empty()),
         };
         Plan::new(req.clone())?;
         if self.is_running() {

@@ -28,6 +28,9 @@ pub struct StartRequest {
     /// The global `lxc.cgroup.pattern` (`%n` = the name), if set.
     #[serde(default)]
     pub cgroup_pattern: Option<String>,
+    /// The global `lxc.cgroup.use`: the v1 controllers to use (unset: all).
+    #[serde(default)]
+    pub cgroup_use: Option<String>,
 }
 
 /// Keys whose features exist in this build. Anything else that is set makes start refuse with
@@ -189,6 +192,7 @@ impl Plan {
             &config,
             req.cgroup_pattern.as_deref(),
         )
+        .map(|p| p.using(req.cgroup_use.as_deref()))
         .map_err(start_err)?;
         let devices =
             crate::cgroup::DevicePolicy::from_settings(&config.cgroup_v2).map_err(start_err)?;
