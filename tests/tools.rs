@@ -461,7 +461,13 @@ fn checkconfig_reports_namespaces_and_cgroups() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let t = text(&out.stdout);
     assert!(t.contains("Namespaces"), "{t}");
-    assert!(t.to_lowercase().contains("cgroup"), "{t}");
+    // LXC's lines: every hierarchy's mount point, listed under its version.
+    let layout = lxc::cgroup::Layout::current();
+    for h in &layout.hierarchies {
+        assert!(t.contains(&format!(" - {}\n", h.mount.display())), "{t}");
+    }
+    assert!(t.contains("Cgroup v1 mount points:") && t.contains("Cgroup v2 mount points:"));
+    assert!(t.contains("Cgroup memory controller: enabled"), "{t}");
 }
 
 fn ls_lines(env: &Env, args: &[&str]) -> Vec<String> {

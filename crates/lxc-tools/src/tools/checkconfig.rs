@@ -35,21 +35,57 @@ pub fn run(_args: Vec<String>) -> Res<i32> {
         report(label, ns(n), &format!("enable {opt}"), &mut missing);
     }
     println!("\n--- Control groups ---");
-    let unified = lxc::cgroup::unified_mount();
+    let layout = lxc::cgroup::Layout::current();
+    // /proc/cgroups: name, hierarchy, number of cgroups, enabled.
+    let known = std::fs::read_to_string("/proc/cgroups").unwrap_or_default();
+    let controller = |name: &str| {
+        known.lines().any(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f.first() == Some(&name) && f.get(3) == Some(&"1")
+        })
+    };
     report(
-        "Cgroup v2 mount",
-        unified.is_some(),
-        "mount -t cgroup2 none /sys/fs/cgroup",
+        "Cgroups",
+        !layout.hierarchies.is_empty(),
+        "enable CONFIG_CGROUPS and mount cgroup2 on /sys/fs/cgroup",
         &mut missing,
     );
-    println!(
-        "Cgroup layout: {}",
-        if lxc::cgroup::host_is_hybrid() {
-            "hybrid (v1 controllers + v2)"
-        } else {
-            "unified (v2)"
-        }
-    );
+    println!("Cgroup v1 mount points: ");
+    for h in layout.legacy() {
+        println!(" - {}", h.mount.display());
+    }
+    println!("Cgroup v2 mount points: ");
+    if let Some(u) = layout.unified() {
+        println!(" - {}", u.mount.display());
+    }
+    if let Some(cpuset) = layout.legacy_with("cpuset") {
+        report(
+            "Cgroup v1 clone_children flag",
+            cpuset.mount.join("cgroup.clone_children").exists(),
+            "a kernel with cgroup.clone_children",
+            &mut missing,
+        );
+    }
+    for (label, name, option) in [
+        (
+            "Cgroup device",
+            "devices",
+            "CONFIG_CGROUP_DEVICE (v1) or CONFIG_CGROUP_BPF (v2)",
+        ),
+        ("Cgroup sched", "cpu", "CONFIG_CGROUP_SCHED"),
+        ("Cgroup cpu account", "cpuacct", "CONFIG_CGROUP_CPUACCT"),
+        ("Cgroup memory controller", "memory", "CONFIG_MEMCG"),
+        ("Cgroup cpuset", "cpuset", "CONFIG_CPUSETS"),
+    ] {
+        // On cgroup2 the device controller is an eBPF program and CPU accounting is core.
+        let v2_core = layout.unified().is_some() && matches!(name, "devices" | "cpuacct");
+        report(
+            label,
+            controller(name) || v2_core,
+            &format!("enable {option}"),
+            &mut missing,
+        );
+    }
     println!("\n--- Misc ---");
     report(
         "Devpts",
