@@ -170,6 +170,11 @@ fn lxcs_own_tools_freeze_and_read_limits_through_the_v1_hierarchies() {
         debian("lxc-cgroup", &["-n", &name, "pids.max"]).trim(),
         "33"
     );
+    // Their lxc-info reads the same counters ours does, through our monitor.
+    let stats = debian("lxc-info", &["-n", &name, "-S"]);
+    for label in ["CPU use:", "BlkIO use:", "Memory use:", "KMem use:"] {
+        assert!(stats.contains(label), "{stats}");
+    }
     debian("lxc-freeze", &["-n", &name]);
     assert_eq!(env.state(&name), "FROZEN");
     assert!(debian("lxc-info", &["-n", &name, "-s"]).contains("FROZEN"));
