@@ -7,8 +7,8 @@ mod support;
 use std::process::{Command, Stdio};
 use support::*;
 
-const CHECKS: [&str; 8] = [
-    "layout", "memory", "pids", "devices", "freeze", "stats", "apparmor", "cleanup",
+const CHECKS: [&str; 9] = [
+    "layout", "memory", "pids", "devices", "freeze", "stats", "inner", "apparmor", "cleanup",
 ];
 
 #[test]

@@ -111,6 +111,20 @@ cleanup() {
     say_fail "left behind: $left"
 }
 
+# lxc.cgroup.dir.container.inner: processes inner, limits outer; the monitor in its own.
+inner() {
+    new inr "lxc.cgroup.dir.container.inner = inner
+lxc.cgroup2.pids.max = 30" || return 1
+    pid=$(lxc-info -n inr -p -H)
+    grep -qx "0::/lxc.payload.inr/inner" /proc/$pid/cgroup || say_fail "init in $(cat /proc/$pid/cgroup)" || return 1
+    [ "$(cat /sys/fs/cgroup/lxc.payload.inr/pids.max)" = 30 ] || say_fail "outer pids.max" || return 1
+    [ "$(cat /sys/fs/cgroup/lxc.payload.inr/inner/pids.max)" = max ] || say_fail "inner pids.max" || return 1
+    [ "$(in_ct inr 'cat /proc/self/cgroup')" = "0::/" ] || say_fail "namespace not rooted inside" || return 1
+    monitor=$(awk '/^PPid:/ {print $2}' /proc/$pid/status)
+    grep -qx "0::/lxc.monitor.inr" /proc/$monitor/cgroup || say_fail "monitor in $(cat /proc/$monitor/cgroup)" || return 1
+    lxc-stop -n inr -k
+}
+
 # AppArmor is on in Debian's kernel: the generated profile, for real.
 apparmor() {
     [ -d /sys/kernel/security/apparmor ] || say_fail "AppArmor is not active" || return 1
@@ -138,6 +152,6 @@ lxc.mount.auto = proc:rw sys:rw" || return 1
     ! grep -qF "$profile" /sys/kernel/security/apparmor/profiles || say_fail "profile still loaded"
 }
 
-for check in layout memory pids devices freeze stats apparmor cleanup; do
+for check in layout memory pids devices freeze stats inner apparmor cleanup; do
     run "$check"
 done
