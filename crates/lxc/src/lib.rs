@@ -3,7 +3,6 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod attach;
-pub mod caps;
 pub mod cgroup;
 pub mod commands;
 pub mod console;
@@ -14,11 +13,10 @@ pub mod error;
 pub mod hooks;
 pub mod lock;
 pub mod log;
-pub mod lsm;
 pub mod netinfo;
 pub mod process_mode;
 pub mod runner;
-pub mod seccomp;
+pub mod security;
 pub mod start;
 pub mod state;
 pub mod stop;
@@ -34,6 +32,7 @@ pub use control::Stats;
 pub use create::CREATE_QUIET;
 pub use error::{Error, Result};
 pub use lxc_config::{self as config, ContainerConfig, GlobalConfig, Paths};
+pub use security::{caps, lsm, seccomp};
 pub use start::StartExtras;
 pub use state::State;
 
