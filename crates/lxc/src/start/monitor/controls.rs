@@ -1,0 +1,106 @@
+//! What the monitor does to a running container on request: freeze and thaw (and the state
+//! they show), and answering the seccomp policy's `notify` rules.
+
+use super::{Monitor, FREEZE_TIMEOUT};
+use crate::cgroup::PayloadCgroup;
+use crate::state::State;
+use lxc_sys::process as p;
+use std::os::fd::AsFd;
+
+impl Monitor {
+    /// Answer a syscall a `notify` rule stopped.
+    pub(super) fn answer_seccomp(&mut self) {
+        let Some(l) = &self.seccomp_listener else {
+            return;
+        };
+        match p::seccomp_notification(l.as_fd()) {
+            Ok(n) => {
+                tracing::debug!(
+                    pid = n.pid,
+                    syscall = n.syscall,
+                    "seccomp notification answered ENOSYS"
+                );
+                let _ = p::seccomp_answer_errno(l.as_fd(), n.id, libc::ENOSYS);
+            }
+            // The filter's last process is gone: nothing more will come.
+            Err(e)
+                if e.raw_os_error() != Some(libc::EINTR)
+                    && e.raw_os_error() != Some(libc::ENOENT) =>
+            {
+                self.seccomp_listener = None;
+            }
+            Err(_) => {}
+        }
+    }
+
+    /// The state, counting a v1 freezer that LXC's tools froze or thawed directly.
+    pub(super) fn effective_state(&self) -> State {
+        match &self.cgroup {
+            Some(cg) => self.effective_state_of(cg),
+            None => self.state,
+        }
+    }
+
+    fn effective_state_of(&self, cg: &PayloadCgroup) -> State {
+        if !matches!(self.state, State::Running | State::Frozen) {
+            return self.state;
+        }
+        match cg.legacy_frozen() {
+            Some(true) => State::Frozen,
+            Some(false) => State::Running,
+            None => self.state,
+        }
+    }
+
+    /// FREEZING -> FROZEN, or THAWED (broadcast only) -> RUNNING. Returns 0 or -errno.
+    pub(super) fn freeze(&mut self, frozen: bool) -> i32 {
+        let Some(cg) = self.cgroup.take() else {
+            return -libc::ENOENT;
+        };
+        let ret = self.freeze_cgroup(&cg, frozen);
+        self.cgroup = Some(cg);
+        ret
+    }
+
+    fn freeze_cgroup(&mut self, cg: &PayloadCgroup, frozen: bool) -> i32 {
+        self.state = self.effective_state_of(cg);
+        let from = if frozen {
+            State::Running
+        } else {
+            State::Frozen
+        };
+        if self.state != from {
+            // Already there is fine; anything else (starting, stopping) is not.
+            let there = if frozen {
+                State::Frozen
+            } else {
+                State::Running
+            };
+            return if self.state == there {
+                0
+            } else {
+                -libc::EINVAL
+            };
+        }
+        self.set_state(if frozen {
+            State::Freezing
+        } else {
+            State::Thawed
+        });
+        match cg.freeze(frozen, FREEZE_TIMEOUT) {
+            Ok(()) => {
+                self.set_state(if frozen {
+                    State::Frozen
+                } else {
+                    State::Running
+                });
+                0
+            }
+            Err(e) => {
+                tracing::error!("{e}");
+                self.set_state(from);
+                -libc::ETIMEDOUT
+            }
+        }
+    }
+}
