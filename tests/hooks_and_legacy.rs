@@ -204,3 +204,33 @@ fn version_1_hooks_get_type_and_section_in_the_environment() {
     assert_eq!(lines[1], "0 stop lxc 1", "{got}");
     assert!(lines[2].starts_with("mnt=/proc/"), "{got}");
 }
+
+/// The seed's `lxc.network.hwaddr = 00:16:3e:xx:xx:xx` in the default config: the new
+/// container's config holds one filled address, the same every time it is read.
+#[test]
+fn hwaddr_template_is_filled_once_at_create() {
+    let env = Env::new("hwaddr");
+    std::fs::write(
+        &env.default_conf,
+        "lxc.net.0.type = empty\nlxc.net.0.hwaddr = 00:16:3e:xx:xx:xx\n",
+    )
+    .unwrap();
+    let name = env.name("hw");
+    env.create_busybox(&name);
+    let config = std::fs::read_to_string(env.container_dir(&name).join("config")).unwrap();
+    let line = config
+        .lines()
+        .find(|l| l.starts_with("lxc.net.0.hwaddr"))
+        .unwrap_or_else(|| panic!("{config}"));
+    let mac = line.split('=').nth(1).unwrap().trim().to_string();
+    assert!(mac.starts_with("00:16:3e:") && !mac.contains('x'), "{line}");
+    for _ in 0..2 {
+        let read = env.ok("lxc-info", &["-n", &name, "-c", "lxc.net.0.hwaddr"]);
+        assert!(read.contains(&mac), "{read} vs {mac}");
+    }
+    // Another container from the same template gets its own address.
+    let other = env.name("hw2");
+    env.create_busybox(&other);
+    let second = std::fs::read_to_string(env.container_dir(&other).join("config")).unwrap();
+    assert!(!second.contains(&mac), "both got {mac}");
+}

@@ -147,7 +147,8 @@ impl ContainerConfig {
     /// set_config_item: validate, update the model and the user's lines. Accepts legacy
     /// names. An empty value clears the key.
     pub fn set_item(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
-        let value = value.trim();
+        let filled = crate::hwaddr::complete(key, value.trim());
+        let value = filled.as_deref().unwrap_or(value.trim());
         if value.contains('\n') {
             return Err(ConfigError::InvalidValueApi {
                 key: key.to_string(),

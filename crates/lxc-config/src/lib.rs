@@ -8,6 +8,7 @@
 mod edit;
 pub mod error;
 pub mod global;
+pub mod hwaddr;
 pub mod idmap;
 mod legacy;
 pub mod model;

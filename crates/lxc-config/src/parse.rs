@@ -120,6 +120,9 @@ impl ContainerConfig {
                     })
                 }
                 LineKind::Item { key, value } => {
+                    // A hwaddr template is filled as it is read; the line saved is the result.
+                    let filled = crate::hwaddr::complete(key, value);
+                    let value = filled.as_deref().unwrap_or(value);
                     let canonical = self
                         .apply_value(key, value)
                         .map_err(|e| e.into_file_error(origin, line, key, value))?;
@@ -131,7 +134,7 @@ impl ContainerConfig {
                             key: key.to_string(),
                             value: value.to_string(),
                         };
-                        self.push_line(item, Some(raw));
+                        self.push_line(item, if filled.is_some() { None } else { Some(raw) });
                     }
                 }
             }

@@ -285,7 +285,7 @@ fn legacy_aliases_parse_like_current_names() {
         ("link", "link", "lxcbr0"),
         ("flags", "flags", "up"),
         ("name", "name", "eth0"),
-        ("hwaddr", "hwaddr", "00:16:3e:xx:xx:xx"),
+        ("hwaddr", "hwaddr", "00:16:3e:12:34:56"),
         ("mtu", "mtu", "1500"),
         ("veth.pair", "veth.pair", "vethX"),
         ("vlan.id", "vlan.id", "10"),
