@@ -36,7 +36,13 @@ fn unknown_key_is_an_error_naming_file_line_and_key() {
 #[test]
 fn bad_values_are_refused() {
     let env = Env::new("badval");
-    for line in ["lxc.net.0.mtu = helloworld", "lxc.tty.max = -1"] {
+    for line in [
+        "lxc.net.0.mtu = helloworld",
+        "lxc.tty.max = -1",
+        "lxc.net.0.hwaddr = 00:16:3e:zz:00:00",
+        "lxc.net.0.ipv4.address = 10.0.0.300/24",
+        "lxc.net.0.type = bogus",
+    ] {
         let name = env.name("bv");
         let conf = env.root.join(format!("{name}.conf"));
         std::fs::write(&conf, format!("lxc.net.0.type = empty\n{line}\n")).unwrap();

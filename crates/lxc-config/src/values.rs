@@ -228,6 +228,20 @@ fn check_ip_prefix<A: std::str::FromStr>(v: &str, max: u8) -> Result<(), String>
     Ok(())
 }
 
+/// A MAC address: six two-digit hex groups separated by `:` (templates are filled before).
+pub fn check_hwaddr(v: &str) -> Result<(), String> {
+    let groups: Vec<&str> = v.split(':').collect();
+    let ok = groups.len() == 6
+        && groups
+            .iter()
+            .all(|g| g.len() == 2 && g.chars().all(|c| c.is_ascii_hexdigit()));
+    if ok {
+        Ok(())
+    } else {
+        Err("expected a MAC address such as 00:16:3e:12:34:56 (x for random digits)".into())
+    }
+}
+
 pub fn check_ipv4_gateway(v: &str) -> Result<(), String> {
     if v == "auto" || v == "dev" || v.parse::<Ipv4Addr>().is_ok() {
         Ok(())

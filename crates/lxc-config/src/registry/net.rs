@@ -201,6 +201,7 @@ pub(crate) fn set(c: &mut ContainerConfig, key: &str, v: &str) -> Result<(), Str
         "ipv4.address" => values::check_ipv4_address(v)?,
         "ipv6.address" => values::check_ipv6_address(v)?,
         "ipv4.gateway" => values::check_ipv4_gateway(v)?,
+        "hwaddr" if !v.is_empty() => values::check_hwaddr(v)?,
         "ipv6.gateway" => values::check_ipv6_gateway(v)?,
         other => check_other(other, v)?,
     }
