@@ -2,6 +2,7 @@
 //! lives in this crate, each with a `// SAFETY:` note.
 
 pub mod bpf;
+pub mod caps;
 pub mod ffi;
 pub mod fs;
 pub mod mount;
@@ -10,6 +11,7 @@ pub mod newmount;
 pub mod ns;
 pub mod process;
 pub mod pty;
+pub mod seccomp;
 pub mod sock;
 
 use std::ffi::CString;

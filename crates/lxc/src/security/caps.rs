@@ -92,9 +92,9 @@ pub fn drop_bounding(caps: &[u32]) -> std::result::Result<(), String> {
     if caps.is_empty() {
         return Ok(());
     }
-    lxc_sys::process::drop_inheritable_and_ambient(caps).map_err(|e| format!("capset: {e}"))?;
+    lxc_sys::caps::drop_inheritable_and_ambient(caps).map_err(|e| format!("capset: {e}"))?;
     for &cap in caps {
-        lxc_sys::process::drop_bounding_cap(cap).map_err(|e| {
+        lxc_sys::caps::drop_bounding(cap).map_err(|e| {
             let name = NAMES.get(cap as usize).copied().unwrap_or("?");
             format!("drop capability {name}: {e}")
         })?;
@@ -107,9 +107,9 @@ pub fn drop_bounding(caps: &[u32]) -> std::result::Result<(), String> {
 /// The bounding set was cut already, so dropped ones stay out.
 pub fn setuid_keeping_caps(uid: u32) -> std::result::Result<(), String> {
     let what = |e: std::io::Error| format!("keep capabilities for the non-root init: {e}");
-    lxc_sys::process::keep_caps_across_setuid(last_cap()).map_err(what)?;
+    lxc_sys::caps::keep_across_setuid(last_cap()).map_err(what)?;
     lxc_sys::process::setresuid(uid).map_err(|e| format!("setuid {uid}: {e}"))?;
-    lxc_sys::process::raise_ambient(last_cap()).map_err(what)
+    lxc_sys::caps::raise_ambient(last_cap()).map_err(what)
 }
 
 #[cfg(test)]

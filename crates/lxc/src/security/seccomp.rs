@@ -72,7 +72,7 @@ pub fn install(
         tracing::info!("already under seccomp; not stacking the container's policy (lxc.seccomp.allow_nesting = 0)");
         return Ok(None);
     }
-    lxc_sys::process::install_seccomp_filter(&filter.program, listener && filter.wants_supervision)
+    lxc_sys::seccomp::install_filter(&filter.program, listener && filter.wants_supervision)
         .map_err(|e| format!("seccomp: install the filter: {e}"))
 }
 

@@ -4,7 +4,6 @@
 use super::{Monitor, FREEZE_TIMEOUT};
 use crate::cgroup::PayloadCgroup;
 use crate::state::State;
-use lxc_sys::process as p;
 use std::os::fd::AsFd;
 
 impl Monitor {
@@ -13,14 +12,14 @@ impl Monitor {
         let Some(l) = &self.seccomp_listener else {
             return;
         };
-        match p::seccomp_notification(l.as_fd()) {
+        match lxc_sys::seccomp::notification(l.as_fd()) {
             Ok(n) => {
                 tracing::debug!(
                     pid = n.pid,
                     syscall = n.syscall,
                     "seccomp notification answered ENOSYS"
                 );
-                let _ = p::seccomp_answer_errno(l.as_fd(), n.id, libc::ENOSYS);
+                let _ = lxc_sys::seccomp::answer_errno(l.as_fd(), n.id, libc::ENOSYS);
             }
             // The filter's last process is gone: nothing more will come.
             Err(e)

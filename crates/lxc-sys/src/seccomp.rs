@@ -1,0 +1,122 @@
+//! Seccomp: installing a compiled filter, and the user-notification listener's calls.
+
+use crate::Result;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+
+/// Install a compiled classic-BPF seccomp filter (the `struct sock_filter` array that
+/// libseccomp exports: 8 bytes an instruction, in host byte order) on this thread. Without
+/// no_new_privs this needs CAP_SYS_ADMIN, which a container's setup has.
+///
+/// With `new_listener` the kernel hands back a listener for the filter's `notify` rules.
+pub fn install_filter(program: &[u8], new_listener: bool) -> Result<Option<OwnedFd>> {
+    const SECCOMP_SET_MODE_FILTER: libc::c_long = 1;
+    const SECCOMP_FILTER_FLAG_NEW_LISTENER: libc::c_long = 1 << 3;
+    let count = program.len() / 8;
+    if !program.len().is_multiple_of(8) || count == 0 || count > usize::from(u16::MAX) {
+        return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
+    }
+    let mut filter: Vec<libc::sock_filter> = program
+        .chunks_exact(8)
+        .map(|i| libc::sock_filter {
+            code: u16::from_ne_bytes([i[0], i[1]]),
+            jt: i[2],
+            jf: i[3],
+            k: u32::from_ne_bytes([i[4], i[5], i[6], i[7]]),
+        })
+        .collect();
+    let prog = libc::sock_fprog {
+        len: count as u16,
+        filter: filter.as_mut_ptr(),
+    };
+    // SAFETY: prog points to `count` initialised instructions that outlive the call; the
+    // kernel copies them.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_seccomp,
+            SECCOMP_SET_MODE_FILTER,
+            if new_listener {
+                SECCOMP_FILTER_FLAG_NEW_LISTENER
+            } else {
+                0
+            },
+            &prog as *const libc::sock_fprog,
+        )
+    };
+    let ret = crate::check_long(ret)?;
+    if !new_listener {
+        return Ok(None);
+    }
+    // SAFETY: with NEW_LISTENER the return value is a fresh fd nothing else owns.
+    Ok(Some(unsafe { OwnedFd::from_raw_fd(ret as i32) }))
+}
+
+/// One seccomp user notification: a syscall a filter's `notify` rule stopped.
+#[derive(Debug, Clone, Copy)]
+pub struct SeccompNotification {
+    pub id: u64,
+    pub pid: u32,
+    pub syscall: i32,
+}
+
+#[repr(C)]
+#[derive(Default)]
+struct SeccompNotif {
+    id: u64,
+    pid: u32,
+    flags: u32,
+    nr: i32,
+    arch: u32,
+    instruction_pointer: u64,
+    args: [u64; 6],
+}
+
+#[repr(C)]
+struct SeccompNotifResp {
+    id: u64,
+    val: i64,
+    error: i32,
+    flags: u32,
+}
+
+const SECCOMP_IOCTL_NOTIF_RECV: libc::c_ulong = 0xc050_2100;
+const SECCOMP_IOCTL_NOTIF_SEND: libc::c_ulong = 0xc018_2101;
+
+/// Take the next notification from a listener.
+pub fn notification(listener: BorrowedFd<'_>) -> Result<SeccompNotification> {
+    // The kernel wants the structure zeroed.
+    let mut notif = SeccompNotif::default();
+    // SAFETY: notif is a writable seccomp_notif of the size the ioctl number encodes.
+    let ret = unsafe {
+        libc::ioctl(
+            listener.as_raw_fd(),
+            SECCOMP_IOCTL_NOTIF_RECV,
+            &mut notif as *mut SeccompNotif,
+        )
+    };
+    crate::check(ret)?;
+    Ok(SeccompNotification {
+        id: notif.id,
+        pid: notif.pid,
+        syscall: notif.nr,
+    })
+}
+
+/// Answer a notification: the stopped syscall fails with `errno`.
+pub fn answer_errno(listener: BorrowedFd<'_>, id: u64, errno: i32) -> Result<()> {
+    let mut resp = SeccompNotifResp {
+        id,
+        val: 0,
+        error: -errno,
+        flags: 0,
+    };
+    // SAFETY: resp is a seccomp_notif_resp of the size the ioctl number encodes.
+    let ret = unsafe {
+        libc::ioctl(
+            listener.as_raw_fd(),
+            SECCOMP_IOCTL_NOTIF_SEND,
+            &mut resp as *mut SeccompNotifResp,
+        )
+    };
+    crate::check(ret)?;
+    Ok(())
+}
