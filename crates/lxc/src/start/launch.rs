@@ -91,6 +91,9 @@ pub fn monitor_main(req: StartRequest, mut status: Status, fork_to_background: b
         match lxc_sys::process::clone3_fork(0, into.as_ref().map(|f| f.as_fd())) {
             Ok(Forked::Parent { .. }) if fork_to_background => return 0,
             Ok(Forked::Parent { pid, pidfd }) => {
+                // The command socket is the monitor's: its name must go when the monitor
+                // lets it go, not when this process ends.
+                drop(listener);
                 let code = relay(pid, pidfd);
                 // From outside the monitor's cgroup it can go without a move (a grace period).
                 monitor_cg.discard();
