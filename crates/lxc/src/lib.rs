@@ -13,6 +13,7 @@ pub mod error;
 pub mod hooks;
 pub mod lock;
 pub mod log;
+pub mod net;
 pub mod netinfo;
 pub mod process_mode;
 pub mod runner;

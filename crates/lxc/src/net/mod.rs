@@ -1,0 +1,4 @@
+//! Networking over netlink (no `ip` commands): links, addresses and routes, in whichever
+//! network namespace the calling process is in.
+
+pub mod netlink;

@@ -1,0 +1,234 @@
+//! A small rtnetlink client: one request at a time, each acknowledged by the kernel.
+
+use netlink_packet_core::{
+    NetlinkHeader, NetlinkMessage, NetlinkPayload, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL,
+    NLM_F_REQUEST,
+};
+use netlink_packet_route::address::{AddressAttribute, AddressMessage};
+use netlink_packet_route::link::{
+    InfoBridge, InfoData, InfoKind, InfoVeth, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
+};
+use netlink_packet_route::route::{
+    RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
+};
+use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
+use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
+use std::net::IpAddr;
+use std::os::fd::{AsRawFd, BorrowedFd};
+
+/// A route netlink socket of the calling process's network namespace.
+pub struct Netlink {
+    socket: Socket,
+    seq: u32,
+}
+
+type R<T> = Result<T, String>;
+
+impl Netlink {
+    pub fn open() -> R<Netlink> {
+        let mut socket = Socket::new(NETLINK_ROUTE).map_err(|e| format!("netlink socket: {e}"))?;
+        socket
+            .bind_auto()
+            .map_err(|e| format!("netlink bind: {e}"))?;
+        socket
+            .connect(&SocketAddr::new(0, 0))
+            .map_err(|e| format!("netlink connect: {e}"))?;
+        Ok(Netlink { socket, seq: 0 })
+    }
+
+    /// Send one request and wait for its answer: the messages it returns (a get), or the
+    /// kernel's acknowledgement.
+    fn request(
+        &mut self,
+        what: &str,
+        msg: RouteNetlinkMessage,
+        flags: u16,
+    ) -> R<Vec<RouteNetlinkMessage>> {
+        self.seq = self.seq.wrapping_add(1);
+        let mut header = NetlinkHeader::default();
+        header.flags = NLM_F_REQUEST | flags;
+        header.sequence_number = self.seq;
+        let mut message = NetlinkMessage::new(header, NetlinkPayload::from(msg));
+        message.finalize();
+        let mut buf = vec![0u8; message.buffer_len()];
+        message.serialize(&mut buf);
+        self.socket
+            .send(&buf, 0)
+            .map_err(|e| format!("{what}: netlink send: {e}"))?;
+        let mut answers = Vec::new();
+        let mut rbuf = vec![0u8; 64 * 1024];
+        loop {
+            let n = self
+                .socket
+                .recv(&mut &mut rbuf[..], 0)
+                .map_err(|e| format!("{what}: netlink receive: {e}"))?;
+            let mut offset = 0;
+            while offset < n {
+                let reply = NetlinkMessage::<RouteNetlinkMessage>::deserialize(&rbuf[offset..n])
+                    .map_err(|e| format!("{what}: bad netlink answer: {e}"))?;
+                let len = reply.header.length as usize;
+                if reply.header.sequence_number == self.seq {
+                    match reply.payload {
+                        NetlinkPayload::Error(e) => {
+                            return match e.code {
+                                None => Ok(answers),
+                                Some(code) => Err(format!(
+                                    "{what}: {}",
+                                    std::io::Error::from_raw_os_error(-code.get())
+                                )),
+                            };
+                        }
+                        NetlinkPayload::Done(_) => return Ok(answers),
+                        NetlinkPayload::InnerMessage(m) => answers.push(m),
+                        _ => {}
+                    }
+                }
+                if len == 0 {
+                    break;
+                }
+                offset += len;
+            }
+        }
+    }
+
+    /// The index of the link named `name`, if there is one.
+    pub fn link_index(&mut self, name: &str) -> R<Option<u32>> {
+        let mut msg = LinkMessage::default();
+        msg.attributes.push(LinkAttribute::IfName(name.to_string()));
+        match self.request(
+            &format!("look up {name}"),
+            RouteNetlinkMessage::GetLink(msg),
+            NLM_F_ACK,
+        ) {
+            Ok(answers) => Ok(answers.into_iter().find_map(|m| match m {
+                RouteNetlinkMessage::NewLink(l) => Some(l.header.index),
+                _ => None,
+            })),
+            Err(e) if e.ends_with("No such device (os error 19)") => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn new_link(&mut self, what: &str, msg: LinkMessage) -> R<()> {
+        self.request(
+            what,
+            RouteNetlinkMessage::NewLink(msg),
+            NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+        )
+        .map(drop)
+    }
+
+    /// A bridge (for `lxc-net` and tests).
+    pub fn create_bridge(&mut self, name: &str) -> R<()> {
+        let mut msg = LinkMessage::default();
+        msg.attributes.push(LinkAttribute::IfName(name.into()));
+        msg.attributes.push(LinkAttribute::LinkInfo(vec![
+            LinkInfo::Kind(InfoKind::Bridge),
+            LinkInfo::Data(InfoData::Bridge(Vec::<InfoBridge>::new())),
+        ]));
+        self.new_link(&format!("create bridge {name}"), msg)
+    }
+
+    /// A veth pair: `host` here, `peer` created straight in the network namespace `netns`.
+    pub fn create_veth(&mut self, host: &str, peer: &str, netns: BorrowedFd<'_>) -> R<()> {
+        let mut peer_msg = LinkMessage::default();
+        peer_msg.attributes.push(LinkAttribute::IfName(peer.into()));
+        peer_msg
+            .attributes
+            .push(LinkAttribute::NetNsFd(netns.as_raw_fd()));
+        let mut msg = LinkMessage::default();
+        msg.attributes.push(LinkAttribute::IfName(host.into()));
+        msg.attributes.push(LinkAttribute::LinkInfo(vec![
+            LinkInfo::Kind(InfoKind::Veth),
+            LinkInfo::Data(InfoData::Veth(InfoVeth::Peer(peer_msg))),
+        ]));
+        self.new_link(&format!("create veth {host}/{peer}"), msg)
+    }
+
+    fn set_link(&mut self, what: &str, index: u32, attrs: Vec<LinkAttribute>, up: bool) -> R<()> {
+        let mut msg = LinkMessage::default();
+        msg.header.index = index;
+        if up {
+            msg.header.flags = LinkFlags::Up;
+            msg.header.change_mask = LinkFlags::Up;
+        }
+        msg.attributes = attrs;
+        self.request(what, RouteNetlinkMessage::SetLink(msg), NLM_F_ACK)
+            .map(drop)
+    }
+
+    pub fn set_up(&mut self, index: u32) -> R<()> {
+        self.set_link("bring the link up", index, Vec::new(), true)
+    }
+
+    pub fn set_master(&mut self, index: u32, master: u32) -> R<()> {
+        self.set_link(
+            "attach to the bridge",
+            index,
+            vec![LinkAttribute::Controller(master)],
+            false,
+        )
+    }
+
+    pub fn set_mtu(&mut self, index: u32, mtu: u32) -> R<()> {
+        self.set_link(
+            &format!("set mtu {mtu}"),
+            index,
+            vec![LinkAttribute::Mtu(mtu)],
+            false,
+        )
+    }
+
+    pub fn set_hwaddr(&mut self, index: u32, mac: [u8; 6]) -> R<()> {
+        self.set_link(
+            "set the hardware address",
+            index,
+            vec![LinkAttribute::Address(mac.to_vec())],
+            false,
+        )
+    }
+
+    pub fn delete_link(&mut self, index: u32) -> R<()> {
+        let mut msg = LinkMessage::default();
+        msg.header.index = index;
+        self.request("delete link", RouteNetlinkMessage::DelLink(msg), NLM_F_ACK)
+            .map(drop)
+    }
+
+    /// Add `addr/prefix` to a link.
+    pub fn add_address(&mut self, index: u32, addr: IpAddr, prefix: u8) -> R<()> {
+        let mut msg = AddressMessage::default();
+        msg.header.index = index;
+        msg.header.prefix_len = prefix;
+        msg.header.family = match addr {
+            IpAddr::V4(_) => AddressFamily::Inet,
+            IpAddr::V6(_) => AddressFamily::Inet6,
+        };
+        msg.attributes.push(AddressAttribute::Local(addr));
+        msg.attributes.push(AddressAttribute::Address(addr));
+        self.request(
+            &format!("add address {addr}/{prefix}"),
+            RouteNetlinkMessage::NewAddress(msg),
+            NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+        )
+        .map(drop)
+    }
+
+    /// The default route through `gateway` (IPv4).
+    pub fn add_default_route(&mut self, gateway: std::net::Ipv4Addr) -> R<()> {
+        let mut msg = RouteMessage::default();
+        msg.header.address_family = AddressFamily::Inet;
+        msg.header.table = RouteHeader::RT_TABLE_MAIN;
+        msg.header.protocol = RouteProtocol::Boot;
+        msg.header.scope = RouteScope::Universe;
+        msg.header.kind = RouteType::Unicast;
+        msg.attributes
+            .push(RouteAttribute::Gateway(RouteAddress::Inet(gateway)));
+        self.request(
+            &format!("add the default route via {gateway}"),
+            RouteNetlinkMessage::NewRoute(msg),
+            NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+        )
+        .map(drop)
+    }
+}
