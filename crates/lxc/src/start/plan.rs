@@ -112,7 +112,8 @@ fn is_supported(key: &str, config: &ContainerConfig) -> bool {
             .and_then(|i| config.networks.get(&i))
             .and_then(|n| n.net_type.as_deref())
             .unwrap_or("");
-        return matches!(kind, "none" | "empty") && matches!(sub, "type" | "flags" | "name");
+        return (matches!(kind, "none" | "empty") && matches!(sub, "type" | "flags" | "name"))
+            || (kind == "veth" && crate::net::veth::SUPPORTED.contains(&sub));
     }
     false
 }
@@ -171,6 +172,8 @@ pub struct Plan {
     pub cgroups: crate::cgroup::Placement,
     /// The program of `lxc.cgroup2.devices.*`, if any.
     pub devices: Option<crate::cgroup::DevicePolicy>,
+    /// The veth NICs.
+    pub nics: Vec<crate::net::veth::VethPlan>,
 }
 
 impl Plan {
@@ -196,6 +199,7 @@ impl Plan {
         .map_err(start_err)?;
         let devices =
             crate::cgroup::DevicePolicy::from_settings(&config.cgroup_v2).map_err(start_err)?;
+        let nics = crate::net::veth::plan(&config).map_err(start_err)?;
         if !config.cgroup_v1.is_empty() && !cgroups.layout.has_legacy() {
             tracing::warn!("Ignoring legacy cgroup limits on pure cgroup2 system");
         }
@@ -307,6 +311,7 @@ impl Plan {
             seccomp,
             cgroups,
             devices,
+            nics,
         })
     }
 }
@@ -348,7 +353,7 @@ mod tests {
             Some("lxc.seccomp.notify.proxy")
         );
         assert_eq!(
-            unsupported_key(&config("lxc.net.0.type = veth\n")).as_deref(),
+            unsupported_key(&config("lxc.net.0.type = macvlan\n")).as_deref(),
             Some("lxc.net.0.type")
         );
         assert_eq!(

@@ -238,6 +238,7 @@ impl Monitor {
             cg.join_legacy(self.init_pid)?;
         }
         self.write_proc_items()?;
+        crate::net::veth::host_side(&self.plan.nics, self.init_pid)?;
         // Host side (network, id maps) goes here as those features land.
         sync::send(sock, &SyncMsg::Reached(StartStep::HostReady)).map_err(|e| e.to_string())?;
         // lxc-execute's init is the sealed helper; copying it here overlaps with the

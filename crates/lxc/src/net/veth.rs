@@ -1,0 +1,253 @@
+//! `lxc.net.N.type = veth`: a pair whose container end is created straight in the
+//! container's network namespace and whose host end joins the bridge in `link`. The monitor
+//! makes the pair (host side); the container's first process names nothing and only sets up
+//! its end (address, mtu, up, routes). The pair goes when the namespace does.
+
+use super::netlink::Netlink;
+use lxc_config::model::Network;
+use lxc_config::ContainerConfig;
+use std::net::Ipv4Addr;
+
+/// One veth NIC, decided before the start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VethPlan {
+    pub index: usize,
+    /// The host end (`lxc.net.N.veth.pair`, else `vethXXXXXX`).
+    pub host: String,
+    /// The container end (`lxc.net.N.name`, else `ethN`).
+    pub name: String,
+    /// The bridge the host end joins (`lxc.net.N.link`).
+    pub bridge: Option<String>,
+    pub hwaddr: Option<[u8; 6]>,
+    pub mtu: Option<u32>,
+    pub up: bool,
+    pub ipv4: Vec<(Ipv4Addr, u8)>,
+    pub gateway: Option<Ipv4Addr>,
+}
+
+/// The keys a veth NIC may use today; others wait for their feature.
+pub const SUPPORTED: &[&str] = &[
+    "type",
+    "link",
+    "name",
+    "flags",
+    "hwaddr",
+    "mtu",
+    "ipv4.address",
+    "ipv4.gateway",
+    "veth.pair",
+];
+
+/// The veth NICs of `config`, checked against the host (the bridge must exist, a
+/// `veth.pair` name must be free) before anything is made.
+pub fn plan(config: &ContainerConfig) -> Result<Vec<VethPlan>, String> {
+    let mut nics = Vec::new();
+    let mut netlink: Option<Netlink> = None;
+    for (index, n) in &config.networks {
+        if n.net_type.as_deref() != Some("veth") {
+            continue;
+        }
+        let key = |sub: &str| format!("lxc.net.{index}.{sub}");
+        let nic = one(*index, n, &key)?;
+        let nl = match &mut netlink {
+            Some(nl) => nl,
+            None => netlink.insert(Netlink::open()?),
+        };
+        if let Some(bridge) = &nic.bridge {
+            if nl.link_index(bridge)?.is_none() {
+                return Err(format!("{} = {bridge}: no such bridge", key("link")));
+            }
+        }
+        if nl.link_index(&nic.host)?.is_some() {
+            return Err(format!("{}: {} exists already", key("veth.pair"), nic.host));
+        }
+        if nics.iter().any(|o: &VethPlan| o.name == nic.name) {
+            return Err(format!(
+                "{} = {}: two NICs of that name",
+                key("name"),
+                nic.name
+            ));
+        }
+        nics.push(nic);
+    }
+    Ok(nics)
+}
+
+fn one(index: usize, n: &Network, key: &dyn Fn(&str) -> String) -> Result<VethPlan, String> {
+    let host = match n.other.get("veth.pair").and_then(|v| v.last()) {
+        Some(p) if p.len() > 15 => return Err(format!("{} = {p}: too long", key("veth.pair"))),
+        Some(p) => p.clone(),
+        None => random_name("veth"),
+    };
+    let name = n.name.clone().unwrap_or_else(|| format!("eth{index}"));
+    let hwaddr = n
+        .hwaddr
+        .as_deref()
+        .map(parse_mac)
+        .transpose()
+        .map_err(|e| format!("{}: {e}", key("hwaddr")))?;
+    let mut ipv4 = Vec::new();
+    for a in &n.ipv4_addresses {
+        ipv4.push(parse_cidr(a).map_err(|e| format!("{} = {a}: {e}", key("ipv4.address")))?);
+    }
+    let gateway = match n.ipv4_gateway.as_deref() {
+        None => None,
+        Some(g) => Some(g.parse::<Ipv4Addr>().map_err(|_| {
+            format!(
+                "{} = {g}: only an address is supported yet",
+                key("ipv4.gateway")
+            )
+        })?),
+    };
+    Ok(VethPlan {
+        index,
+        host,
+        name,
+        bridge: n.link.clone().filter(|l| !l.is_empty()),
+        hwaddr,
+        mtu: n.mtu,
+        up: n.flags_up,
+        ipv4,
+        gateway,
+    })
+}
+
+/// `10.0.3.2/24 [broadcast]`; without a prefix, the address's class decides, as in LXC.
+fn parse_cidr(text: &str) -> Result<(Ipv4Addr, u8), String> {
+    let first = text.split_whitespace().next().unwrap_or("");
+    let (addr, prefix) = match first.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (first, None),
+    };
+    let addr: Ipv4Addr = addr
+        .parse()
+        .map_err(|_| format!("invalid address {addr}"))?;
+    let prefix = match prefix {
+        Some(p) => p
+            .parse::<u8>()
+            .ok()
+            .filter(|p| *p <= 32)
+            .ok_or_else(|| format!("invalid prefix {p}"))?,
+        None => match addr.octets()[0] {
+            0..=127 => 8,
+            128..=191 => 16,
+            _ => 24,
+        },
+    };
+    Ok((addr, prefix))
+}
+
+fn parse_mac(text: &str) -> Result<[u8; 6], String> {
+    let mut mac = [0u8; 6];
+    let parts: Vec<&str> = text.split(':').collect();
+    if parts.len() != 6 {
+        return Err(format!("invalid MAC address {text}"));
+    }
+    for (b, p) in mac.iter_mut().zip(parts) {
+        *b = u8::from_str_radix(p, 16).map_err(|_| format!("invalid MAC address {text}"))?;
+    }
+    Ok(mac)
+}
+
+/// `vethXXXXXX`, as LXC names a host end nobody named.
+fn random_name(prefix: &str) -> String {
+    let mut bytes = [0u8; 6];
+    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
+        use std::io::Read;
+        let _ = f.read_exact(&mut bytes);
+    }
+    let chars = b"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let tail: String = bytes
+        .iter()
+        .map(|b| chars[usize::from(*b) % chars.len()] as char)
+        .collect();
+    format!("{prefix}{tail}")
+}
+
+/// In the monitor, once init exists: make each pair with its container end in init's
+/// network namespace, and put the host end on its bridge, up.
+pub fn host_side(nics: &[VethPlan], init_pid: i32) -> Result<(), String> {
+    if nics.is_empty() {
+        return Ok(());
+    }
+    let netns = std::fs::File::open(format!("/proc/{init_pid}/ns/net"))
+        .map_err(|e| format!("open the container's network namespace: {e}"))?;
+    let mut nl = Netlink::open()?;
+    for nic in nics {
+        use std::os::fd::AsFd;
+        let prefix = |e: String| format!("lxc.net.{}: {e}", nic.index);
+        nl.create_veth(&nic.host, &nic.name, netns.as_fd())
+            .map_err(prefix)?;
+        let host = nl
+            .link_index(&nic.host)?
+            .ok_or_else(|| prefix(format!("{} vanished", nic.host)))?;
+        if let Some(mtu) = nic.mtu {
+            nl.set_mtu(host, mtu).map_err(prefix)?;
+        }
+        if let Some(bridge) = &nic.bridge {
+            let master = nl
+                .link_index(bridge)?
+                .ok_or_else(|| prefix(format!("no such bridge {bridge}")))?;
+            nl.set_master(host, master).map_err(prefix)?;
+        }
+        nl.set_up(host).map_err(prefix)?;
+        tracing::debug!(host = %nic.host, peer = %nic.name, "veth pair made");
+    }
+    Ok(())
+}
+
+/// In the container's first process (inside its network namespace): set up each container
+/// end.
+pub fn container_side(nics: &[VethPlan]) -> Result<(), String> {
+    if nics.is_empty() {
+        return Ok(());
+    }
+    let mut nl = Netlink::open()?;
+    for nic in nics {
+        let prefix = |e: String| format!("lxc.net.{}: {e}", nic.index);
+        let index = nl
+            .link_index(&nic.name)?
+            .ok_or_else(|| prefix(format!("{} is missing", nic.name)))?;
+        if let Some(mac) = nic.hwaddr {
+            nl.set_hwaddr(index, mac).map_err(prefix)?;
+        }
+        if let Some(mtu) = nic.mtu {
+            nl.set_mtu(index, mtu).map_err(prefix)?;
+        }
+        for (addr, len) in &nic.ipv4 {
+            nl.add_address(index, (*addr).into(), *len)
+                .map_err(prefix)?;
+        }
+        if nic.up {
+            nl.set_up(index).map_err(prefix)?;
+        }
+        if let Some(gw) = nic.gateway {
+            nl.add_default_route(gw).map_err(prefix)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_and_macs_parse_as_lxc_reads_them() {
+        assert_eq!(
+            parse_cidr("10.0.3.2/24 10.0.3.255").unwrap(),
+            ("10.0.3.2".parse().unwrap(), 24)
+        );
+        assert_eq!(parse_cidr("10.1.2.3").unwrap().1, 8);
+        assert_eq!(parse_cidr("172.16.0.1").unwrap().1, 16);
+        assert_eq!(parse_cidr("192.168.1.1").unwrap().1, 24);
+        assert!(parse_cidr("10.0.0.1/40").is_err());
+        assert_eq!(
+            parse_mac("00:16:3e:0a:0b:0c").unwrap(),
+            [0, 0x16, 0x3e, 10, 11, 12]
+        );
+        assert!(parse_mac("00:16:3e").is_err());
+        let n = random_name("veth");
+        assert!(n.starts_with("veth") && n.len() == 10);
+    }
+}

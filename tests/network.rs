@@ -1,0 +1,128 @@
+//! `lxc.net.N.type = veth` on a bridge the test makes: two containers reach each other and
+//! the bridge, their addresses show in lxc-info, and nothing of theirs is left on the host
+//! after stop; a missing bridge fails the start by key and leaves nothing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+use lxc::net::netlink::Netlink;
+use support::*;
+
+/// A bridge of the test's own with an address, removed on drop.
+struct Bridge(String);
+
+impl Bridge {
+    fn new(name: String, addr: &str) -> Bridge {
+        let mut nl = Netlink::open().unwrap();
+        nl.create_bridge(&name).unwrap();
+        let bridge = Bridge(name);
+        let index = nl.link_index(&bridge.0).unwrap().unwrap();
+        nl.add_address(index, addr.parse().unwrap(), 24).unwrap();
+        nl.set_up(index).unwrap();
+        bridge
+    }
+}
+
+impl Drop for Bridge {
+    fn drop(&mut self) {
+        if let Ok(mut nl) = Netlink::open() {
+            if let Ok(Some(i)) = nl.link_index(&self.0) {
+                let _ = nl.delete_link(i);
+            }
+        }
+    }
+}
+
+fn nic(bridge: &str, host_end: &str, addr: &str, gw: &str) -> String {
+    format!(
+        "lxc.net.0.type = veth\nlxc.net.0.link = {bridge}\nlxc.net.0.flags = up\n\
+         lxc.net.0.name = eth0\nlxc.net.0.veth.pair = {host_end}\n\
+         lxc.net.0.hwaddr = 00:16:3e:xx:xx:xx\nlxc.net.0.ipv4.address = {addr}\n\
+         lxc.net.0.ipv4.gateway = {gw}\n"
+    )
+}
+
+fn gone(link: &str) -> bool {
+    for _ in 0..100 {
+        if !std::path::Path::new(&format!("/sys/class/net/{link}")).exists() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    false
+}
+
+#[test]
+fn two_veth_containers_on_a_bridge_reach_each_other() {
+    let env = Env::new("veth");
+    let id = std::process::id() % 100_000;
+    let net = 100 + id % 100;
+    let bridge = Bridge::new(format!("lxrbr{id}"), &format!("10.216.{net}.1"));
+    let mut names = Vec::new();
+    for (i, host) in [2, 3].into_iter().enumerate() {
+        let name = env.name(&format!("v{i}"));
+        env.create_busybox(&name);
+        env.append_config(
+            &name,
+            &nic(
+                &bridge.0,
+                &format!("lxrv{id}{i}"),
+                &format!("10.216.{net}.{host}/24"),
+                &format!("10.216.{net}.1"),
+            ),
+        );
+        env.ok("lxc-start", &["-n", &name]);
+        names.push(name);
+    }
+    let master = std::fs::read_link(format!("/sys/class/net/lxrv{id}0/master")).unwrap();
+    assert!(master.ends_with(&bridge.0), "{master:?}");
+    let out = env.sh(
+        &names[0],
+        &format!(
+            "ping -c 1 -W 2 10.216.{net}.3 >/dev/null && echo peer-ok; \
+             ping -c 1 -W 2 10.216.{net}.1 >/dev/null && echo bridge-ok; \
+             ip route 2>/dev/null | grep -c default; cat /sys/class/net/eth0/address"
+        ),
+    );
+    assert!(
+        out.contains("peer-ok") && out.contains("bridge-ok"),
+        "{out}"
+    );
+    assert!(out.contains("00:16:3e:"), "{out}");
+    let info = env.ok("lxc-info", &["-n", &names[1], "-i"]);
+    assert!(info.contains(&format!("10.216.{net}.3")), "{info}");
+    for name in &names {
+        env.ok("lxc-stop", &["-n", name, "-k"]);
+    }
+    for i in 0..2 {
+        assert!(
+            gone(&format!("lxrv{id}{i}")),
+            "host end lxrv{id}{i} left behind"
+        );
+    }
+}
+
+#[test]
+fn a_missing_bridge_fails_the_start_and_leaves_nothing() {
+    let env = Env::new("vethbad");
+    let id = std::process::id() % 100_000;
+    let name = env.name("vb");
+    env.create_busybox(&name);
+    env.append_config(
+        &name,
+        &nic(
+            "lxrnobr0",
+            &format!("lxrw{id}"),
+            "10.217.0.2/24",
+            "10.217.0.1",
+        ),
+    );
+    let out = env.run("lxc-start", &["-n", &name]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("lxc.net.0.link = lxrnobr0: no such bridge"),
+        "{err}"
+    );
+    assert!(gone(&format!("lxrw{id}")));
+    assert!(no_cgroup_for(&name));
+}
