@@ -31,7 +31,7 @@ fn fill(template: &str, noise: &[u8]) -> String {
 }
 
 /// Random bytes from the kernel's pool (a clock-derived mix where that cannot be read).
-fn random_bytes(n: usize) -> Vec<u8> {
+pub fn random_bytes(n: usize) -> Vec<u8> {
     use std::io::Read;
     let mut buf = vec![0u8; n];
     let read = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut buf));

@@ -151,11 +151,7 @@ fn parse_mac(text: &str) -> Result<[u8; 6], String> {
 
 /// `vethXXXXXX`, as LXC names a host end nobody named.
 fn random_name(prefix: &str) -> String {
-    let mut bytes = [0u8; 6];
-    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
-        use std::io::Read;
-        let _ = f.read_exact(&mut bytes);
-    }
+    let bytes = lxc_config::hwaddr::random_bytes(6);
     let chars = b"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
     let tail: String = bytes
         .iter()
