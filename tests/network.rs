@@ -37,7 +37,9 @@ fn nic(bridge: &str, host_end: &str, addr: &str, gw: &str) -> String {
         "lxc.net.0.type = veth\nlxc.net.0.link = {bridge}\nlxc.net.0.flags = up\n\
          lxc.net.0.name = eth0\nlxc.net.0.veth.pair = {host_end}\n\
          lxc.net.0.hwaddr = 00:16:3e:xx:xx:xx\nlxc.net.0.ipv4.address = {addr}\n\
-         lxc.net.0.ipv4.gateway = {gw}\n"
+         lxc.net.0.ipv4.gateway = {gw}\nlxc.net.0.ipv6.address = fd42:216::{}/64\n\
+         lxc.net.0.ipv6.gateway = fd42:216::1\n",
+        addr.split('/').next().unwrap().rsplit('.').next().unwrap()
     )
 }
 
@@ -88,6 +90,15 @@ fn two_veth_containers_on_a_bridge_reach_each_other() {
         "{out}"
     );
     assert!(out.contains("00:16:3e:"), "{out}");
+    // IPv6: the static address and the default route through the gateway, set inside.
+    let v6 = env.sh(&names[0], "cat /proc/net/if_inet6 /proc/net/ipv6_route");
+    assert!(v6.contains("fd420216000000000000000000000002"), "{v6}");
+    assert!(
+        v6.lines()
+            .any(|l| l.starts_with("00000000000000000000000000000000 00")
+                && l.contains("fd420216000000000000000000000001")),
+        "no IPv6 default route: {v6}"
+    );
     let info = env.ok("lxc-info", &["-n", &names[1], "-i"]);
     assert!(info.contains(&format!("10.216.{net}.3")), "{info}");
     for name in &names {

@@ -214,16 +214,19 @@ impl Netlink {
         .map(drop)
     }
 
-    /// The default route through `gateway` (IPv4).
-    pub fn add_default_route(&mut self, gateway: std::net::Ipv4Addr) -> R<()> {
+    /// The default route through `gateway`.
+    pub fn add_default_route(&mut self, gateway: IpAddr) -> R<()> {
         let mut msg = RouteMessage::default();
-        msg.header.address_family = AddressFamily::Inet;
+        let (family, via) = match gateway {
+            IpAddr::V4(a) => (AddressFamily::Inet, RouteAddress::Inet(a)),
+            IpAddr::V6(a) => (AddressFamily::Inet6, RouteAddress::Inet6(a)),
+        };
+        msg.header.address_family = family;
         msg.header.table = RouteHeader::RT_TABLE_MAIN;
         msg.header.protocol = RouteProtocol::Boot;
         msg.header.scope = RouteScope::Universe;
         msg.header.kind = RouteType::Unicast;
-        msg.attributes
-            .push(RouteAttribute::Gateway(RouteAddress::Inet(gateway)));
+        msg.attributes.push(RouteAttribute::Gateway(via));
         self.request(
             &format!("add the default route via {gateway}"),
             RouteNetlinkMessage::NewRoute(msg),

@@ -6,7 +6,7 @@
 use super::netlink::Netlink;
 use lxc_config::model::Network;
 use lxc_config::ContainerConfig;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// One veth NIC, decided before the start.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +23,8 @@ pub struct VethPlan {
     pub up: bool,
     pub ipv4: Vec<(Ipv4Addr, u8)>,
     pub gateway: Option<Ipv4Addr>,
+    pub ipv6: Vec<(Ipv6Addr, u8)>,
+    pub gateway6: Option<Ipv6Addr>,
 }
 
 /// The keys a veth NIC may use today; others wait for their feature.
@@ -35,6 +37,8 @@ pub const SUPPORTED: &[&str] = &[
     "mtu",
     "ipv4.address",
     "ipv4.gateway",
+    "ipv6.address",
+    "ipv6.gateway",
     "veth.pair",
 ];
 
@@ -90,6 +94,19 @@ fn one(index: usize, n: &Network, key: &dyn Fn(&str) -> String) -> Result<VethPl
     for a in &n.ipv4_addresses {
         ipv4.push(parse_cidr(a).map_err(|e| format!("{} = {a}: {e}", key("ipv4.address")))?);
     }
+    let mut ipv6 = Vec::new();
+    for a in &n.ipv6_addresses {
+        ipv6.push(parse_cidr6(a).map_err(|e| format!("{} = {a}: {e}", key("ipv6.address")))?);
+    }
+    let gateway6 = match n.ipv6_gateway.as_deref() {
+        None => None,
+        Some(g) => Some(g.parse::<Ipv6Addr>().map_err(|_| {
+            format!(
+                "{} = {g}: only an address is supported yet",
+                key("ipv6.gateway")
+            )
+        })?),
+    };
     let gateway = match n.ipv4_gateway.as_deref() {
         None => None,
         Some(g) => Some(g.parse::<Ipv4Addr>().map_err(|_| {
@@ -109,7 +126,23 @@ fn one(index: usize, n: &Network, key: &dyn Fn(&str) -> String) -> Result<VethPl
         up: n.flags_up,
         ipv4,
         gateway,
+        ipv6,
+        gateway6,
     })
+}
+
+/// `fd00::2/64` (64 when no prefix is given).
+fn parse_cidr6(text: &str) -> Result<(Ipv6Addr, u8), String> {
+    let (addr, prefix) = text.split_once('/').unwrap_or((text, "64"));
+    let addr: Ipv6Addr = addr
+        .parse()
+        .map_err(|_| format!("invalid address {addr}"))?;
+    let prefix = prefix
+        .parse::<u8>()
+        .ok()
+        .filter(|p| *p <= 128)
+        .ok_or_else(|| format!("invalid prefix {prefix}"))?;
+    Ok((addr, prefix))
 }
 
 /// `10.0.3.2/24 [broadcast]`; without a prefix, the address's class decides, as in LXC.
@@ -210,14 +243,19 @@ pub fn container_side(nics: &[VethPlan]) -> Result<(), String> {
         if let Some(mtu) = nic.mtu {
             nl.set_mtu(index, mtu).map_err(prefix)?;
         }
-        for (addr, len) in &nic.ipv4 {
-            nl.add_address(index, (*addr).into(), *len)
-                .map_err(prefix)?;
+        let v4 = nic.ipv4.iter().map(|(a, l)| (IpAddr::from(*a), *l));
+        let v6 = nic.ipv6.iter().map(|(a, l)| (IpAddr::from(*a), *l));
+        for (addr, len) in v4.chain(v6) {
+            nl.add_address(index, addr, len).map_err(prefix)?;
         }
         if nic.up {
             nl.set_up(index).map_err(prefix)?;
         }
-        if let Some(gw) = nic.gateway {
+        let gateways = [
+            nic.gateway.map(IpAddr::from),
+            nic.gateway6.map(IpAddr::from),
+        ];
+        for gw in gateways.into_iter().flatten() {
             nl.add_default_route(gw).map_err(prefix)?;
         }
     }
