@@ -137,3 +137,57 @@ fn a_missing_bridge_fails_the_start_and_leaves_nothing() {
     assert!(gone(&format!("lxrw{id}")));
     assert!(no_cgroup_for(&name));
 }
+
+/// `script.up` runs once the host end is on the bridge, `script.down` while it still exists,
+/// with LXC's arguments (version 0) or variables (version 1).
+#[test]
+fn network_scripts_run_with_lxcs_arguments_and_variables() {
+    let env = Env::new("netscript");
+    let id = std::process::id() % 100_000;
+    let bridge = Bridge::new(format!("lxrbs{id}"), "10.218.0.1");
+    for version in [0, 1] {
+        let name = env.name(&format!("ns{version}"));
+        env.create_busybox(&name);
+        let host = format!("lxrs{id}{version}");
+        let log = env.root.join(format!("net{version}.log"));
+        let script = env.root.join(format!("net{version}.sh"));
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\necho \"$* type=$LXC_NET_TYPE parent=$LXC_NET_PARENT \
+                 peer=$LXC_NET_PEER hook=$LXC_HOOK_SECTION/$LXC_HOOK_TYPE \
+                 exists=$(test -e /sys/class/net/{host} && echo yes)\" >> {}\n",
+                log.display()
+            ),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        env.append_config(
+            &name,
+            &format!(
+                "lxc.hook.version = {version}\nlxc.net.0.type = veth\nlxc.net.0.link = {b}\n\
+                 lxc.net.0.veth.pair = {host}\nlxc.net.0.script.up = {s}\n\
+                 lxc.net.0.script.down = {s}\n",
+                b = bridge.0,
+                s = script.display()
+            ),
+        );
+        env.ok("lxc-start", &["-n", &name]);
+        env.ok("lxc-stop", &["-n", &name, "-k"]);
+        let text = std::fs::read_to_string(&log).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        if version == 0 {
+            let up = format!("{name} net up veth {} {host} ", bridge.0);
+            let down = format!("{name} net down veth {} {host} ", bridge.0);
+            assert!(lines[0].starts_with(&up), "{text}");
+            assert!(lines[1].starts_with(&down), "{text}");
+        } else {
+            assert!(lines[0].starts_with(" type=veth"), "{text}");
+            assert!(lines[0].contains(&format!("parent={} peer={host} hook=net/up", bridge.0)));
+            assert!(lines[1].contains("hook=net/down"), "{text}");
+        }
+        assert!(lines.iter().all(|l| l.ends_with("exists=yes")), "{text}");
+    }
+}

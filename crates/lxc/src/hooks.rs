@@ -44,9 +44,35 @@ pub fn run_hooks(
         return Ok(());
     };
     for command in commands {
-        run_one(config, env, hook, command, extra_args, extra_env)?;
+        run_one(
+            config,
+            env,
+            ("lxc", hook.name()),
+            command,
+            extra_args,
+            extra_env,
+        )?;
     }
     Ok(())
+}
+
+/// A NIC's `script.up` / `script.down` (section `net`): version 0 gets `<name> net up|down`
+/// and `nic_args` (e.g. `veth <link> <host end>`), version 1 the same in `LXC_NET_*`.
+pub fn run_net_script(
+    config: &ContainerConfig,
+    env: &HookEnv,
+    up: bool,
+    command: &str,
+    nic_args: &[String],
+    nic_env: &[(String, String)],
+) -> Result<()> {
+    let kind = if up { "up" } else { "down" };
+    let args: &[String] = if config.hook_version == 0 {
+        nic_args
+    } else {
+        &[]
+    };
+    run_one(config, env, ("net", kind), command, args, nic_env)
 }
 
 fn shell_quote(s: &str) -> String {
@@ -59,10 +85,11 @@ fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 
+/// Run one hook command; `(section, kind)` as LXC names them (`lxc`/`start`, `net`/`up`).
 fn run_one(
     config: &ContainerConfig,
     env: &HookEnv,
-    hook: HookType,
+    (section, kind): (&str, &str),
     command: &str,
     extra_args: &[String],
     extra_env: &[(String, String)],
@@ -73,13 +100,13 @@ fn run_one(
         cmd.env(k, v);
     }
     if config.hook_version == 0 {
-        for a in [env.name.as_str(), "lxc", hook.name()] {
+        for a in [env.name.as_str(), section, kind] {
             line.push(' ');
             line.push_str(&shell_quote(a));
         }
     } else {
-        cmd.env("LXC_HOOK_TYPE", hook.name())
-            .env("LXC_HOOK_SECTION", "lxc");
+        cmd.env("LXC_HOOK_TYPE", kind)
+            .env("LXC_HOOK_SECTION", section);
     }
     for a in extra_args {
         line.push(' ');
@@ -96,13 +123,13 @@ fn run_one(
     })?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     for l in stdout.lines().take(100) {
-        tracing::debug!(hook = hook.name(), "hook output: {l}");
+        tracing::debug!(hook = kind, "hook output: {l}");
     }
     if !out.status.success() {
         return Err(Error::Hook {
             name: env.name.clone(),
             hook: command.to_string(),
-            message: format!("{} hook exited with {}", hook.name(), out.status),
+            message: format!("{kind} hook exited with {}", out.status),
         });
     }
     Ok(())

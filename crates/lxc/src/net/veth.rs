@@ -25,6 +25,22 @@ pub struct VethPlan {
     pub gateway: Option<Ipv4Addr>,
     pub ipv6: Vec<(Ipv6Addr, u8)>,
     pub gateway6: Option<Ipv6Addr>,
+    pub script_up: Option<String>,
+    pub script_down: Option<String>,
+}
+
+impl VethPlan {
+    /// What a network script gets: version 0's arguments and version 1's variables.
+    pub fn script_args(&self) -> (Vec<String>, Vec<(String, String)>) {
+        let link = self.bridge.clone().unwrap_or_default();
+        let args = vec!["veth".to_string(), link.clone(), self.host.clone()];
+        let env = vec![
+            ("LXC_NET_TYPE".to_string(), "veth".to_string()),
+            ("LXC_NET_PARENT".to_string(), link),
+            ("LXC_NET_PEER".to_string(), self.host.clone()),
+        ];
+        (args, env)
+    }
 }
 
 /// The keys a veth NIC may use today; others wait for their feature.
@@ -40,6 +56,8 @@ pub const SUPPORTED: &[&str] = &[
     "ipv6.address",
     "ipv6.gateway",
     "veth.pair",
+    "script.up",
+    "script.down",
 ];
 
 /// The veth NICs of `config`, checked against the host (the bridge must exist, a
@@ -128,6 +146,8 @@ fn one(index: usize, n: &Network, key: &dyn Fn(&str) -> String) -> Result<VethPl
         gateway,
         ipv6,
         gateway6,
+        script_up: n.script_up.clone().filter(|s| !s.is_empty()),
+        script_down: n.script_down.clone().filter(|s| !s.is_empty()),
     })
 }
 

@@ -239,6 +239,20 @@ impl Monitor {
         }
         self.write_proc_items()?;
         crate::net::veth::host_side(&self.plan.nics, self.init_pid)?;
+        for nic in &self.plan.nics {
+            if let Some(script) = &nic.script_up {
+                let (args, env) = nic.script_args();
+                crate::hooks::run_net_script(
+                    &self.plan.config,
+                    &self.plan.hook_env,
+                    true,
+                    script,
+                    &args,
+                    &env,
+                )
+                .map_err(|e| e.to_string())?;
+            }
+        }
         // Host side (network, id maps) goes here as those features land.
         sync::send(sock, &SyncMsg::Reached(StartStep::HostReady)).map_err(|e| e.to_string())?;
         // lxc-execute's init is the sealed helper; copying it here overlaps with the
@@ -495,6 +509,23 @@ impl Monitor {
                 &env,
             ) {
                 tracing::error!("{e}");
+            }
+        }
+        // Down scripts see the host ends still there: the namespace is held until below.
+        for nic in &self.plan.nics {
+            if let Some(script) = &nic.script_down {
+                let (args, env) = nic.script_args();
+                let ran = crate::hooks::run_net_script(
+                    &self.plan.config,
+                    &self.plan.hook_env,
+                    false,
+                    script,
+                    &args,
+                    &env,
+                );
+                if let Err(e) = ran {
+                    tracing::error!("{e}");
+                }
             }
         }
         self.ns_fds.clear();
