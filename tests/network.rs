@@ -191,3 +191,63 @@ fn network_scripts_run_with_lxcs_arguments_and_variables() {
         assert!(lines.iter().all(|l| l.ends_with("exists=yes")), "{text}");
     }
 }
+
+/// A veth pair of the test's own in the host namespace, as a parent device (this kernel has
+/// no dummy module); removed on drop.
+struct Parent(String);
+
+impl Parent {
+    fn new(name: String) -> Parent {
+        let mut nl = Netlink::open().unwrap();
+        let own = std::fs::File::open("/proc/self/ns/net").unwrap();
+        use std::os::fd::AsFd;
+        nl.create_veth(&name, &format!("{name}p"), own.as_fd())
+            .unwrap();
+        for n in [name.clone(), format!("{name}p")] {
+            let i = nl.link_index(&n).unwrap().unwrap();
+            nl.set_up(i).unwrap();
+        }
+        Parent(name)
+    }
+}
+
+impl Drop for Parent {
+    fn drop(&mut self) {
+        if let Ok(mut nl) = Netlink::open() {
+            if let Ok(Some(i)) = nl.link_index(&self.0) {
+                let _ = nl.delete_link(i);
+            }
+        }
+    }
+}
+
+#[test]
+fn macvlan_containers_on_one_parent_reach_each_other() {
+    let env = Env::new("macvlan");
+    let id = std::process::id() % 100_000;
+    let parent = Parent::new(format!("lxrm{id}"));
+    let mut names = Vec::new();
+    for host in [2, 3] {
+        let name = env.name(&format!("m{host}"));
+        env.create_busybox(&name);
+        env.append_config(
+            &name,
+            &format!(
+                "lxc.net.0.type = macvlan\nlxc.net.0.macvlan.mode = bridge\n\
+                 lxc.net.0.link = {}\nlxc.net.0.flags = up\nlxc.net.0.name = eth0\n\
+                 lxc.net.0.ipv4.address = 10.219.0.{host}/24\n",
+                parent.0
+            ),
+        );
+        env.ok("lxc-start", &["-n", &name]);
+        names.push(name);
+    }
+    let out = env.sh(
+        &names[0],
+        "ping -c 1 -W 2 10.219.0.3 >/dev/null && echo peer-ok; cat /sys/class/net/eth0/type",
+    );
+    for name in &names {
+        env.ok("lxc-stop", &["-n", name, "-k"]);
+    }
+    assert!(out.contains("peer-ok"), "{out}");
+}

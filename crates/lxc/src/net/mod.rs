@@ -2,4 +2,4 @@
 //! network namespace the calling process is in.
 
 pub mod netlink;
-pub mod veth;
+pub mod nic;

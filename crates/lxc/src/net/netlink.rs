@@ -6,7 +6,8 @@ use netlink_packet_core::{
 };
 use netlink_packet_route::address::{AddressAttribute, AddressMessage};
 use netlink_packet_route::link::{
-    InfoBridge, InfoData, InfoKind, InfoVeth, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
+    InfoBridge, InfoData, InfoKind, InfoMacVlan, InfoVeth, LinkAttribute, LinkFlags, LinkInfo,
+    LinkMessage, MacVlanMode,
 };
 use netlink_packet_route::route::{
     RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
@@ -143,6 +144,33 @@ impl Netlink {
             LinkInfo::Data(InfoData::Veth(InfoVeth::Peer(peer_msg))),
         ]));
         self.new_link(&format!("create veth {host}/{peer}"), msg)
+    }
+
+    /// A macvlan on `parent` (here), created straight in the network namespace `netns`.
+    /// `mode`: private, vepa, bridge or passthru.
+    pub fn create_macvlan(
+        &mut self,
+        name: &str,
+        parent: u32,
+        mode: &str,
+        netns: BorrowedFd<'_>,
+    ) -> R<()> {
+        let mode = match mode {
+            "private" => MacVlanMode::Private,
+            "vepa" => MacVlanMode::Vepa,
+            "passthru" => MacVlanMode::Passthrough,
+            _ => MacVlanMode::Bridge,
+        };
+        let mut msg = LinkMessage::default();
+        msg.attributes.push(LinkAttribute::IfName(name.into()));
+        msg.attributes.push(LinkAttribute::Link(parent));
+        msg.attributes
+            .push(LinkAttribute::NetNsFd(netns.as_raw_fd()));
+        msg.attributes.push(LinkAttribute::LinkInfo(vec![
+            LinkInfo::Kind(InfoKind::MacVlan),
+            LinkInfo::Data(InfoData::MacVlan(vec![InfoMacVlan::Mode(mode)])),
+        ]));
+        self.new_link(&format!("create macvlan {name}"), msg)
     }
 
     fn set_link(&mut self, what: &str, index: u32, attrs: Vec<LinkAttribute>, up: bool) -> R<()> {

@@ -113,7 +113,7 @@ fn is_supported(key: &str, config: &ContainerConfig) -> bool {
             .and_then(|n| n.net_type.as_deref())
             .unwrap_or("");
         return (matches!(kind, "none" | "empty") && matches!(sub, "type" | "flags" | "name"))
-            || (kind == "veth" && crate::net::veth::SUPPORTED.contains(&sub));
+            || crate::net::nic::supported(kind, sub);
     }
     false
 }
@@ -173,7 +173,7 @@ pub struct Plan {
     /// The program of `lxc.cgroup2.devices.*`, if any.
     pub devices: Option<crate::cgroup::DevicePolicy>,
     /// The veth NICs.
-    pub nics: Vec<crate::net::veth::VethPlan>,
+    pub nics: Vec<crate::net::nic::NicPlan>,
 }
 
 impl Plan {
@@ -199,7 +199,7 @@ impl Plan {
         .map_err(start_err)?;
         let devices =
             crate::cgroup::DevicePolicy::from_settings(&config.cgroup_v2).map_err(start_err)?;
-        let nics = crate::net::veth::plan(&config).map_err(start_err)?;
+        let nics = crate::net::nic::plan(&config).map_err(start_err)?;
         if !config.cgroup_v1.is_empty() && !cgroups.layout.has_legacy() {
             tracing::warn!("Ignoring legacy cgroup limits on pure cgroup2 system");
         }
@@ -353,7 +353,7 @@ mod tests {
             Some("lxc.seccomp.notify.proxy")
         );
         assert_eq!(
-            unsupported_key(&config("lxc.net.0.type = macvlan\n")).as_deref(),
+            unsupported_key(&config("lxc.net.0.type = ipvlan\n")).as_deref(),
             Some("lxc.net.0.type")
         );
         assert_eq!(

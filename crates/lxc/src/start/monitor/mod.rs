@@ -238,7 +238,7 @@ impl Monitor {
             cg.join_legacy(self.init_pid)?;
         }
         self.write_proc_items()?;
-        crate::net::veth::host_side(&self.plan.nics, self.init_pid)?;
+        crate::net::nic::host_side(&self.plan.nics, self.init_pid)?;
         for nic in &self.plan.nics {
             if let Some(script) = &nic.script_up {
                 let (args, env) = nic.script_args();

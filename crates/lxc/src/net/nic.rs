@@ -1,22 +1,31 @@
-//! `lxc.net.N.type = veth`: a pair whose container end is created straight in the
-//! container's network namespace and whose host end joins the bridge in `link`. The monitor
-//! makes the pair (host side); the container's first process names nothing and only sets up
-//! its end (address, mtu, up, routes). The pair goes when the namespace does.
+//! The NICs of `lxc.net.N.type = veth` (a pair: the container end is created straight in the
+//! container's network namespace, the host end joins the bridge in `link`) and `macvlan`
+//! (on the parent in `link`, created straight in the namespace). The monitor makes them
+//! (host side); the container's first process only sets up its end (address, mtu, up,
+//! routes). They go when the namespace does.
 
 use super::netlink::Netlink;
 use lxc_config::model::Network;
 use lxc_config::ContainerConfig;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-/// One veth NIC, decided before the start.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VethPlan {
+pub enum NicKind {
+    Veth,
+    /// With its mode (private, vepa, bridge, passthru).
+    Macvlan(String),
+}
+
+/// One NIC, decided before the start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NicPlan {
     pub index: usize,
+    pub kind: NicKind,
     /// The host end (`lxc.net.N.veth.pair`, else `vethXXXXXX`).
     pub host: String,
     /// The container end (`lxc.net.N.name`, else `ethN`).
     pub name: String,
-    /// The bridge the host end joins (`lxc.net.N.link`).
+    /// `lxc.net.N.link`: the bridge a veth's host end joins, a macvlan's parent.
     pub bridge: Option<String>,
     pub hwaddr: Option<[u8; 6]>,
     pub mtu: Option<u32>,
@@ -29,22 +38,38 @@ pub struct VethPlan {
     pub script_down: Option<String>,
 }
 
-impl VethPlan {
+impl NicPlan {
     /// What a network script gets: version 0's arguments and version 1's variables.
     pub fn script_args(&self) -> (Vec<String>, Vec<(String, String)>) {
         let link = self.bridge.clone().unwrap_or_default();
-        let args = vec!["veth".to_string(), link.clone(), self.host.clone()];
-        let env = vec![
-            ("LXC_NET_TYPE".to_string(), "veth".to_string()),
+        let kind = match self.kind {
+            NicKind::Veth => "veth",
+            NicKind::Macvlan(_) => "macvlan",
+        };
+        let mut args = vec![kind.to_string(), link.clone()];
+        let mut env = vec![
+            ("LXC_NET_TYPE".to_string(), kind.to_string()),
             ("LXC_NET_PARENT".to_string(), link),
-            ("LXC_NET_PEER".to_string(), self.host.clone()),
         ];
+        if self.kind == NicKind::Veth {
+            args.push(self.host.clone());
+            env.push(("LXC_NET_PEER".to_string(), self.host.clone()));
+        }
         (args, env)
     }
 }
 
-/// The keys a veth NIC may use today; others wait for their feature.
-pub const SUPPORTED: &[&str] = &[
+/// Whether NIC subkey `sub` of a `kind` NIC is built (others wait for their feature).
+pub fn supported(kind: &str, sub: &str) -> bool {
+    match kind {
+        "veth" => SUPPORTED.contains(&sub),
+        "macvlan" => (SUPPORTED.contains(&sub) && sub != "veth.pair") || sub == "macvlan.mode",
+        _ => false,
+    }
+}
+
+/// The keys a veth NIC may use today.
+const SUPPORTED: &[&str] = &[
     "type",
     "link",
     "name",
@@ -60,13 +85,13 @@ pub const SUPPORTED: &[&str] = &[
     "script.down",
 ];
 
-/// The veth NICs of `config`, checked against the host (the bridge must exist, a
-/// `veth.pair` name must be free) before anything is made.
-pub fn plan(config: &ContainerConfig) -> Result<Vec<VethPlan>, String> {
+/// The veth and macvlan NICs of `config`, checked against the host (the bridge or parent
+/// must exist, a `veth.pair` name must be free) before anything is made.
+pub fn plan(config: &ContainerConfig) -> Result<Vec<NicPlan>, String> {
     let mut nics = Vec::new();
     let mut netlink: Option<Netlink> = None;
     for (index, n) in &config.networks {
-        if n.net_type.as_deref() != Some("veth") {
+        if !matches!(n.net_type.as_deref(), Some("veth") | Some("macvlan")) {
             continue;
         }
         let key = |sub: &str| format!("lxc.net.{index}.{sub}");
@@ -77,13 +102,22 @@ pub fn plan(config: &ContainerConfig) -> Result<Vec<VethPlan>, String> {
         };
         if let Some(bridge) = &nic.bridge {
             if nl.link_index(bridge)?.is_none() {
-                return Err(format!("{} = {bridge}: no such bridge", key("link")));
+                let what = match nic.kind {
+                    NicKind::Veth => "no such bridge",
+                    NicKind::Macvlan(_) => "no such device",
+                };
+                return Err(format!("{} = {bridge}: {what}", key("link")));
             }
+        } else if matches!(nic.kind, NicKind::Macvlan(_)) {
+            return Err(format!(
+                "{}: a macvlan needs its parent device",
+                key("link")
+            ));
         }
-        if nl.link_index(&nic.host)?.is_some() {
+        if nic.kind == NicKind::Veth && nl.link_index(&nic.host)?.is_some() {
             return Err(format!("{}: {} exists already", key("veth.pair"), nic.host));
         }
-        if nics.iter().any(|o: &VethPlan| o.name == nic.name) {
+        if nics.iter().any(|o: &NicPlan| o.name == nic.name) {
             return Err(format!(
                 "{} = {}: two NICs of that name",
                 key("name"),
@@ -95,7 +129,7 @@ pub fn plan(config: &ContainerConfig) -> Result<Vec<VethPlan>, String> {
     Ok(nics)
 }
 
-fn one(index: usize, n: &Network, key: &dyn Fn(&str) -> String) -> Result<VethPlan, String> {
+fn one(index: usize, n: &Network, key: &dyn Fn(&str) -> String) -> Result<NicPlan, String> {
     let host = match n.other.get("veth.pair").and_then(|v| v.last()) {
         Some(p) if p.len() > 15 => return Err(format!("{} = {p}: too long", key("veth.pair"))),
         Some(p) => p.clone(),
@@ -134,8 +168,16 @@ fn one(index: usize, n: &Network, key: &dyn Fn(&str) -> String) -> Result<VethPl
             )
         })?),
     };
-    Ok(VethPlan {
+    let kind = match n.net_type.as_deref() {
+        Some("macvlan") => {
+            let mode = n.other.get("macvlan.mode").and_then(|v| v.last()).cloned();
+            NicKind::Macvlan(mode.unwrap_or_else(|| "private".into()))
+        }
+        _ => NicKind::Veth,
+    };
+    Ok(NicPlan {
         index,
+        kind,
         host,
         name,
         bridge: n.link.clone().filter(|l| !l.is_empty()),
@@ -215,7 +257,7 @@ fn random_name(prefix: &str) -> String {
 
 /// In the monitor, once init exists: make each pair with its container end in init's
 /// network namespace, and put the host end on its bridge, up.
-pub fn host_side(nics: &[VethPlan], init_pid: i32) -> Result<(), String> {
+pub fn host_side(nics: &[NicPlan], init_pid: i32) -> Result<(), String> {
     if nics.is_empty() {
         return Ok(());
     }
@@ -225,6 +267,16 @@ pub fn host_side(nics: &[VethPlan], init_pid: i32) -> Result<(), String> {
     for nic in nics {
         use std::os::fd::AsFd;
         let prefix = |e: String| format!("lxc.net.{}: {e}", nic.index);
+        if let NicKind::Macvlan(mode) = &nic.kind {
+            let parent = nic.bridge.as_deref().unwrap_or_default();
+            let parent = nl
+                .link_index(parent)?
+                .ok_or_else(|| prefix(format!("no such device {parent}")))?;
+            nl.create_macvlan(&nic.name, parent, mode, netns.as_fd())
+                .map_err(prefix)?;
+            tracing::debug!(name = %nic.name, "macvlan made");
+            continue;
+        }
         nl.create_veth(&nic.host, &nic.name, netns.as_fd())
             .map_err(prefix)?;
         let host = nl
@@ -247,7 +299,7 @@ pub fn host_side(nics: &[VethPlan], init_pid: i32) -> Result<(), String> {
 
 /// In the container's first process (inside its network namespace): set up each container
 /// end.
-pub fn container_side(nics: &[VethPlan]) -> Result<(), String> {
+pub fn container_side(nics: &[NicPlan]) -> Result<(), String> {
     if nics.is_empty() {
         return Ok(());
     }
