@@ -222,32 +222,50 @@ impl Drop for Parent {
 }
 
 #[test]
-fn macvlan_containers_on_one_parent_reach_each_other() {
+fn macvlan_and_ipvlan_containers_on_one_parent_reach_each_other() {
     let env = Env::new("macvlan");
     let id = std::process::id() % 100_000;
     let parent = Parent::new(format!("lxrm{id}"));
-    let mut names = Vec::new();
-    for host in [2, 3] {
-        let name = env.name(&format!("m{host}"));
-        env.create_busybox(&name);
-        env.append_config(
-            &name,
-            &format!(
-                "lxc.net.0.type = macvlan\nlxc.net.0.macvlan.mode = bridge\n\
-                 lxc.net.0.link = {}\nlxc.net.0.flags = up\nlxc.net.0.name = eth0\n\
-                 lxc.net.0.ipv4.address = 10.219.0.{host}/24\n",
-                parent.0
-            ),
+    for (net, kind, mode) in [
+        (219, "macvlan", "lxc.net.0.macvlan.mode = bridge"),
+        (220, "ipvlan", "lxc.net.0.ipvlan.mode = l2"),
+    ] {
+        let mut names = Vec::new();
+        for host in [2, 3] {
+            let name = env.name(&format!("{}{host}", &kind[..2]));
+            env.create_busybox(&name);
+            env.append_config(
+                &name,
+                &format!(
+                    "lxc.net.0.type = {kind}\n{mode}\nlxc.net.0.link = {}\n\
+                     lxc.net.0.flags = up\nlxc.net.0.name = eth0\n\
+                     lxc.net.0.ipv4.address = 10.{net}.0.{host}/24\n",
+                    parent.0
+                ),
+            );
+            if kind == "ipvlan" && !std::path::Path::new("/sys/module/ipvlan").exists() {
+                // This kernel has no ipvlan: the start fails by NIC, and leaves nothing.
+                let out = env.run("lxc-start", &["-n", &name]);
+                let err = String::from_utf8_lossy(&out.stderr);
+                assert!(!out.status.success());
+                assert!(err.contains("lxc.net.0: create ipvlan eth0"), "{err}");
+                assert!(no_cgroup_for(&name));
+                eprintln!("no ipvlan module here: checked the clean failure only");
+                break;
+            }
+            env.ok("lxc-start", &["-n", &name]);
+            names.push(name);
+        }
+        if names.is_empty() {
+            continue;
+        }
+        let out = env.sh(
+            &names[0],
+            &format!("ping -c 1 -W 2 10.{net}.0.3 >/dev/null && echo peer-ok"),
         );
-        env.ok("lxc-start", &["-n", &name]);
-        names.push(name);
+        for name in &names {
+            env.ok("lxc-stop", &["-n", name, "-k"]);
+        }
+        assert!(out.contains("peer-ok"), "{kind}: {out}");
     }
-    let out = env.sh(
-        &names[0],
-        "ping -c 1 -W 2 10.219.0.3 >/dev/null && echo peer-ok; cat /sys/class/net/eth0/type",
-    );
-    for name in &names {
-        env.ok("lxc-stop", &["-n", name, "-k"]);
-    }
-    assert!(out.contains("peer-ok"), "{out}");
 }

@@ -6,8 +6,8 @@ use netlink_packet_core::{
 };
 use netlink_packet_route::address::{AddressAttribute, AddressMessage};
 use netlink_packet_route::link::{
-    InfoBridge, InfoData, InfoKind, InfoMacVlan, InfoVeth, LinkAttribute, LinkFlags, LinkInfo,
-    LinkMessage, MacVlanMode,
+    InfoBridge, InfoData, InfoIpVlan, InfoKind, InfoMacVlan, InfoVeth, IpVlanFlags, IpVlanMode,
+    LinkAttribute, LinkFlags, LinkInfo, LinkMessage, MacVlanMode,
 };
 use netlink_packet_route::route::{
     RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
@@ -144,6 +144,40 @@ impl Netlink {
             LinkInfo::Data(InfoData::Veth(InfoVeth::Peer(peer_msg))),
         ]));
         self.new_link(&format!("create veth {host}/{peer}"), msg)
+    }
+
+    /// An ipvlan on `parent` (here), created straight in the network namespace `netns`.
+    /// `mode`: l2, l3 or l3s; `isolation`: bridge, private or vepa.
+    pub fn create_ipvlan(
+        &mut self,
+        name: &str,
+        parent: u32,
+        (mode, isolation): (&str, &str),
+        netns: BorrowedFd<'_>,
+    ) -> R<()> {
+        let mode = match mode {
+            "l2" => IpVlanMode::L2,
+            "l3s" => IpVlanMode::L3S,
+            _ => IpVlanMode::L3,
+        };
+        let flags = match isolation {
+            "private" => IpVlanFlags::Private,
+            "vepa" => IpVlanFlags::Vepa,
+            _ => IpVlanFlags::empty(),
+        };
+        let mut msg = LinkMessage::default();
+        msg.attributes.push(LinkAttribute::IfName(name.into()));
+        msg.attributes.push(LinkAttribute::Link(parent));
+        msg.attributes
+            .push(LinkAttribute::NetNsFd(netns.as_raw_fd()));
+        msg.attributes.push(LinkAttribute::LinkInfo(vec![
+            LinkInfo::Kind(InfoKind::IpVlan),
+            LinkInfo::Data(InfoData::IpVlan(vec![
+                InfoIpVlan::Mode(mode),
+                InfoIpVlan::Flags(flags),
+            ])),
+        ]));
+        self.new_link(&format!("create ipvlan {name}"), msg)
     }
 
     /// A macvlan on `parent` (here), created straight in the network namespace `netns`.

@@ -14,6 +14,8 @@ pub enum NicKind {
     Veth,
     /// With its mode (private, vepa, bridge, passthru).
     Macvlan(String),
+    /// With its mode (l2, l3, l3s) and isolation (bridge, private, vepa).
+    Ipvlan(String, String),
 }
 
 /// One NIC, decided before the start.
@@ -45,6 +47,7 @@ impl NicPlan {
         let kind = match self.kind {
             NicKind::Veth => "veth",
             NicKind::Macvlan(_) => "macvlan",
+            NicKind::Ipvlan(..) => "ipvlan",
         };
         let mut args = vec![kind.to_string(), link.clone()];
         let mut env = vec![
@@ -64,6 +67,10 @@ pub fn supported(kind: &str, sub: &str) -> bool {
     match kind {
         "veth" => SUPPORTED.contains(&sub),
         "macvlan" => (SUPPORTED.contains(&sub) && sub != "veth.pair") || sub == "macvlan.mode",
+        "ipvlan" => {
+            (SUPPORTED.contains(&sub) && sub != "veth.pair")
+                || matches!(sub, "ipvlan.mode" | "ipvlan.isolation")
+        }
         _ => false,
     }
 }
@@ -91,7 +98,7 @@ pub fn plan(config: &ContainerConfig) -> Result<Vec<NicPlan>, String> {
     let mut nics = Vec::new();
     let mut netlink: Option<Netlink> = None;
     for (index, n) in &config.networks {
-        if !matches!(n.net_type.as_deref(), Some("veth") | Some("macvlan")) {
+        if !matches!(n.net_type.as_deref(), Some("veth" | "macvlan" | "ipvlan")) {
             continue;
         }
         let key = |sub: &str| format!("lxc.net.{index}.{sub}");
@@ -104,15 +111,12 @@ pub fn plan(config: &ContainerConfig) -> Result<Vec<NicPlan>, String> {
             if nl.link_index(bridge)?.is_none() {
                 let what = match nic.kind {
                     NicKind::Veth => "no such bridge",
-                    NicKind::Macvlan(_) => "no such device",
+                    _ => "no such device",
                 };
                 return Err(format!("{} = {bridge}: {what}", key("link")));
             }
-        } else if matches!(nic.kind, NicKind::Macvlan(_)) {
-            return Err(format!(
-                "{}: a macvlan needs its parent device",
-                key("link")
-            ));
+        } else if nic.kind != NicKind::Veth {
+            return Err(format!("{}: the NIC needs its parent device", key("link")));
         }
         if nic.kind == NicKind::Veth && nl.link_index(&nic.host)?.is_some() {
             return Err(format!("{}: {} exists already", key("veth.pair"), nic.host));
@@ -168,11 +172,19 @@ fn one(index: usize, n: &Network, key: &dyn Fn(&str) -> String) -> Result<NicPla
             )
         })?),
     };
+    let other = |sub: &str, default: &str| {
+        n.other
+            .get(sub)
+            .and_then(|v| v.last())
+            .cloned()
+            .unwrap_or_else(|| default.to_string())
+    };
     let kind = match n.net_type.as_deref() {
-        Some("macvlan") => {
-            let mode = n.other.get("macvlan.mode").and_then(|v| v.last()).cloned();
-            NicKind::Macvlan(mode.unwrap_or_else(|| "private".into()))
-        }
+        Some("macvlan") => NicKind::Macvlan(other("macvlan.mode", "private")),
+        Some("ipvlan") => NicKind::Ipvlan(
+            other("ipvlan.mode", "l3"),
+            other("ipvlan.isolation", "bridge"),
+        ),
         _ => NicKind::Veth,
     };
     Ok(NicPlan {
@@ -267,14 +279,20 @@ pub fn host_side(nics: &[NicPlan], init_pid: i32) -> Result<(), String> {
     for nic in nics {
         use std::os::fd::AsFd;
         let prefix = |e: String| format!("lxc.net.{}: {e}", nic.index);
-        if let NicKind::Macvlan(mode) = &nic.kind {
+        if nic.kind != NicKind::Veth {
             let parent = nic.bridge.as_deref().unwrap_or_default();
             let parent = nl
                 .link_index(parent)?
                 .ok_or_else(|| prefix(format!("no such device {parent}")))?;
-            nl.create_macvlan(&nic.name, parent, mode, netns.as_fd())
-                .map_err(prefix)?;
-            tracing::debug!(name = %nic.name, "macvlan made");
+            match &nic.kind {
+                NicKind::Macvlan(mode) => nl.create_macvlan(&nic.name, parent, mode, netns.as_fd()),
+                NicKind::Ipvlan(mode, iso) => {
+                    nl.create_ipvlan(&nic.name, parent, (mode, iso), netns.as_fd())
+                }
+                NicKind::Veth => Ok(()),
+            }
+            .map_err(prefix)?;
+            tracing::debug!(name = %nic.name, "NIC made on {:?}", nic.bridge);
             continue;
         }
         nl.create_veth(&nic.host, &nic.name, netns.as_fd())
