@@ -165,19 +165,8 @@ impl Netlink {
             "vepa" => IpVlanFlags::Vepa,
             _ => IpVlanFlags::empty(),
         };
-        let mut msg = LinkMessage::default();
-        msg.attributes.push(LinkAttribute::IfName(name.into()));
-        msg.attributes.push(LinkAttribute::Link(parent));
-        msg.attributes
-            .push(LinkAttribute::NetNsFd(netns.as_raw_fd()));
-        msg.attributes.push(LinkAttribute::LinkInfo(vec![
-            LinkInfo::Kind(InfoKind::IpVlan),
-            LinkInfo::Data(InfoData::IpVlan(vec![
-                InfoIpVlan::Mode(mode),
-                InfoIpVlan::Flags(flags),
-            ])),
-        ]));
-        self.new_link(&format!("create ipvlan {name}"), msg)
+        let data = InfoData::IpVlan(vec![InfoIpVlan::Mode(mode), InfoIpVlan::Flags(flags)]);
+        self.new_link_on(name, parent, (InfoKind::IpVlan, data), netns)
     }
 
     /// A macvlan on `parent` (here), created straight in the network namespace `netns`.
@@ -195,16 +184,29 @@ impl Netlink {
             "passthru" => MacVlanMode::Passthrough,
             _ => MacVlanMode::Bridge,
         };
+        let data = InfoData::MacVlan(vec![InfoMacVlan::Mode(mode)]);
+        self.new_link_on(name, parent, (InfoKind::MacVlan, data), netns)
+    }
+
+    /// A link of `kind` on `parent` (here), created straight in the namespace `netns`.
+    fn new_link_on(
+        &mut self,
+        name: &str,
+        parent: u32,
+        (kind, data): (InfoKind, InfoData),
+        netns: BorrowedFd<'_>,
+    ) -> R<()> {
+        let what = format!("create {kind} {name}");
         let mut msg = LinkMessage::default();
         msg.attributes.push(LinkAttribute::IfName(name.into()));
         msg.attributes.push(LinkAttribute::Link(parent));
         msg.attributes
             .push(LinkAttribute::NetNsFd(netns.as_raw_fd()));
         msg.attributes.push(LinkAttribute::LinkInfo(vec![
-            LinkInfo::Kind(InfoKind::MacVlan),
-            LinkInfo::Data(InfoData::MacVlan(vec![InfoMacVlan::Mode(mode)])),
+            LinkInfo::Kind(kind),
+            LinkInfo::Data(data),
         ]));
-        self.new_link(&format!("create macvlan {name}"), msg)
+        self.new_link(&what, msg)
     }
 
     fn set_link(&mut self, what: &str, index: u32, attrs: Vec<LinkAttribute>, up: bool) -> R<()> {
