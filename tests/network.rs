@@ -269,3 +269,37 @@ fn macvlan_and_ipvlan_containers_on_one_parent_reach_each_other() {
         assert!(out.contains("peer-ok"), "{kind}: {out}");
     }
 }
+
+/// `phys`: a host device moves into the container (renamed to `name` there, configured) and
+/// comes back under its own name at stop.
+#[test]
+fn a_phys_device_moves_in_and_comes_back() {
+    let env = Env::new("phys");
+    let id = std::process::id() % 100_000;
+    let parent = Parent::new(format!("lxrq{id}"));
+    let name = env.name("ph");
+    env.create_busybox(&name);
+    env.append_config(
+        &name,
+        &format!(
+            "lxc.net.0.type = phys\nlxc.net.0.link = {}\nlxc.net.0.name = eth1\n\
+             lxc.net.0.flags = up\nlxc.net.0.ipv4.address = 10.221.0.2/24\n",
+            parent.0
+        ),
+    );
+    let host_path = format!("/sys/class/net/{}", parent.0);
+    env.ok("lxc-start", &["-n", &name]);
+    let moved_out = !std::path::Path::new(&host_path).exists();
+    let inside = env.sh(
+        &name,
+        "cat /sys/class/net/eth1/operstate; ip addr show eth1",
+    );
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    assert!(moved_out, "{} is still on the host", parent.0);
+    assert!(inside.contains("10.221.0.2/24"), "{inside}");
+    assert!(
+        std::path::Path::new(&host_path).exists(),
+        "{} did not come back",
+        parent.0
+    );
+}

@@ -221,6 +221,28 @@ impl Netlink {
             .map(drop)
     }
 
+    /// Move a link into the network namespace `netns`, renamed to `name` there if given.
+    pub fn move_to_netns(
+        &mut self,
+        index: u32,
+        netns: BorrowedFd<'_>,
+        name: Option<&str>,
+    ) -> R<()> {
+        let mut attrs = vec![LinkAttribute::NetNsFd(netns.as_raw_fd())];
+        attrs.extend(name.map(|n| LinkAttribute::IfName(n.into())));
+        self.set_link("move the link to another namespace", index, attrs, false)
+    }
+
+    /// Rename a link (it must be down).
+    pub fn rename(&mut self, index: u32, name: &str) -> R<()> {
+        self.set_link(
+            &format!("rename the link to {name}"),
+            index,
+            vec![LinkAttribute::IfName(name.into())],
+            false,
+        )
+    }
+
     pub fn set_up(&mut self, index: u32) -> R<()> {
         self.set_link("bring the link up", index, Vec::new(), true)
     }

@@ -16,6 +16,8 @@ pub enum NicKind {
     Macvlan(String),
     /// With its mode (l2, l3, l3s) and isolation (bridge, private, vepa).
     Ipvlan(String, String),
+    /// A host device (in `link`) moved into the container, and back at stop.
+    Phys,
 }
 
 /// One NIC, decided before the start.
@@ -48,6 +50,7 @@ impl NicPlan {
             NicKind::Veth => "veth",
             NicKind::Macvlan(_) => "macvlan",
             NicKind::Ipvlan(..) => "ipvlan",
+            NicKind::Phys => "phys",
         };
         let mut args = vec![kind.to_string(), link.clone()];
         let mut env = vec![
@@ -67,6 +70,7 @@ pub fn supported(kind: &str, sub: &str) -> bool {
     match kind {
         "veth" => SUPPORTED.contains(&sub),
         "macvlan" => (SUPPORTED.contains(&sub) && sub != "veth.pair") || sub == "macvlan.mode",
+        "phys" => SUPPORTED.contains(&sub) && sub != "veth.pair",
         "ipvlan" => {
             (SUPPORTED.contains(&sub) && sub != "veth.pair")
                 || matches!(sub, "ipvlan.mode" | "ipvlan.isolation")
@@ -98,7 +102,10 @@ pub fn plan(config: &ContainerConfig) -> Result<Vec<NicPlan>, String> {
     let mut nics = Vec::new();
     let mut netlink: Option<Netlink> = None;
     for (index, n) in &config.networks {
-        if !matches!(n.net_type.as_deref(), Some("veth" | "macvlan" | "ipvlan")) {
+        if !matches!(
+            n.net_type.as_deref(),
+            Some("veth" | "macvlan" | "ipvlan" | "phys")
+        ) {
             continue;
         }
         let key = |sub: &str| format!("lxc.net.{index}.{sub}");
@@ -139,7 +146,12 @@ fn one(index: usize, n: &Network, key: &dyn Fn(&str) -> String) -> Result<NicPla
         Some(p) => p.clone(),
         None => random_name("veth"),
     };
-    let name = n.name.clone().unwrap_or_else(|| format!("eth{index}"));
+    // A moved device keeps its name unless one is given.
+    let default_name = match n.net_type.as_deref() {
+        Some("phys") => n.link.clone().unwrap_or_default(),
+        _ => format!("eth{index}"),
+    };
+    let name = n.name.clone().unwrap_or(default_name);
     let hwaddr = n
         .hwaddr
         .as_deref()
@@ -185,6 +197,7 @@ fn one(index: usize, n: &Network, key: &dyn Fn(&str) -> String) -> Result<NicPla
             other("ipvlan.mode", "l3"),
             other("ipvlan.isolation", "bridge"),
         ),
+        Some("phys") => NicKind::Phys,
         _ => NicKind::Veth,
     };
     Ok(NicPlan {
@@ -279,6 +292,16 @@ pub fn host_side(nics: &[NicPlan], init_pid: i32) -> Result<(), String> {
     for nic in nics {
         use std::os::fd::AsFd;
         let prefix = |e: String| format!("lxc.net.{}: {e}", nic.index);
+        if nic.kind == NicKind::Phys {
+            let dev = nic.bridge.as_deref().unwrap_or_default();
+            let index = nl
+                .link_index(dev)?
+                .ok_or_else(|| prefix(format!("no such device {dev}")))?;
+            nl.move_to_netns(index, netns.as_fd(), None)
+                .map_err(prefix)?;
+            tracing::debug!(device = dev, "moved into the container");
+            continue;
+        }
         if nic.kind != NicKind::Veth {
             let parent = nic.bridge.as_deref().unwrap_or_default();
             let parent = nl
@@ -289,7 +312,7 @@ pub fn host_side(nics: &[NicPlan], init_pid: i32) -> Result<(), String> {
                 NicKind::Ipvlan(mode, iso) => {
                     nl.create_ipvlan(&nic.name, parent, (mode, iso), netns.as_fd())
                 }
-                NicKind::Veth => Ok(()),
+                NicKind::Veth | NicKind::Phys => Ok(()),
             }
             .map_err(prefix)?;
             tracing::debug!(name = %nic.name, "NIC made on {:?}", nic.bridge);
@@ -324,9 +347,17 @@ pub fn container_side(nics: &[NicPlan]) -> Result<(), String> {
     let mut nl = Netlink::open()?;
     for nic in nics {
         let prefix = |e: String| format!("lxc.net.{}: {e}", nic.index);
+        // A moved device arrives under its host name.
+        let arrived = match &nic.kind {
+            NicKind::Phys => nic.bridge.clone().unwrap_or_default(),
+            _ => nic.name.clone(),
+        };
         let index = nl
-            .link_index(&nic.name)?
-            .ok_or_else(|| prefix(format!("{} is missing", nic.name)))?;
+            .link_index(&arrived)?
+            .ok_or_else(|| prefix(format!("{arrived} is missing")))?;
+        if arrived != nic.name {
+            nl.rename(index, &nic.name).map_err(prefix)?;
+        }
         if let Some(mac) = nic.hwaddr {
             nl.set_hwaddr(index, mac).map_err(prefix)?;
         }
@@ -347,6 +378,36 @@ pub fn container_side(nics: &[NicPlan]) -> Result<(), String> {
         ];
         for gw in gateways.into_iter().flatten() {
             nl.add_default_route(gw).map_err(prefix)?;
+        }
+    }
+    Ok(())
+}
+
+/// At stop, before the namespace goes: give each moved device back to the host under its
+/// own name (a real device would come back by itself; a virtual one would die).
+pub fn give_back(
+    nics: &[NicPlan],
+    container_netns: std::os::fd::BorrowedFd<'_>,
+) -> Result<(), String> {
+    use std::os::fd::AsFd;
+    let phys: Vec<&NicPlan> = nics.iter().filter(|n| n.kind == NicKind::Phys).collect();
+    if phys.is_empty() {
+        return Ok(());
+    }
+    let host_ns =
+        std::fs::File::open("/proc/self/ns/net").map_err(|e| format!("own netns: {e}"))?;
+    // A socket belongs to the namespace it was made in: make it there, then come back.
+    lxc_sys::ns::setns(container_netns, libc::CLONE_NEWNET)
+        .map_err(|e| format!("enter the container's netns: {e}"))?;
+    let nl = Netlink::open();
+    lxc_sys::ns::setns(host_ns.as_fd(), libc::CLONE_NEWNET)
+        .map_err(|e| format!("return to the host's netns: {e}"))?;
+    let mut nl = nl?;
+    for nic in phys {
+        let host_name = nic.bridge.as_deref().unwrap_or_default();
+        if let Some(index) = nl.link_index(&nic.name)? {
+            nl.move_to_netns(index, host_ns.as_fd(), Some(host_name))
+                .map_err(|e| format!("lxc.net.{}: give {host_name} back: {e}", nic.index))?;
         }
     }
     Ok(())

@@ -353,7 +353,7 @@ mod tests {
             Some("lxc.seccomp.notify.proxy")
         );
         assert_eq!(
-            unsupported_key(&config("lxc.net.0.type = phys\n")).as_deref(),
+            unsupported_key(&config("lxc.net.0.type = vlan\n")).as_deref(),
             Some("lxc.net.0.type")
         );
         assert_eq!(

@@ -511,6 +511,11 @@ impl Monitor {
                 tracing::error!("{e}");
             }
         }
+        if let Some((_, net)) = self.ns_fds.iter().find(|(ns, _)| *ns == "net") {
+            if let Err(e) = crate::net::nic::give_back(&self.plan.nics, net.as_fd()) {
+                tracing::error!("{e}");
+            }
+        }
         // Down scripts see the host ends still there: the namespace is held until below.
         for nic in &self.plan.nics {
             if let Some(script) = &nic.script_down {
