@@ -303,3 +303,36 @@ fn a_phys_device_moves_in_and_comes_back() {
         parent.0
     );
 }
+
+/// `vlan` (`vlan.id` on the parent in `link`): the id reaches the kernel; this kernel has no
+/// 802.1Q support, and then the start fails by NIC and leaves nothing.
+#[test]
+fn a_vlan_nic_has_its_id() {
+    let env = Env::new("vlan");
+    let id = std::process::id() % 100_000;
+    let parent = Parent::new(format!("lxrn{id}"));
+    let name = env.name("vl");
+    env.create_busybox(&name);
+    env.append_config(
+        &name,
+        &format!(
+            "lxc.net.0.type = vlan\nlxc.net.0.vlan.id = 42\nlxc.net.0.link = {}\n\
+             lxc.net.0.name = eth0\nlxc.net.0.flags = up\n",
+            parent.0
+        ),
+    );
+    let out = env.run("lxc-start", &["-n", &name]);
+    if out.status.success() {
+        let cfg = env.sh(&name, "cat /proc/net/vlan/eth0");
+        env.ok("lxc-stop", &["-n", &name, "-k"]);
+        assert!(cfg.contains("VID: 42"), "{cfg}");
+    } else {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("lxc.net.0: create vlan eth0"), "{err}");
+        assert!(no_cgroup_for(&name));
+    }
+    // A bad id is refused by key before anything is made.
+    env.append_config(&name, "lxc.net.0.vlan.id = 5000\n");
+    let out = env.run("lxc-start", &["-n", &name]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("lxc.net.0.vlan.id = 5000"));
+}

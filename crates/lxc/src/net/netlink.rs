@@ -6,8 +6,8 @@ use netlink_packet_core::{
 };
 use netlink_packet_route::address::{AddressAttribute, AddressMessage};
 use netlink_packet_route::link::{
-    InfoBridge, InfoData, InfoIpVlan, InfoKind, InfoMacVlan, InfoVeth, IpVlanFlags, IpVlanMode,
-    LinkAttribute, LinkFlags, LinkInfo, LinkMessage, MacVlanMode,
+    InfoBridge, InfoData, InfoIpVlan, InfoKind, InfoMacVlan, InfoVeth, InfoVlan, IpVlanFlags,
+    IpVlanMode, LinkAttribute, LinkFlags, LinkInfo, LinkMessage, MacVlanMode,
 };
 use netlink_packet_route::route::{
     RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
@@ -167,6 +167,18 @@ impl Netlink {
         };
         let data = InfoData::IpVlan(vec![InfoIpVlan::Mode(mode), InfoIpVlan::Flags(flags)]);
         self.new_link_on(name, parent, (InfoKind::IpVlan, data), netns)
+    }
+
+    /// An 802.1Q vlan `id` on `parent` (here), created straight in the namespace `netns`.
+    pub fn create_vlan(
+        &mut self,
+        name: &str,
+        parent: u32,
+        id: u16,
+        netns: BorrowedFd<'_>,
+    ) -> R<()> {
+        let data = InfoData::Vlan(vec![InfoVlan::Id(id)]);
+        self.new_link_on(name, parent, (InfoKind::Vlan, data), netns)
     }
 
     /// A macvlan on `parent` (here), created straight in the network namespace `netns`.

@@ -18,6 +18,8 @@ pub enum NicKind {
     Ipvlan(String, String),
     /// A host device (in `link`) moved into the container, and back at stop.
     Phys,
+    /// With its 802.1Q id.
+    Vlan(u16),
 }
 
 /// One NIC, decided before the start.
@@ -51,6 +53,7 @@ impl NicPlan {
             NicKind::Macvlan(_) => "macvlan",
             NicKind::Ipvlan(..) => "ipvlan",
             NicKind::Phys => "phys",
+            NicKind::Vlan(_) => "vlan",
         };
         let mut args = vec![kind.to_string(), link.clone()];
         let mut env = vec![
@@ -71,6 +74,7 @@ pub fn supported(kind: &str, sub: &str) -> bool {
         "veth" => SUPPORTED.contains(&sub),
         "macvlan" => (SUPPORTED.contains(&sub) && sub != "veth.pair") || sub == "macvlan.mode",
         "phys" => SUPPORTED.contains(&sub) && sub != "veth.pair",
+        "vlan" => (SUPPORTED.contains(&sub) && sub != "veth.pair") || sub == "vlan.id",
         "ipvlan" => {
             (SUPPORTED.contains(&sub) && sub != "veth.pair")
                 || matches!(sub, "ipvlan.mode" | "ipvlan.isolation")
@@ -104,7 +108,7 @@ pub fn plan(config: &ContainerConfig) -> Result<Vec<NicPlan>, String> {
     for (index, n) in &config.networks {
         if !matches!(
             n.net_type.as_deref(),
-            Some("veth" | "macvlan" | "ipvlan" | "phys")
+            Some("veth" | "macvlan" | "ipvlan" | "phys" | "vlan")
         ) {
             continue;
         }
@@ -198,6 +202,15 @@ fn one(index: usize, n: &Network, key: &dyn Fn(&str) -> String) -> Result<NicPla
             other("ipvlan.isolation", "bridge"),
         ),
         Some("phys") => NicKind::Phys,
+        Some("vlan") => {
+            let id = other("vlan.id", "");
+            NicKind::Vlan(
+                id.parse()
+                    .ok()
+                    .filter(|i| (1..4095).contains(i))
+                    .ok_or_else(|| format!("{} = {id}: expected 1 to 4094", key("vlan.id")))?,
+            )
+        }
         _ => NicKind::Veth,
     };
     Ok(NicPlan {
@@ -312,6 +325,7 @@ pub fn host_side(nics: &[NicPlan], init_pid: i32) -> Result<(), String> {
                 NicKind::Ipvlan(mode, iso) => {
                     nl.create_ipvlan(&nic.name, parent, (mode, iso), netns.as_fd())
                 }
+                NicKind::Vlan(id) => nl.create_vlan(&nic.name, parent, *id, netns.as_fd()),
                 NicKind::Veth | NicKind::Phys => Ok(()),
             }
             .map_err(prefix)?;

@@ -353,8 +353,8 @@ mod tests {
             Some("lxc.seccomp.notify.proxy")
         );
         assert_eq!(
-            unsupported_key(&config("lxc.net.0.type = vlan\n")).as_deref(),
-            Some("lxc.net.0.type")
+            unsupported_key(&config("lxc.net.0.type = vlan\nlxc.net.0.veth.pair = x\n")).as_deref(),
+            Some("lxc.net.0.veth.pair")
         );
         assert_eq!(
             unsupported_key(&config("lxc.idmap = u 0 100000 65536\n")).as_deref(),
