@@ -336,3 +336,43 @@ fn a_vlan_nic_has_its_id() {
     let out = env.run("lxc-start", &["-n", &name]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("lxc.net.0.vlan.id = 5000"));
 }
+
+/// `ipv4.gateway = auto` takes the bridge's address; `ipv6.gateway = dev` routes straight
+/// out of the NIC.
+#[test]
+fn auto_and_dev_gateways() {
+    let env = Env::new("gw");
+    let id = std::process::id() % 100_000;
+    let bridge = Bridge::new(format!("lxrg{id}"), "10.222.0.1");
+    let name = env.name("gw");
+    env.create_busybox(&name);
+    env.append_config(
+        &name,
+        &format!(
+            "lxc.net.0.type = veth\nlxc.net.0.link = {}\nlxc.net.0.flags = up\n\
+             lxc.net.0.name = eth0\nlxc.net.0.ipv4.address = 10.222.0.2/24\n\
+             lxc.net.0.ipv4.gateway = auto\nlxc.net.0.ipv6.address = fd42:222::2/64\n\
+             lxc.net.0.ipv6.gateway = dev\n",
+            bridge.0
+        ),
+    );
+    env.ok("lxc-start", &["-n", &name]);
+    let routes = env.sh(&name, "cat /proc/net/route /proc/net/ipv6_route");
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    // IPv4 default via 10.222.0.1 (little-endian hex 0100DE0A).
+    assert!(
+        routes
+            .lines()
+            .any(|l| l.starts_with("eth0\t00000000\t0100DE0A")),
+        "{routes}"
+    );
+    // IPv6 default with no next hop, out of eth0.
+    assert!(
+        routes
+            .lines()
+            .any(|l| l.starts_with("00000000000000000000000000000000 00")
+                && l.contains("00000000000000000000000000000000")
+                && l.trim_end().ends_with("eth0")),
+        "{routes}"
+    );
+}

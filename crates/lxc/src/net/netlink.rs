@@ -1,7 +1,7 @@
 //! A small rtnetlink client: one request at a time, each acknowledged by the kernel.
 
 use netlink_packet_core::{
-    NetlinkHeader, NetlinkMessage, NetlinkPayload, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL,
+    NetlinkHeader, NetlinkMessage, NetlinkPayload, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL,
     NLM_F_REQUEST,
 };
 use netlink_packet_route::address::{AddressAttribute, AddressMessage};
@@ -307,6 +307,48 @@ impl Netlink {
         self.request(
             &format!("add address {addr}/{prefix}"),
             RouteNetlinkMessage::NewAddress(msg),
+            NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+        )
+        .map(drop)
+    }
+
+    /// The addresses of link `index`.
+    pub fn addresses(&mut self, index: u32) -> R<Vec<IpAddr>> {
+        let answers = self.request(
+            "list addresses",
+            RouteNetlinkMessage::GetAddress(AddressMessage::default()),
+            NLM_F_DUMP,
+        )?;
+        Ok(answers
+            .into_iter()
+            .filter_map(|m| match m {
+                RouteNetlinkMessage::NewAddress(a) if a.header.index == index => {
+                    a.attributes.into_iter().find_map(|at| match at {
+                        AddressAttribute::Local(ip) | AddressAttribute::Address(ip) => Some(ip),
+                        _ => None,
+                    })
+                }
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// The default route straight out of link `index` (`gateway = dev`).
+    pub fn add_default_route_dev(&mut self, index: u32, v6: bool) -> R<()> {
+        let mut msg = RouteMessage::default();
+        msg.header.address_family = if v6 {
+            AddressFamily::Inet6
+        } else {
+            AddressFamily::Inet
+        };
+        msg.header.table = RouteHeader::RT_TABLE_MAIN;
+        msg.header.protocol = RouteProtocol::Boot;
+        msg.header.scope = RouteScope::Link;
+        msg.header.kind = RouteType::Unicast;
+        msg.attributes.push(RouteAttribute::Oif(index));
+        self.request(
+            "add the default route through the device",
+            RouteNetlinkMessage::NewRoute(msg),
             NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
         )
         .map(drop)

@@ -9,6 +9,13 @@ use lxc_config::model::Network;
 use lxc_config::ContainerConfig;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+/// `ipv4.gateway` / `ipv6.gateway`: an address (`auto` becomes the bridge's), or `dev`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gateway {
+    Via(IpAddr),
+    Dev,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NicKind {
     Veth,
@@ -37,9 +44,9 @@ pub struct NicPlan {
     pub mtu: Option<u32>,
     pub up: bool,
     pub ipv4: Vec<(Ipv4Addr, u8)>,
-    pub gateway: Option<Ipv4Addr>,
+    pub gateway: Option<Gateway>,
     pub ipv6: Vec<(Ipv6Addr, u8)>,
-    pub gateway6: Option<Ipv6Addr>,
+    pub gateway6: Option<Gateway>,
     pub script_up: Option<String>,
     pub script_down: Option<String>,
 }
@@ -132,6 +139,15 @@ pub fn plan(config: &ContainerConfig) -> Result<Vec<NicPlan>, String> {
         if nic.kind == NicKind::Veth && nl.link_index(&nic.host)?.is_some() {
             return Err(format!("{}: {} exists already", key("veth.pair"), nic.host));
         }
+        let mut nic = nic;
+        for (gw, k) in [(&mut nic.gateway, "ipv4"), (&mut nic.gateway6, "ipv6")] {
+            if let Some(Gateway::Via(ip)) = gw {
+                if ip.is_unspecified() {
+                    *ip = auto_gateway(nl, nic.bridge.as_deref(), ip.is_ipv6())
+                        .map_err(|e| format!("{} = auto: {e}", key(&format!("{k}.gateway"))))?;
+                }
+            }
+        }
         if nics.iter().any(|o: &NicPlan| o.name == nic.name) {
             return Err(format!(
                 "{} = {}: two NICs of that name",
@@ -142,6 +158,18 @@ pub fn plan(config: &ContainerConfig) -> Result<Vec<NicPlan>, String> {
         nics.push(nic);
     }
     Ok(nics)
+}
+
+/// `auto`: the first address of that family on the link the NIC hangs off, as LXC takes it.
+fn auto_gateway(nl: &mut Netlink, link: Option<&str>, v6: bool) -> Result<IpAddr, String> {
+    let link = link.ok_or("there is no link to take the address of")?;
+    let index = nl
+        .link_index(link)?
+        .ok_or(format!("no such device {link}"))?;
+    nl.addresses(index)?
+        .into_iter()
+        .find(|ip| ip.is_ipv6() == v6 && !(v6 && ip.to_string().starts_with("fe80")))
+        .ok_or(format!("{link} has no address of that family"))
 }
 
 fn one(index: usize, n: &Network, key: &dyn Fn(&str) -> String) -> Result<NicPlan, String> {
@@ -170,24 +198,8 @@ fn one(index: usize, n: &Network, key: &dyn Fn(&str) -> String) -> Result<NicPla
     for a in &n.ipv6_addresses {
         ipv6.push(parse_cidr6(a).map_err(|e| format!("{} = {a}: {e}", key("ipv6.address")))?);
     }
-    let gateway6 = match n.ipv6_gateway.as_deref() {
-        None => None,
-        Some(g) => Some(g.parse::<Ipv6Addr>().map_err(|_| {
-            format!(
-                "{} = {g}: only an address is supported yet",
-                key("ipv6.gateway")
-            )
-        })?),
-    };
-    let gateway = match n.ipv4_gateway.as_deref() {
-        None => None,
-        Some(g) => Some(g.parse::<Ipv4Addr>().map_err(|_| {
-            format!(
-                "{} = {g}: only an address is supported yet",
-                key("ipv4.gateway")
-            )
-        })?),
-    };
+    let gateway6 = gateway_of(n.ipv6_gateway.as_deref(), true, &key)?;
+    let gateway = gateway_of(n.ipv4_gateway.as_deref(), false, &key)?;
     let other = |sub: &str, default: &str| {
         n.other
             .get(sub)
@@ -229,6 +241,35 @@ fn one(index: usize, n: &Network, key: &dyn Fn(&str) -> String) -> Result<NicPla
         script_up: n.script_up.clone().filter(|s| !s.is_empty()),
         script_down: n.script_down.clone().filter(|s| !s.is_empty()),
     })
+}
+
+/// A gateway value: an address of the family, `dev`, or `auto` (kept as unspecified until
+/// the bridge's address replaces it in `plan`).
+fn gateway_of(
+    value: Option<&str>,
+    v6: bool,
+    key: &dyn Fn(&str) -> String,
+) -> Result<Option<Gateway>, String> {
+    let Some(g) = value.filter(|g| !g.is_empty()) else {
+        return Ok(None);
+    };
+    let unspecified = if v6 {
+        IpAddr::from(Ipv6Addr::UNSPECIFIED)
+    } else {
+        IpAddr::from(Ipv4Addr::UNSPECIFIED)
+    };
+    let parsed = match g {
+        "dev" => Gateway::Dev,
+        "auto" => Gateway::Via(unspecified),
+        _ => match g.parse::<IpAddr>() {
+            Ok(ip) if ip.is_ipv6() == v6 => Gateway::Via(ip),
+            _ => {
+                let k = if v6 { "ipv6.gateway" } else { "ipv4.gateway" };
+                return Err(format!("{} = {g}: not an address of that family", key(k)));
+            }
+        },
+    };
+    Ok(Some(parsed))
 }
 
 /// `fd00::2/64` (64 when no prefix is given).
@@ -386,12 +427,12 @@ pub fn container_side(nics: &[NicPlan]) -> Result<(), String> {
         if nic.up {
             nl.set_up(index).map_err(prefix)?;
         }
-        let gateways = [
-            nic.gateway.map(IpAddr::from),
-            nic.gateway6.map(IpAddr::from),
-        ];
-        for gw in gateways.into_iter().flatten() {
-            nl.add_default_route(gw).map_err(prefix)?;
+        for (gw, v6) in [(nic.gateway, false), (nic.gateway6, true)] {
+            match gw {
+                Some(Gateway::Via(ip)) => nl.add_default_route(ip).map_err(prefix)?,
+                Some(Gateway::Dev) => nl.add_default_route_dev(index, v6).map_err(prefix)?,
+                None => {}
+            }
         }
     }
     Ok(())
