@@ -335,40 +335,41 @@ impl Netlink {
 
     /// The default route straight out of link `index` (`gateway = dev`).
     pub fn add_default_route_dev(&mut self, index: u32, v6: bool) -> R<()> {
-        let mut msg = RouteMessage::default();
-        msg.header.address_family = if v6 {
+        let family = if v6 {
             AddressFamily::Inet6
         } else {
             AddressFamily::Inet
         };
-        msg.header.table = RouteHeader::RT_TABLE_MAIN;
-        msg.header.protocol = RouteProtocol::Boot;
-        msg.header.scope = RouteScope::Link;
-        msg.header.kind = RouteType::Unicast;
-        msg.attributes.push(RouteAttribute::Oif(index));
-        self.request(
-            "add the default route through the device",
-            RouteNetlinkMessage::NewRoute(msg),
-            NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
-        )
-        .map(drop)
+        let how = (RouteScope::Link, RouteAttribute::Oif(index));
+        self.add_default_route_with("add the default route through the device", family, how)
     }
 
     /// The default route through `gateway`.
     pub fn add_default_route(&mut self, gateway: IpAddr) -> R<()> {
-        let mut msg = RouteMessage::default();
         let (family, via) = match gateway {
             IpAddr::V4(a) => (AddressFamily::Inet, RouteAddress::Inet(a)),
             IpAddr::V6(a) => (AddressFamily::Inet6, RouteAddress::Inet6(a)),
         };
+        let what = format!("add the default route via {gateway}");
+        let how = (RouteScope::Universe, RouteAttribute::Gateway(via));
+        self.add_default_route_with(&what, family, how)
+    }
+
+    fn add_default_route_with(
+        &mut self,
+        what: &str,
+        family: AddressFamily,
+        (scope, attribute): (RouteScope, RouteAttribute),
+    ) -> R<()> {
+        let mut msg = RouteMessage::default();
         msg.header.address_family = family;
         msg.header.table = RouteHeader::RT_TABLE_MAIN;
         msg.header.protocol = RouteProtocol::Boot;
-        msg.header.scope = RouteScope::Universe;
+        msg.header.scope = scope;
         msg.header.kind = RouteType::Unicast;
-        msg.attributes.push(RouteAttribute::Gateway(via));
+        msg.attributes.push(attribute);
         self.request(
-            &format!("add the default route via {gateway}"),
+            what,
             RouteNetlinkMessage::NewRoute(msg),
             NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
         )
