@@ -274,25 +274,3 @@ fn cgroup_use_picks_the_v1_hierarchies() {
     );
     assert!(own.lines().any(|l| l.contains(":memory:/")), "{own}");
 }
-
-/// LXC's layout: the monitor sits in `lxc.monitor.NAME` in every hierarchy, init in
-/// `lxc.payload.NAME`; both go at stop.
-#[test]
-fn the_monitor_has_its_own_cgroup_in_every_hierarchy() {
-    let env = Env::new("moncg");
-    let Some(name) = start_with(&env, "mc", "") else {
-        return;
-    };
-    let init = env.ok("lxc-info", &["-n", &name, "-p", "-H"]);
-    let status = std::fs::read_to_string(format!("/proc/{}/status", init.trim())).unwrap();
-    let monitor = status
-        .lines()
-        .find_map(|l| l.strip_prefix("PPid:"))
-        .unwrap()
-        .trim()
-        .to_string();
-    let cgroups = std::fs::read_to_string(format!("/proc/{monitor}/cgroup")).unwrap();
-    let want = format!("/lxc.monitor.{name}");
-    assert!(cgroups.lines().all(|l| l.ends_with(&want)), "{cgroups}");
-    stop_and_check_clean(&env, &name);
-}

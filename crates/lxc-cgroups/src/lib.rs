@@ -6,15 +6,13 @@
 
 mod devices;
 mod hierarchy;
-mod monitor;
 mod payload;
 mod placement;
 
 pub use devices::DevicePolicy;
 pub use hierarchy::{cgroup_in, Hierarchy, Layout};
-pub use monitor::MonitorCgroup;
 pub use payload::PayloadCgroup;
-pub use placement::Placement;
+pub use placement::{MonitorCgroup, Placement};
 use std::path::{Path, PathBuf};
 
 /// Where the cgroup2 hierarchy is mounted: /sys/fs/cgroup (pure v2) or a hybrid mount.

@@ -28,7 +28,7 @@ pub struct Placement {
     bases: Vec<String>,
     pub(crate) payload: Leaf,
     pub(crate) monitor: Leaf,
-    pub(crate) pivot: String,
+    pivot: String,
     /// `lxc.cgroup.dir.container.inner`: the sub-cgroup the processes go to.
     inner: Option<String>,
 }
@@ -162,7 +162,7 @@ impl Placement {
     }
 
     /// Where `leaf` lands in `h`, relative to the hierarchy's root.
-    pub(crate) fn path_in(&self, h: &Hierarchy, leaf: &str) -> String {
+    fn path_in(&self, h: &Hierarchy, leaf: &str) -> String {
         let at = self.layout.hierarchies.iter().position(|x| x == h);
         let base = at
             .and_then(|i| self.bases.get(i))
@@ -206,7 +206,7 @@ impl Placement {
     /// taken over only when it is this very container's (same lxcpath, recorded in an xattr)
     /// and holds no process: what a crashed monitor left. Anything else may be another
     /// container of the same name, still starting.
-    pub(crate) fn make(
+    fn make(
         &self,
         leaf: &Leaf,
         hierarchies: &[&Hierarchy],
@@ -255,7 +255,7 @@ impl Placement {
 }
 
 /// Create `dir` and its missing parents in `h`; false when `dir` already existed.
-pub(crate) fn make_one(h: &Hierarchy, dir: &Path) -> Result<bool, String> {
+fn make_one(h: &Hierarchy, dir: &Path) -> Result<bool, String> {
     if let Some(parent) = dir.parent() {
         if !parent.exists() {
             make_one(h, parent)?;
@@ -323,6 +323,70 @@ fn reclaim(h: &Hierarchy, dir: &Path, lxcpath: &str) -> bool {
         return true;
     }
     false
+}
+
+/// The monitor's own cgroup on the unified hierarchy, left (through the pivot) and removed
+/// when it exits. A host without cgroup2 has none.
+#[derive(Debug)]
+pub struct MonitorCgroup {
+    dir: Option<PathBuf>,
+    pivot: PathBuf,
+}
+
+impl MonitorCgroup {
+    /// Create the monitor's cgroup (not yet entered).
+    pub fn make(placement: &Placement, lxcpath: &str) -> Result<MonitorCgroup, String> {
+        let Some(unified) = placement.layout.unified() else {
+            return Ok(MonitorCgroup {
+                dir: None,
+                pivot: PathBuf::new(),
+            });
+        };
+        let made = placement.make(&placement.monitor, &[unified], lxcpath)?;
+        let dir = made
+            .into_iter()
+            .next()
+            .map(|d| d.dir)
+            .ok_or("no monitor cgroup was made")?;
+        let pivot = placement.path_in(unified, &placement.pivot);
+        Ok(MonitorCgroup {
+            dir: Some(dir),
+            pivot: unified.mount.join(pivot.trim_start_matches('/')),
+        })
+    }
+
+    /// The cgroup's directory, to clone the monitor straight into it: a migration costs a
+    /// grace period of the kernel's cgroup lock (milliseconds), a clone into it does not.
+    pub fn open(&self) -> Option<std::os::fd::OwnedFd> {
+        self.dir
+            .as_ref()
+            .and_then(|d| lxc_sys::fs::open_dir(d).ok())
+    }
+
+    /// Remove the cgroup from outside it, once nothing is in it (a failed fork, or a
+    /// foreground monitor that has exited).
+    pub fn discard(self) {
+        if let Some(dir) = self.dir {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+
+    /// Move to the pivot cgroup (a cgroup with a process in it cannot be removed) and
+    /// remove ours.
+    pub fn leave(self) {
+        let Some(dir) = self.dir else {
+            return;
+        };
+        let moved = std::fs::create_dir_all(&self.pivot).is_ok()
+            && std::fs::write(
+                self.pivot.join("cgroup.procs"),
+                lxc_sys::getpid().to_string(),
+            )
+            .is_ok();
+        if !moved || std::fs::remove_dir(&dir).is_err() {
+            tracing::warn!(cgroup = %dir.display(), "could not remove the monitor's cgroup");
+        }
+    }
 }
 
 #[cfg(test)]

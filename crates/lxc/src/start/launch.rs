@@ -112,20 +112,11 @@ pub fn monitor_main(req: StartRequest, mut status: Status, fork_to_background: b
             }
         }
     }
-    // v1 has no clone into a cgroup: the monitor joins those.
-    if let Err(e) = monitor_cg.join_legacy() {
-        if fork_to_background || into.is_none() {
-            monitor_cg.leave();
-        }
-        status.report(&name, Err(e));
-        return status.code();
-    }
     if daemon {
         let _ = std::env::set_current_dir("/");
     }
-    // A foreground monitor's relay removes its cgroups once the monitor is gone.
-    let relayed = !fork_to_background && into.is_some();
-    let mut monitor_cgroup = (!relayed).then_some(monitor_cg);
+    // In the foreground the first process removes the cgroup once the monitor is gone.
+    let mut monitor_cgroup = fork_to_background.then_some(monitor_cg);
     let _ = lxc_sys::process::set_name(&format!("[lxc monitor] {name}"));
     if let Some(pidfile) = &req.pidfile {
         let _ = std::fs::write(pidfile, format!("{}\n", lxc_sys::getpid()));
