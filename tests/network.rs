@@ -101,6 +101,13 @@ fn two_veth_containers_on_a_bridge_reach_each_other() {
     );
     let info = env.ok("lxc-info", &["-n", &names[1], "-i"]);
     assert!(info.contains(&format!("10.216.{net}.3")), "{info}");
+    // LXC's Link lines: the host end and its traffic (the pings above).
+    let stats = env.ok("lxc-info", &["-n", &names[0], "-S"]);
+    assert!(
+        stats.contains(&format!("Link:           lxrv{id}0")),
+        "{stats}"
+    );
+    assert!(stats.contains(" Total bytes:"), "{stats}");
     for name in &names {
         env.ok("lxc-stop", &["-n", name, "-k"]);
     }
@@ -358,7 +365,10 @@ fn auto_and_dev_gateways() {
     );
     env.ok("lxc-start", &["-n", &name]);
     let routes = env.sh(&name, "cat /proc/net/route /proc/net/ipv6_route");
+    // A host end nobody named gets LXC's vethXXXXXX, and the running config says which.
+    let stats = env.ok("lxc-info", &["-n", &name, "-S"]);
     env.ok("lxc-stop", &["-n", &name, "-k"]);
+    assert!(stats.contains("Link:           veth"), "{stats}");
     // IPv4 default via 10.222.0.1 (little-endian hex 0100DE0A).
     assert!(
         routes

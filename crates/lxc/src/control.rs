@@ -139,6 +139,43 @@ impl Container {
     }
 }
 
+/// A NIC's host end and its traffic (lxc-info's `Link:` lines).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkStats {
+    pub name: String,
+    pub tx_bytes: u64,
+    pub rx_bytes: u64,
+}
+
+impl Container {
+    /// The host ends of the running container's veth NICs (as its monitor names them), with
+    /// their byte counters.
+    pub fn link_stats(&self) -> Result<Vec<LinkStats>> {
+        let mut links = Vec::new();
+        for index in 0.. {
+            let key = format!("lxc.net.{index}.veth.pair");
+            let Ok(Some(name)) = self.get_running_config_item(&key) else {
+                break;
+            };
+            if name.is_empty() {
+                break;
+            }
+            let counter = |f: &str| {
+                std::fs::read_to_string(format!("/sys/class/net/{name}/statistics/{f}"))
+                    .ok()
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0)
+            };
+            links.push(LinkStats {
+                tx_bytes: counter("tx_bytes"),
+                rx_bytes: counter("rx_bytes"),
+                name,
+            });
+        }
+        Ok(links)
+    }
+}
+
 /// The number after `key ` on a line of a flat-keyed cgroup file.
 fn keyed(text: &str, key: &str) -> Option<u64> {
     text.lines()

@@ -29,7 +29,7 @@ pub use container::{
     default_lxcpath, list_active_containers, list_all_containers, list_defined_containers,
     Container,
 };
-pub use control::Stats;
+pub use control::{LinkStats, Stats};
 pub use create::CREATE_QUIET;
 pub use error::{Error, Result};
 pub use lxc_config::{self as config, ContainerConfig, GlobalConfig, Paths};

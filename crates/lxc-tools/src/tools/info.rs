@@ -87,6 +87,15 @@ pub fn run(args: Vec<String>) -> Res<i32> {
         if let Some(kmem) = s.kmem_bytes {
             line("KMem use:", &human_size(kmem, raw));
         }
+        for link in c.link_stats()? {
+            line("Link:", &link.name);
+            line(" TX bytes:", &human_size(link.tx_bytes, raw));
+            line(" RX bytes:", &human_size(link.rx_bytes, raw));
+            line(
+                " Total bytes:",
+                &human_size(link.tx_bytes + link.rx_bytes, raw),
+            );
+        }
     }
     Ok(0)
 }

@@ -200,6 +200,16 @@ impl Plan {
         let devices =
             crate::cgroup::DevicePolicy::from_settings(&config.cgroup_v2).map_err(start_err)?;
         let nics = crate::net::nic::plan(&config).map_err(start_err)?;
+        // The running config names the host ends, made-up ones too (lxc-info's Link lines).
+        for nic in nics
+            .iter()
+            .filter(|n| n.kind == crate::net::nic::NicKind::Veth)
+        {
+            let key = format!("lxc.net.{}.veth.pair", nic.index);
+            config
+                .set_item(&key, &nic.host)
+                .map_err(|e| start_err(e.to_string()))?;
+        }
         if !config.cgroup_v1.is_empty() && !cgroups.layout.has_legacy() {
             tracing::warn!("Ignoring legacy cgroup limits on pure cgroup2 system");
         }
