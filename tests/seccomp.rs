@@ -117,17 +117,12 @@ int main(void) {
 "#,
     )
     .unwrap();
-    let probe = env.container_dir(name).join("rootfs/bin/probe");
-    let cc = std::process::Command::new("gcc")
-        .args(["-static", "-O1", "-o"])
-        .arg(&probe)
-        .arg(&src)
-        .output()
-        .expect("gcc is needed (scripts/setup.sh installs it)");
-    assert!(
-        cc.status.success(),
-        "{}",
-        String::from_utf8_lossy(&cc.stderr)
+    build_into_rootfs(
+        env,
+        name,
+        "probe",
+        &format!("gcc -static -O1 -o {{out}} {}", src.display()),
+        "gcc",
     );
 }
 
@@ -277,19 +272,22 @@ fn install_32bit_mknod(env: &Env, name: &str) {
          \x20   .asciz \"/tmp/m32node\"\n",
     )
     .unwrap();
-    let target = env.container_dir(name).join("rootfs/bin/m32");
-    let build = format!(
-        "as --32 -o {d}/m32.o {d}/m32.S && ld -m elf_i386 -o {t} {d}/m32.o",
-        d = dir.display(),
-        t = target.display()
-    );
+    let d = dir.display();
+    let build = format!("as --32 -o {d}/m32.o {d}/m32.S && ld -m elf_i386 -o {{out}} {d}/m32.o");
+    build_into_rootfs(env, name, "m32", &build, "binutils");
+}
+
+/// Run a build command line whose `{out}` is the program's place in the rootfs (`/bin/NAME`).
+fn build_into_rootfs(env: &Env, name: &str, program: &str, command: &str, needs: &str) {
+    let target = env.container_dir(name).join("rootfs/bin").join(program);
+    let command = command.replace("{out}", &target.display().to_string());
     let out = std::process::Command::new("sh")
-        .args(["-c", &build])
+        .args(["-c", &command])
         .output()
-        .expect("binutils is needed (scripts/setup.sh installs it)");
+        .unwrap_or_else(|e| panic!("{needs} is needed (scripts/setup.sh installs it): {e}"));
     assert!(
         out.status.success(),
-        "{}",
+        "{needs}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
 }
