@@ -3,30 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
-use std::path::PathBuf;
 use support::*;
 
-/// The package as pip would lay it out, with the freshly built extension.
-fn package(env: &Env) -> PathBuf {
-    let so = bin_dir().join("lib_lxc.so");
-    assert!(
-        so.exists(),
-        "build the Python module first: cargo build --workspace"
-    );
-    let root = env.root.join("py");
-    let pkg = root.join("lxc");
-    std::fs::create_dir_all(&pkg).unwrap();
-    std::fs::copy(
-        repo().join("crates/lxc-python/python/lxc/__init__.py"),
-        pkg.join("__init__.py"),
-    )
-    .unwrap();
-    std::os::unix::fs::symlink(&so, pkg.join("_lxc.abi3.so")).unwrap();
-    root
-}
-
 fn run_script(env: &Env, interpreter: &str, script: &str, name: &str) -> String {
-    let pkg = package(env);
+    let pkg = python_package(env);
     python(env, interpreter, script, name, &[("PYTHONPATH", &pkg)])
 }
 

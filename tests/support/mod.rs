@@ -214,6 +214,26 @@ pub fn repo() -> PathBuf {
         .to_path_buf()
 }
 
+/// Our Python package as pip would lay it out, with the freshly built extension; the
+/// directory to put on PYTHONPATH.
+pub fn python_package(env: &Env) -> PathBuf {
+    let so = bin_dir().join("lib_lxc.so");
+    assert!(
+        so.exists(),
+        "build the Python module first: cargo build --workspace"
+    );
+    let root = env.root.join("py");
+    let pkg = root.join("lxc");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::copy(
+        repo().join("crates/lxc-python/python/lxc/__init__.py"),
+        pkg.join("__init__.py"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&so, pkg.join("_lxc.abi3.so")).unwrap();
+    root
+}
+
 /// Run a script of tests/python as `INTERPRETER SCRIPT NAME LXCPATH` with extra environment;
 /// asserts it succeeds and returns what it printed (stdout then stderr).
 pub fn python(

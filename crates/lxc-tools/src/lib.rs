@@ -29,6 +29,7 @@ pub fn main_as(name: &str) -> i32 {
         "lxc-freeze" => tools::freeze::run(args, true),
         "lxc-unfreeze" => tools::freeze::run(args, false),
         "lxc-top" => tools::top::run(args),
+        "lxc-net" => tools::net::run(args),
         other => Err(common::fail(format!("unknown tool {other}"))),
     };
     match result {

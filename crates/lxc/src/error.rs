@@ -40,6 +40,14 @@ pub enum Error {
         hook: String,
         message: String,
     },
+    #[error("{file}:{line}: {message}")]
+    ServiceConfig {
+        file: String,
+        line: usize,
+        message: String,
+    },
+    #[error("{bridge}: {message}")]
+    BridgeService { bridge: String, message: String },
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
     #[error("cannot find the lxc-rs helper program (set LXC_RS_HELPER): {0}")]

@@ -8,6 +8,7 @@ pub mod destroy;
 pub mod freeze;
 pub mod info;
 pub mod ls;
+pub mod net;
 pub mod start;
 pub mod stop;
 pub mod top;

@@ -3,3 +3,4 @@
 
 pub mod netlink;
 pub mod nic;
+pub mod service;

@@ -311,7 +311,7 @@ fn parse_cidr(text: &str) -> Result<(Ipv4Addr, u8), String> {
     Ok((addr, prefix))
 }
 
-fn parse_mac(text: &str) -> Result<[u8; 6], String> {
+pub(crate) fn parse_mac(text: &str) -> Result<[u8; 6], String> {
     let mut mac = [0u8; 6];
     let parts: Vec<&str> = text.split(':').collect();
     if parts.len() != 6 {

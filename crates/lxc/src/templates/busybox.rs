@@ -130,10 +130,12 @@ pub fn create(c: &mut Container, rootfs: &Path, args: &[String]) -> Result<()> {
     }
     inittab.push_str("console::askfirst:/bin/sh\n::ctrlaltdel:/sbin/reboot\n");
     write(rootfs, "etc/inittab", &inittab, 0o644)?;
+    write(rootfs, "etc/init.d/rcS", RC_S, 0o755)?;
+    std::fs::create_dir_all(rootfs.join("usr/share/udhcpc")).map_err(io_err(rootfs))?;
     write(
         rootfs,
-        "etc/init.d/rcS",
-        "#!/bin/sh\n/bin/mkdir -p /var/run /run\n",
+        "usr/share/udhcpc/default.script",
+        DHCP_SCRIPT,
         0o755,
     )?;
 
@@ -185,6 +187,44 @@ fn install_applets(c: &Container, busybox: &Path, rootfs: &Path) -> Result<Vec<S
     }
     Ok(installed)
 }
+
+/// The boot script: asks for a DHCP lease on each NIC that came up without an IPv4 address,
+/// in the background so the boot does not wait. Bridges and bridge ports are never NICs of
+/// the container's own (a container without its own network namespace sees the host's).
+const RC_S: &str = r#"#!/bin/sh
+/bin/mkdir -p /var/run /run
+for dev in $(ls /sys/class/net); do
+    [ "$dev" = lo ] && continue
+    [ -e "/sys/class/net/$dev/master" ] || [ -e "/sys/class/net/$dev/bridge" ] && continue
+    [ "$(cat /sys/class/net/$dev/operstate)" = down ] && continue
+    ip -4 addr show dev "$dev" | grep -q inet && continue
+    udhcpc -i "$dev" -s /usr/share/udhcpc/default.script -x "hostname:$(hostname)" >/dev/null 2>&1 &
+done
+"#;
+
+/// What udhcpc runs on each lease event: set the address, the default route and DNS.
+const DHCP_SCRIPT: &str = r#"#!/bin/sh
+case "$1" in
+deconfig)
+    ip -4 addr flush dev "$interface"
+    ip link set "$interface" up
+    ;;
+bound|renew)
+    ip -4 addr flush dev "$interface"
+    ip addr add "$ip/${mask:-24}" ${broadcast:+broadcast "$broadcast"} dev "$interface"
+    for r in $router; do
+        ip route replace default via "$r" dev "$interface"
+        break
+    done
+    if [ -n "$dns" ]; then
+        : > /etc/resolv.conf
+        [ -n "$domain" ] && echo "search $domain" >> /etc/resolv.conf
+        for d in $dns; do echo "nameserver $d" >> /etc/resolv.conf; done
+    fi
+    ;;
+esac
+exit 0
+"#;
 
 fn write(rootfs: &Path, rel: &str, text: &str, mode: u32) -> Result<()> {
     let p = rootfs.join(rel);
