@@ -386,3 +386,74 @@ fn auto_and_dev_gateways() {
         "{routes}"
     );
 }
+
+/// `veth.mode = router`: no bridge; the host routes the container's addresses and
+/// `veth.ipv4.route` to the host end and answers for the gateways, so the host reaches the
+/// container both ways and the container's default routes go through gateways no interface
+/// has. All of it goes with the veth at stop.
+#[test]
+fn router_mode_routes_the_container_to_its_host_end() {
+    let env = Env::new("router");
+    let id = std::process::id() % 100_000;
+    let net = 100 + id % 100;
+    let host_end = format!("lxrr{id}");
+    let name = env.name("rt");
+    env.create_busybox(&name);
+    env.append_config(
+        &name,
+        &format!(
+            "lxc.net.0.type = veth\nlxc.net.0.veth.mode = router\n\
+             lxc.net.0.veth.pair = {host_end}\nlxc.net.0.flags = up\n\
+             lxc.net.0.ipv4.address = 10.218.{net}.2/32\nlxc.net.0.ipv4.gateway = 169.254.0.1\n\
+             lxc.net.0.ipv6.address = fd42:218:{net}::2/128\nlxc.net.0.ipv6.gateway = fe80::1\n\
+             lxc.net.0.veth.ipv4.route = 10.219.{net}.0/24\n"
+        ),
+    );
+    env.ok("lxc-start", &["-n", &name]);
+    let routes = String::from_utf8(
+        std::process::Command::new("ip")
+            .args(["route", "show", "dev", &host_end])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(routes.contains(&format!("10.218.{net}.2 ")), "{routes}");
+    assert!(routes.contains(&format!("10.219.{net}.0/24")), "{routes}");
+    let proxies = String::from_utf8(
+        std::process::Command::new("ip")
+            .args(["neigh", "show", "proxy", "dev", &host_end])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(
+        proxies.contains("169.254.0.1") && proxies.contains("fe80::1"),
+        "{proxies}"
+    );
+    let inside = env.sh(
+        &name,
+        &format!("ip addr add 10.219.{net}.1/32 dev lo; ip route; ip -6 route"),
+    );
+    assert!(
+        inside.contains("default via 169.254.0.1 dev eth0"),
+        "{inside}"
+    );
+    assert!(inside.contains("default via fe80::1 dev eth0"), "{inside}");
+    let ping = |target: String| {
+        std::process::Command::new("busybox")
+            .args(["ping", "-c", "1", "-W", "3", &target])
+            .status()
+            .unwrap()
+            .success()
+    };
+    let reached = [
+        ping(format!("10.218.{net}.2")),
+        ping(format!("10.219.{net}.1")),
+        ping(format!("fd42:218:{net}::2")),
+    ];
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    assert_eq!(reached, [true; 3]);
+    assert!(gone(&host_end), "{host_end} left behind");
+}

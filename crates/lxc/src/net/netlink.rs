@@ -9,6 +9,9 @@ use netlink_packet_route::link::{
     InfoBridge, InfoData, InfoIpVlan, InfoKind, InfoMacVlan, InfoVeth, InfoVlan, IpVlanFlags,
     IpVlanMode, LinkAttribute, LinkFlags, LinkInfo, LinkMessage, MacVlanMode,
 };
+use netlink_packet_route::neighbour::{
+    NeighbourAddress, NeighbourAttribute, NeighbourFlags, NeighbourMessage,
+};
 use netlink_packet_route::route::{
     RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
 };
@@ -340,34 +343,72 @@ impl Netlink {
         } else {
             AddressFamily::Inet
         };
-        let how = (RouteScope::Link, RouteAttribute::Oif(index));
+        let how = (RouteScope::Link, vec![RouteAttribute::Oif(index)]);
         self.add_default_route_with("add the default route through the device", family, how)
     }
 
-    /// The default route through `gateway`.
-    pub fn add_default_route(&mut self, gateway: IpAddr) -> R<()> {
+    /// The default route through `gateway` on link `index`.
+    pub fn add_default_route(&mut self, gateway: IpAddr, index: u32) -> R<()> {
         let (family, via) = match gateway {
             IpAddr::V4(a) => (AddressFamily::Inet, RouteAddress::Inet(a)),
             IpAddr::V6(a) => (AddressFamily::Inet6, RouteAddress::Inet6(a)),
         };
         let what = format!("add the default route via {gateway}");
-        let how = (RouteScope::Universe, RouteAttribute::Gateway(via));
+        let how = (
+            RouteScope::Universe,
+            vec![RouteAttribute::Gateway(via), RouteAttribute::Oif(index)],
+        );
         self.add_default_route_with(&what, family, how)
+    }
+
+    /// A route to `dest/prefix` straight out of link `index` (the host end of a veth in
+    /// router mode, `veth.ipv4.route`).
+    pub fn add_route_dev(&mut self, dest: IpAddr, prefix: u8, index: u32) -> R<()> {
+        let (family, to) = match dest {
+            IpAddr::V4(a) => (AddressFamily::Inet, RouteAddress::Inet(a)),
+            IpAddr::V6(a) => (AddressFamily::Inet6, RouteAddress::Inet6(a)),
+        };
+        let what = format!("add the route to {dest}/{prefix}");
+        let mut msg = route_message(family, RouteScope::Link);
+        msg.header.destination_prefix_length = prefix;
+        msg.attributes.push(RouteAttribute::Destination(to));
+        msg.attributes.push(RouteAttribute::Oif(index));
+        self.request(
+            &what,
+            RouteNetlinkMessage::NewRoute(msg),
+            NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+        )
+        .map(drop)
+    }
+
+    /// Answer ARP / neighbour solicitations for `ip` on link `index` (a router-mode veth's
+    /// gateway, which no interface really has).
+    pub fn add_proxy_neighbour(&mut self, ip: IpAddr, index: u32) -> R<()> {
+        let mut msg = NeighbourMessage::default();
+        msg.header.family = match ip {
+            IpAddr::V4(_) => AddressFamily::Inet,
+            IpAddr::V6(_) => AddressFamily::Inet6,
+        };
+        msg.header.ifindex = index;
+        msg.header.flags = NeighbourFlags::Proxy;
+        msg.attributes
+            .push(NeighbourAttribute::Destination(NeighbourAddress::from(ip)));
+        self.request(
+            &format!("add a proxy neighbour entry for {ip}"),
+            RouteNetlinkMessage::NewNeighbour(msg),
+            NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+        )
+        .map(drop)
     }
 
     fn add_default_route_with(
         &mut self,
         what: &str,
         family: AddressFamily,
-        (scope, attribute): (RouteScope, RouteAttribute),
+        (scope, attributes): (RouteScope, Vec<RouteAttribute>),
     ) -> R<()> {
-        let mut msg = RouteMessage::default();
-        msg.header.address_family = family;
-        msg.header.table = RouteHeader::RT_TABLE_MAIN;
-        msg.header.protocol = RouteProtocol::Boot;
-        msg.header.scope = scope;
-        msg.header.kind = RouteType::Unicast;
-        msg.attributes.push(attribute);
+        let mut msg = route_message(family, scope);
+        msg.attributes.extend(attributes);
         self.request(
             what,
             RouteNetlinkMessage::NewRoute(msg),
@@ -375,4 +416,15 @@ impl Netlink {
         )
         .map(drop)
     }
+}
+
+/// A unicast route of the main table, made by us.
+fn route_message(family: AddressFamily, scope: RouteScope) -> RouteMessage {
+    let mut msg = RouteMessage::default();
+    msg.header.address_family = family;
+    msg.header.table = RouteHeader::RT_TABLE_MAIN;
+    msg.header.protocol = RouteProtocol::Boot;
+    msg.header.scope = scope;
+    msg.header.kind = RouteType::Unicast;
+    msg
 }

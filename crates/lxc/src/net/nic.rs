@@ -49,9 +49,33 @@ pub struct NicPlan {
     pub gateway6: Option<Gateway>,
     pub script_up: Option<String>,
     pub script_down: Option<String>,
+    /// `veth.mode = router`: the host end joins no bridge; the host routes the container's
+    /// addresses to it and answers for the container's gateways.
+    pub router: bool,
+    /// Routes on the host through the host end: the router-mode addresses and
+    /// `veth.ipv4.route` / `veth.ipv6.route`.
+    pub host_routes: Vec<(IpAddr, u8)>,
 }
 
 impl NicPlan {
+    /// Whether `ip` is inside one of the NIC's own networks.
+    fn on_link(&self, ip: IpAddr) -> bool {
+        let within = |a: u128, b: u128, len: u8, bits: u8| {
+            let shift = u32::from(bits - len.min(bits));
+            a.checked_shr(shift) == b.checked_shr(shift)
+        };
+        match ip {
+            IpAddr::V4(ip) => self
+                .ipv4
+                .iter()
+                .any(|(a, len)| within(u32::from(ip).into(), u32::from(*a).into(), *len, 32)),
+            IpAddr::V6(ip) => self
+                .ipv6
+                .iter()
+                .any(|(a, len)| within(u128::from(ip), u128::from(*a), *len, 128)),
+        }
+    }
+
     /// What a network script gets: version 0's arguments and version 1's variables.
     pub fn script_args(&self) -> (Vec<String>, Vec<(String, String)>) {
         let link = self.bridge.clone().unwrap_or_default();
@@ -78,7 +102,10 @@ impl NicPlan {
 /// Whether NIC subkey `sub` of a `kind` NIC is built (others wait for their feature).
 pub fn supported(kind: &str, sub: &str) -> bool {
     match kind {
-        "veth" => SUPPORTED.contains(&sub),
+        "veth" => {
+            SUPPORTED.contains(&sub)
+                || matches!(sub, "veth.mode" | "veth.ipv4.route" | "veth.ipv6.route")
+        }
         "macvlan" => (SUPPORTED.contains(&sub) && sub != "veth.pair") || sub == "macvlan.mode",
         "phys" => SUPPORTED.contains(&sub) && sub != "veth.pair",
         "vlan" => (SUPPORTED.contains(&sub) && sub != "veth.pair") || sub == "vlan.id",
@@ -132,6 +159,12 @@ pub fn plan(config: &ContainerConfig) -> Result<Vec<NicPlan>, String> {
                     _ => "no such device",
                 };
                 return Err(format!("{} = {bridge}: {what}", key("link")));
+            }
+            if nic.router {
+                return Err(format!(
+                    "{} = {bridge}: a veth in router mode joins no bridge",
+                    key("link")
+                ));
             }
         } else if nic.kind != NicKind::Veth {
             return Err(format!("{}: the NIC needs its parent device", key("link")));
@@ -207,6 +240,23 @@ fn one(index: usize, n: &Network, key: &dyn Fn(&str) -> String) -> Result<NicPla
             .cloned()
             .unwrap_or_else(|| default.to_string())
     };
+    let router = other("veth.mode", "bridge") == "router";
+    let mut host_routes = Vec::new();
+    for (sub, v6) in [("veth.ipv4.route", false), ("veth.ipv6.route", true)] {
+        for r in n.other.get(sub).into_iter().flatten() {
+            let parsed = if v6 {
+                parse_cidr6(r).map(|(a, l)| (IpAddr::from(a), l))
+            } else {
+                parse_cidr(r).map(|(a, l)| (IpAddr::from(a), l))
+            };
+            host_routes.push(parsed.map_err(|e| format!("{} = {r}: {e}", key(sub)))?);
+        }
+    }
+    if router {
+        let v4 = ipv4.iter().map(|(a, _)| (IpAddr::from(*a), 32));
+        let v6 = ipv6.iter().map(|(a, _)| (IpAddr::from(*a), 128));
+        host_routes.splice(0..0, v4.chain(v6));
+    }
     let kind = match n.net_type.as_deref() {
         Some("macvlan") => NicKind::Macvlan(other("macvlan.mode", "private")),
         Some("ipvlan") => NicKind::Ipvlan(
@@ -240,6 +290,8 @@ fn one(index: usize, n: &Network, key: &dyn Fn(&str) -> String) -> Result<NicPla
         gateway6,
         script_up: n.script_up.clone().filter(|s| !s.is_empty()),
         script_down: n.script_down.clone().filter(|s| !s.is_empty()),
+        router,
+        host_routes,
     })
 }
 
@@ -388,6 +440,26 @@ pub fn host_side(nics: &[NicPlan], init_pid: i32) -> Result<(), String> {
             nl.set_master(host, master).map_err(prefix)?;
         }
         nl.set_up(host).map_err(prefix)?;
+        for (dest, len) in &nic.host_routes {
+            nl.add_route_dev(*dest, *len, host).map_err(prefix)?;
+        }
+        if nic.router {
+            // The host end answers for the gateways and forwards what comes through it.
+            let host_name = &nic.host;
+            for conf in [
+                format!("ipv4/conf/{host_name}/forwarding"),
+                format!("ipv6/conf/{host_name}/forwarding"),
+                format!("ipv6/conf/{host_name}/proxy_ndp"),
+            ] {
+                let path = format!("/proc/sys/net/{conf}");
+                std::fs::write(&path, "1").map_err(|e| prefix(format!("{path}: {e}")))?;
+            }
+            for gw in [nic.gateway, nic.gateway6] {
+                if let Some(Gateway::Via(ip)) = gw {
+                    nl.add_proxy_neighbour(ip, host).map_err(prefix)?;
+                }
+            }
+        }
         tracing::debug!(host = %nic.host, peer = %nic.name, "veth pair made");
     }
     Ok(())
@@ -429,7 +501,16 @@ pub fn container_side(nics: &[NicPlan]) -> Result<(), String> {
         }
         for (gw, v6) in [(nic.gateway, false), (nic.gateway6, true)] {
             match gw {
-                Some(Gateway::Via(ip)) => nl.add_default_route(ip).map_err(prefix)?,
+                Some(Gateway::Via(ip)) => {
+                    // A gateway outside the NIC's networks (a router-mode veth's) is
+                    // reached straight over the link, as LXC does it.
+                    let link_local = ip.is_ipv6() && ip.to_string().starts_with("fe80");
+                    if !link_local && !nic.on_link(ip) {
+                        let len = if v6 { 128 } else { 32 };
+                        nl.add_route_dev(ip, len, index).map_err(prefix)?;
+                    }
+                    nl.add_default_route(ip, index).map_err(prefix)?
+                }
                 Some(Gateway::Dev) => nl.add_default_route_dev(index, v6).map_err(prefix)?,
                 None => {}
             }
@@ -489,5 +570,35 @@ mod tests {
         assert!(parse_mac("00:16:3e").is_err());
         let n = random_name("veth");
         assert!(n.starts_with("veth") && n.len() == 10);
+    }
+
+    #[test]
+    fn router_mode_routes_its_addresses_and_gateways_off_link_get_a_route() {
+        let mut net = Network {
+            net_type: Some("veth".into()),
+            ipv4_addresses: vec!["10.0.0.2/32".into()],
+            ipv6_addresses: vec!["fd00::2/128".into()],
+            ..Default::default()
+        };
+        net.other.insert("veth.mode".into(), vec!["router".into()]);
+        net.other
+            .insert("veth.ipv4.route".into(), vec!["10.1.0.0/16".into()]);
+        let key = |s: &str| format!("lxc.net.0.{s}");
+        let plan = one(0, &net, &key).unwrap();
+        assert!(plan.router);
+        let want: Vec<(IpAddr, u8)> = vec![
+            ("10.0.0.2".parse().unwrap(), 32),
+            ("fd00::2".parse().unwrap(), 128),
+            ("10.1.0.0".parse().unwrap(), 16),
+        ];
+        assert_eq!(plan.host_routes, want);
+        assert!(!plan.on_link("169.254.0.1".parse().unwrap()));
+        assert!(plan.on_link("10.0.0.2".parse().unwrap()));
+        net.other
+            .insert("veth.ipv6.route".into(), vec!["fd00::/200".into()]);
+        assert_eq!(
+            one(0, &net, &key).unwrap_err(),
+            "lxc.net.0.veth.ipv6.route = fd00::/200: invalid prefix 200"
+        );
     }
 }
