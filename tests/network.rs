@@ -457,3 +457,78 @@ fn router_mode_routes_the_container_to_its_host_end() {
     assert_eq!(reached, [true; 3]);
     assert!(gone(&host_end), "{host_end} left behind");
 }
+
+fn ip(args: &[&str]) {
+    let out = std::process::Command::new("ip")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "ip {args:?}: {out:?}");
+}
+
+/// `lxc-device add` moves a host NIC into a running container under a new name, where it
+/// carries traffic; `del` gives it back; Python's attach_interface / detach_interface do
+/// the same; a device that is not there is a clear error.
+#[test]
+fn a_nic_hot_added_to_a_running_container_is_usable_inside() {
+    let env = Env::new("hotplug");
+    let id = std::process::id() % 100_000;
+    let net = 100 + id % 100;
+    let (outer, inner) = (format!("lxho{id}"), format!("lxhi{id}"));
+    let name = env.name("hp");
+    env.create_busybox(&name);
+    env.ok("lxc-start", &["-n", &name]);
+    ip(&[
+        "link", "add", &outer, "type", "veth", "peer", "name", &inner,
+    ]);
+    struct Gone(String);
+    impl Drop for Gone {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("ip")
+                .args(["link", "del", &self.0])
+                .output();
+        }
+    }
+    let _outer = Gone(outer.clone());
+    ip(&["addr", "add", &format!("10.223.{net}.1/24"), "dev", &outer]);
+    ip(&["link", "set", &outer, "up"]);
+    env.ok("lxc-device", &["-n", &name, "add", &inner, "eth5"]);
+    assert!(!std::path::Path::new(&format!("/sys/class/net/{inner}")).exists());
+    let out = env.sh(
+        &name,
+        &format!(
+            "ip addr add 10.223.{net}.2/24 dev eth5 && ip link set eth5 up && \
+             ping -c 1 -W 3 10.223.{net}.1 >/dev/null && echo reached"
+        ),
+    );
+    assert!(out.contains("reached"), "{out}");
+    env.ok("lxc-device", &["-n", &name, "del", "eth5", &inner]);
+    assert!(std::path::Path::new(&format!("/sys/class/net/{inner}")).exists());
+    let out = env.run("lxc-device", &["-n", &name, "del", "eth5"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("no network device eth5 in the container"),
+        "{err}"
+    );
+
+    let pkg = python_package(&env);
+    let mut cmd = std::process::Command::new("python3");
+    cmd.arg(repo().join("tests/python/hotplug.py"))
+        .args([&name, &env.lxcpath, &inner, &format!("lxhp{id}")])
+        .env("PYTHONPATH", &pkg);
+    let out = cmd.output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    let _back = Gone(format!("lxhp{id}"));
+    let want = format!(
+        "attach: True\ninterfaces: ['lo', 'lxhp{id}']\ndetach: True\nagain: False\n\
+         interfaces: ['lo']"
+    );
+    assert!(
+        text.contains(&want),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(std::path::Path::new(&format!("/sys/class/net/lxhp{id}")).exists());
+}

@@ -608,14 +608,18 @@ extern "C" fn remove_device_node(c: C, _s: *const c_char, _d: *const c_char) -> 
     false
 }
 
-extern "C" fn attach_interface(c: C, _s: *const c_char, _d: *const c_char) -> bool {
-    unsupported(c, "attach_interface (networking)");
-    false
+extern "C" fn attach_interface(c: C, dev: *const c_char, dst: *const c_char) -> bool {
+    let Some(dev) = ffi::str_arg(dev) else {
+        return false;
+    };
+    ok(c, |i| i.attach_interface(dev, ffi::str_arg(dst)))
 }
 
-extern "C" fn detach_interface(c: C, _s: *const c_char, _d: *const c_char) -> bool {
-    unsupported(c, "detach_interface (networking)");
-    false
+extern "C" fn detach_interface(c: C, dev: *const c_char, dst: *const c_char) -> bool {
+    let Some(dev) = ffi::str_arg(dev) else {
+        return false;
+    };
+    ok(c, |i| i.detach_interface(dev, ffi::str_arg(dst)))
 }
 
 extern "C" fn checkpoint(c: C, _d: *mut c_char, _s: bool, _v: bool) -> bool {

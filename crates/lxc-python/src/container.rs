@@ -342,6 +342,28 @@ impl Container {
         names_tuple(py, result)
     }
 
+    #[pyo3(signature = (src_ifname, dst_ifname=None))]
+    fn attach_interface(
+        &self,
+        py: Python<'_>,
+        src_ifname: String,
+        dst_ifname: Option<String>,
+    ) -> PyResult<bool> {
+        self.call(py, |c| {
+            c.attach_interface(&src_ifname, dst_ifname.as_deref())
+        })
+    }
+
+    #[pyo3(signature = (ifname, dst_ifname=None))]
+    fn detach_interface(
+        &self,
+        py: Python<'_>,
+        ifname: String,
+        dst_ifname: Option<String>,
+    ) -> PyResult<bool> {
+        self.call(py, |c| c.detach_interface(&ifname, dst_ifname.as_deref()))
+    }
+
     #[pyo3(signature = (*_args, **_kwargs))]
     fn clone(
         &self,

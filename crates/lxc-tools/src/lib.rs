@@ -30,6 +30,7 @@ pub fn main_as(name: &str) -> i32 {
         "lxc-unfreeze" => tools::freeze::run(args, false),
         "lxc-top" => tools::top::run(args),
         "lxc-net" => tools::net::run(args),
+        "lxc-device" => tools::device::run(args),
         other => Err(common::fail(format!("unknown tool {other}"))),
     };
     match result {

@@ -5,6 +5,7 @@ pub mod config;
 pub mod console;
 pub mod create;
 pub mod destroy;
+pub mod device;
 pub mod freeze;
 pub mod info;
 pub mod ls;

@@ -7,7 +7,7 @@ fn main() {
         "start" => lxc::start::helper_start(),
         "attach" => lxc::attach::helper_attach(),
         "init" => lxc::start::helper_init(),
-        "netinfo" => lxc::netinfo::helper_netinfo(),
+        "netns" => lxc::net::inside::helper_netns(),
         _ => {
             eprintln!("lxc-rs-helper is started by the lxc-rs library, not by hand");
             2

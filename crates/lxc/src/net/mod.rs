@@ -1,6 +1,8 @@
 //! Networking over netlink (no `ip` commands): links, addresses and routes, in whichever
 //! network namespace the calling process is in.
 
+pub mod hotplug;
+pub mod inside;
 pub mod netlink;
 pub mod nic;
 pub mod service;

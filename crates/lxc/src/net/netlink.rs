@@ -262,6 +262,18 @@ impl Netlink {
         self.set_link("bring the link up", index, Vec::new(), true)
     }
 
+    pub fn set_down(&mut self, index: u32) -> R<()> {
+        let mut msg = LinkMessage::default();
+        msg.header.index = index;
+        msg.header.change_mask = LinkFlags::Up;
+        self.request(
+            "bring the link down",
+            RouteNetlinkMessage::SetLink(msg),
+            NLM_F_ACK,
+        )
+        .map(drop)
+    }
+
     pub fn set_master(&mut self, index: u32, master: u32) -> R<()> {
         self.set_link(
             "attach to the bridge",

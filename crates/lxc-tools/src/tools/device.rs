@@ -1,0 +1,58 @@
+//! lxc-device: `-n NAME add|del DEV [NAME]`: hand a host network device to a running
+//! container or take one back (device nodes are not supported yet).
+
+use crate::common::{about, fail, parse, Handled, Res};
+use lexopt::prelude::*;
+
+const USAGE: &str = "--name=NAME [--] add|del DEV [DEST]";
+
+pub fn run(args: Vec<String>) -> Res<i32> {
+    let mut words: Vec<String> = Vec::new();
+    let common = parse("lxc-device", USAGE, args, |_, arg| {
+        match arg {
+            Value(v) => words.push(v.clone().string()?),
+            _ => return Ok(Handled::No),
+        }
+        Ok(Handled::Yes)
+    })?;
+    let name = common.name()?;
+    let (action, dev, dst) = match words.as_slice() {
+        [a, d] => (a.as_str(), d.as_str(), None),
+        [a, d, t] => (a.as_str(), d.as_str(), Some(t.as_str())),
+        _ => {
+            return Err(fail(format!(
+                "expected add|del DEV [DEST]\nUsage: lxc-device {USAGE}"
+            )))
+        }
+    };
+    let c = common.container()?;
+    if !c.is_running() {
+        return Err(fail(format!("{name}: Container is not running")));
+    }
+    let is_device_node = dev.starts_with('/');
+    let done = match action {
+        "add" if !is_device_node => c.attach_interface(dev, dst),
+        "del" if !is_device_node => c.detach_interface(dev, dst),
+        "add" | "del" => {
+            return Err(fail(format!(
+                "{name}: not supported yet: device nodes ({dev})"
+            )))
+        }
+        other => {
+            return Err(fail(format!(
+                "unknown action \"{other}\" (add or del)\nUsage: lxc-device {USAGE}"
+            )))
+        }
+    };
+    let verb = if action == "add" { "add" } else { "remove" };
+    let prep = if action == "add" { "to" } else { "from" };
+    done.map_err(|e| {
+        let e = e.to_string();
+        let e = e.strip_prefix(&format!("{name}: ")).unwrap_or(&e);
+        fail(about(
+            name,
+            format!("failed to {verb} {dev} {prep} {name}: {e}"),
+        ))
+    })?;
+    Ok(0)
+}
