@@ -23,8 +23,10 @@ cleanup() {
             $bin/lxc-stop -P "$work/$side" -n "$n" -k >/dev/null 2>&1 || true
         done
     done
+    ip link del "$bridge" 2>/dev/null || true
     rm -rf "$work"
 }
+bridge=lxrsbench$$
 trap cleanup EXIT
 
 # Debian's busybox template makes the reference rootfs; ours is a copy of it.
@@ -75,6 +77,16 @@ for side in ours theirs; do
     } > "$work/$side/c/config"
 done
 bench confined_cycle "bash -c 'BIN/lxc-start -P PATHX -n c && BIN/lxc-wait -P PATHX -n c -s RUNNING && BIN/lxc-stop -P PATHX -n c -k'"
+# One veth on a bridge (no DHCP), the same bridge for both sides.
+ip link add "$bridge" type bridge && ip link set "$bridge" up
+for side in ours theirs; do
+    mkdir -p "$work/$side/v"
+    {
+        printf 'lxc.net.0.type = veth\nlxc.net.0.link = %s\nlxc.net.0.flags = up\n' "$bridge"
+        sed -e "s|^lxc.uts.name = .*|lxc.uts.name = v|" -e '/^lxc.net.0.type/d' "$work/$side/b/config"
+    } > "$work/$side/v/config"
+done
+bench veth_cycle "bash -c 'BIN/lxc-start -P PATHX -n v && BIN/lxc-wait -P PATHX -n v -s RUNNING && BIN/lxc-stop -P PATHX -n v -k'"
 bench execute "BIN/lxc-execute -P PATHX -n b -- true"
 for side in ours theirs; do
     bin=$ours; [ $side = theirs ] && bin=$theirs
@@ -111,7 +123,7 @@ done
 bench ls_fancy "BIN/lxc-ls -P PATHX --fancy"
 
 printf '\n%-28s %12s %12s %8s\n' "operation (median)" "lxc-rs" "LXC 5.0.2" "ratio"
-for label in start_stop confined_cycle execute attach info ls_fancy; do
+for label in start_stop confined_cycle veth_cycle execute attach info ls_fancy; do
     o=${result[$label-ours]}; t=${result[$label-theirs]}
     python3 -c "import sys; o,t=float(sys.argv[2]),float(sys.argv[3]); print('%-28s %10.2fms %10.2fms %7.2fx' % (sys.argv[1], o*1000, t*1000, o/t))" "$label" "$o" "$t"
 done

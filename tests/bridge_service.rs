@@ -187,3 +187,81 @@ fn a_failed_start_or_a_bad_file_leaves_nothing() {
     );
     bad.assert_gone();
 }
+
+/// What the host shows of the service's bridge: its ports, its addresses, its rules.
+fn bridge_state(service: &Service) -> String {
+    let ports: Vec<String> = std::fs::read_dir(format!("/sys/class/net/{}/brif", service.bridge))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let addrs = Command::new("ip")
+        .args(["-o", "addr", "show", "dev", &service.bridge])
+        .output()
+        .unwrap();
+    let rules = Command::new("nft")
+        .args([
+            "list",
+            "table",
+            "inet",
+            &format!("lxcrs_{}", service.bridge),
+        ])
+        .output()
+        .unwrap();
+    // The kernel gives the bridge its link-local address once it first has a port.
+    let addrs: String = String::from_utf8_lossy(&addrs.stdout)
+        .lines()
+        .filter(|l| !l.contains(" fe80::"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    format!(
+        "ports {ports:?}\n{addrs}{}",
+        String::from_utf8_lossy(&rules.stdout)
+    )
+}
+
+/// A hundred starts and stops of a container with a veth on the service's bridge: every
+/// host end is gone after its stop, and the bridge's ports, addresses and rules are as
+/// before.
+#[test]
+fn a_hundred_veth_starts_and_stops_leave_the_host_as_it_was() {
+    let env = Env::new("lxcnet100");
+    let service = Service::new(&env, "");
+    service.ok("start");
+    let before = bridge_state(&service);
+    assert!(
+        before.contains("ports []") && before.contains("masquerade"),
+        "{before}"
+    );
+    std::fs::write(
+        &env.default_conf,
+        format!(
+            "lxc.net.0.type = veth\nlxc.net.0.link = {}\nlxc.net.0.flags = up\n\
+             lxc.net.0.ipv4.address = {}.9/24\n",
+            service.bridge, service.net
+        ),
+    )
+    .unwrap();
+    let name = env.name("h");
+    env.create_busybox(&name);
+    for _ in 0..100 {
+        env.ok("lxc-start", &["-n", &name]);
+        let host_end = env.ok("lxc-info", &["-n", &name, "-c", "lxc.net.0.veth.pair"]);
+        let host_end = host_end.trim().rsplit(' ').next().unwrap().to_string();
+        assert!(host_end.starts_with("veth"), "{host_end}");
+        assert!(Path::new(&format!("/sys/class/net/{host_end}")).exists());
+        env.ok("lxc-stop", &["-n", &name, "-k"]);
+        // The monitor deletes it right after answering the stop.
+        let sys = format!("/sys/class/net/{host_end}");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        while Path::new(&sys).exists() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        assert!(
+            !Path::new(&sys).exists(),
+            "{host_end} outlived its container"
+        );
+    }
+    assert_eq!(bridge_state(&service), before);
+    service.ok("stop");
+    service.assert_gone();
+}

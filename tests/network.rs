@@ -532,3 +532,27 @@ fn a_nic_hot_added_to_a_running_container_is_usable_inside() {
     );
     assert!(std::path::Path::new(&format!("/sys/class/net/lxhp{id}")).exists());
 }
+
+/// A stop answers before the kernel has taken the host end with the namespace; a restart
+/// right away with the same `veth.pair` still gets its name.
+#[test]
+fn a_named_host_end_is_free_for_an_immediate_restart() {
+    let env = Env::new("restart");
+    let id = std::process::id() % 100_000;
+    let bridge = Bridge::new(format!("lxrs{id}"), "10.224.0.1");
+    let name = env.name("rs");
+    env.create_busybox(&name);
+    env.append_config(
+        &name,
+        &format!(
+            "lxc.net.0.type = veth\nlxc.net.0.link = {}\nlxc.net.0.flags = up\n\
+             lxc.net.0.veth.pair = lxrp{id}\n",
+            bridge.0
+        ),
+    );
+    for _ in 0..5 {
+        env.ok("lxc-start", &["-n", &name]);
+        env.ok("lxc-stop", &["-n", &name, "-k"]);
+    }
+    assert!(gone(&format!("lxrp{id}")));
+}

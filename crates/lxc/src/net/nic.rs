@@ -169,7 +169,7 @@ pub fn plan(config: &ContainerConfig) -> Result<Vec<NicPlan>, String> {
         } else if nic.kind != NicKind::Veth {
             return Err(format!("{}: the NIC needs its parent device", key("link")));
         }
-        if nic.kind == NicKind::Veth && nl.link_index(&nic.host)?.is_some() {
+        if nic.kind == NicKind::Veth && !name_frees_up(nl, &nic.host)? {
             return Err(format!("{}: {} exists already", key("veth.pair"), nic.host));
         }
         let mut nic = nic;
@@ -191,6 +191,19 @@ pub fn plan(config: &ContainerConfig) -> Result<Vec<NicPlan>, String> {
         nics.push(nic);
     }
     Ok(nics)
+}
+
+/// Whether link `name` is free, waiting a moment for it: the host end of the container's
+/// last run may still be on its way out.
+fn name_frees_up(nl: &mut Netlink, name: &str) -> Result<bool, String> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    while nl.link_index(name)?.is_some() {
+        if std::time::Instant::now() >= deadline {
+            return Ok(false);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    Ok(true)
 }
 
 /// `auto`: the first address of that family on the link the NIC hangs off, as LXC takes it.
@@ -387,8 +400,9 @@ fn random_name(prefix: &str) -> String {
 }
 
 /// In the monitor, once init exists: make each pair with its container end in init's
-/// network namespace, and put the host end on its bridge, up.
-pub fn host_side(nics: &[NicPlan], init_pid: i32) -> Result<(), String> {
+/// network namespace, and put the host end on its bridge, up. The host ends made are
+/// added to `host_ends` as they are made, so a failure half way still finds them.
+pub fn host_side(nics: &[NicPlan], init_pid: i32, host_ends: &mut Vec<u32>) -> Result<(), String> {
     if nics.is_empty() {
         return Ok(());
     }
@@ -430,6 +444,7 @@ pub fn host_side(nics: &[NicPlan], init_pid: i32) -> Result<(), String> {
         let host = nl
             .link_index(&nic.host)?
             .ok_or_else(|| prefix(format!("{} vanished", nic.host)))?;
+        host_ends.push(host);
         if let Some(mtu) = nic.mtu {
             nl.set_mtu(host, mtu).map_err(prefix)?;
         }
@@ -463,6 +478,22 @@ pub fn host_side(nics: &[NicPlan], init_pid: i32) -> Result<(), String> {
         tracing::debug!(host = %nic.host, peer = %nic.name, "veth pair made");
     }
     Ok(())
+}
+
+/// Delete the host ends of a stopped container's veths that the kernel has not yet taken
+/// with the namespace (one already gone is no error).
+pub fn delete_host_ends(host_ends: &[u32]) {
+    if host_ends.is_empty() {
+        return;
+    }
+    let Ok(mut nl) = Netlink::open() else {
+        return;
+    };
+    for index in host_ends {
+        if nl.delete_link(*index).is_ok() {
+            tracing::debug!(index, "host end deleted");
+        }
+    }
 }
 
 /// In the container's first process (inside its network namespace): set up each container

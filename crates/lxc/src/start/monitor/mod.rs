@@ -60,6 +60,8 @@ pub struct Monitor {
     /// The listener of the seccomp policy's `notify` rules (no proxy yet: each stopped
     /// syscall is answered ENOSYS, as the kernel does when nobody listens).
     seccomp_listener: Option<OwnedFd>,
+    /// The host ends of the container's veths (by index: a name may be taken again).
+    host_ends: Vec<u32>,
     /// The security label of this run (a generated AppArmor profile is unloaded at stop).
     lsm: crate::lsm::LsmPlan,
     foreground: bool,
@@ -95,6 +97,7 @@ impl Monitor {
             cgroup: None,
             lsm: crate::lsm::LsmPlan::default(),
             seccomp_listener: None,
+            host_ends: Vec::new(),
             foreground,
         }
     }
@@ -238,7 +241,7 @@ impl Monitor {
             cg.join_legacy(self.init_pid)?;
         }
         self.write_proc_items()?;
-        crate::net::nic::host_side(&self.plan.nics, self.init_pid)?;
+        crate::net::nic::host_side(&self.plan.nics, self.init_pid, &mut self.host_ends)?;
         for nic in &self.plan.nics {
             if let Some(script) = &nic.script_up {
                 let (args, env) = nic.script_args();
@@ -568,6 +571,10 @@ impl Monitor {
         }
         // Dropping the waiters closes their connections: that is the stop command's answer.
         self.waiters.clear();
+        // The host ends go with the namespace, but only when the kernel gets to it (tens of
+        // ms later, or never while something else holds the namespace). Deleted here, after
+        // the answer: a restart with the same veth.pair waits for the name in its plan.
+        crate::net::nic::delete_host_ends(&std::mem::take(&mut self.host_ends));
     }
 }
 
