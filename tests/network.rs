@@ -143,6 +143,35 @@ fn a_missing_bridge_fails_the_start_and_leaves_nothing() {
     );
     assert!(gone(&format!("lxrw{id}")));
     assert!(no_cgroup_for(&name));
+
+    // Two NICs of one name; then a second NIC the kernel refuses (an MTU no veth takes)
+    // after the first pair was made: clear errors, and neither host end stays.
+    let bridge = Bridge::new(format!("lxrx{id}"), "10.217.1.1");
+    let two = |second: &str| {
+        format!(
+            "lxc.net.0.type = veth\nlxc.net.0.link = {br}\nlxc.net.0.veth.pair = lxrw{id}a\n\
+             lxc.net.0.name = eth0\nlxc.net.1.type = veth\nlxc.net.1.link = {br}\n\
+             lxc.net.1.veth.pair = lxrw{id}b\n{second}",
+            br = bridge.0
+        )
+    };
+    for (second, want) in [
+        (
+            "lxc.net.1.name = eth0\n",
+            "lxc.net.1.name = eth0: two NICs of that name",
+        ),
+        ("lxc.net.1.mtu = 70000\n", "lxc.net.1: "),
+    ] {
+        let name = env.name("vb");
+        env.create_busybox(&name);
+        env.append_config(&name, &two(second));
+        let out = env.run("lxc-start", &["-n", &name]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(err.contains(want), "{err}");
+        assert!(gone(&format!("lxrw{id}a")) && gone(&format!("lxrw{id}b")));
+        assert!(no_cgroup_for(&name));
+    }
 }
 
 /// `script.up` runs once the host end is on the bridge, `script.down` while it still exists,
