@@ -56,7 +56,8 @@ fn bridge_and_veth_into_another_namespace_carry_traffic() {
     assert!(again.contains("File exists"), "{again}");
 
     use std::os::fd::AsFd;
-    nl.create_veth(&host_end, "eth0", netns.as_fd()).unwrap();
+    nl.create_veth((&host_end, "eth0"), netns.as_fd(), (None, None))
+        .unwrap();
     let veth = nl.link_index(&host_end).unwrap().unwrap();
     nl.set_master(veth, bridge).unwrap();
     nl.set_mtu(veth, 1400).unwrap();

@@ -6,3 +6,4 @@ pub mod inside;
 pub mod netlink;
 pub mod nic;
 pub mod service;
+pub mod setup;

@@ -6,8 +6,9 @@ use netlink_packet_core::{
 };
 use netlink_packet_route::address::{AddressAttribute, AddressMessage};
 use netlink_packet_route::link::{
-    InfoBridge, InfoData, InfoIpVlan, InfoKind, InfoMacVlan, InfoVeth, InfoVlan, IpVlanFlags,
-    IpVlanMode, LinkAttribute, LinkFlags, LinkInfo, LinkMessage, MacVlanMode,
+    AfSpecBridge, BridgeVlanInfo, BridgeVlanInfoFlags, InfoBridge, InfoData, InfoIpVlan, InfoKind,
+    InfoMacVlan, InfoVeth, InfoVlan, IpVlanFlags, IpVlanMode, LinkAttribute, LinkFlags, LinkInfo,
+    LinkMessage, MacVlanMode,
 };
 use netlink_packet_route::neighbour::{
     NeighbourAddress, NeighbourAttribute, NeighbourFlags, NeighbourMessage,
@@ -134,14 +135,27 @@ impl Netlink {
     }
 
     /// A veth pair: `host` here, `peer` created straight in the network namespace `netns`.
-    pub fn create_veth(&mut self, host: &str, peer: &str, netns: BorrowedFd<'_>) -> R<()> {
+    /// `queues`: the (rx, tx) queue counts of both ends, when given.
+    pub fn create_veth(
+        &mut self,
+        (host, peer): (&str, &str),
+        netns: BorrowedFd<'_>,
+        queues: (Option<u32>, Option<u32>),
+    ) -> R<()> {
+        let queue_attrs = || {
+            let rx = queues.0.map(LinkAttribute::NumRxQueues);
+            let tx = queues.1.map(LinkAttribute::NumTxQueues);
+            rx.into_iter().chain(tx)
+        };
         let mut peer_msg = LinkMessage::default();
         peer_msg.attributes.push(LinkAttribute::IfName(peer.into()));
         peer_msg
             .attributes
             .push(LinkAttribute::NetNsFd(netns.as_raw_fd()));
+        peer_msg.attributes.extend(queue_attrs());
         let mut msg = LinkMessage::default();
         msg.attributes.push(LinkAttribute::IfName(host.into()));
+        msg.attributes.extend(queue_attrs());
         msg.attributes.push(LinkAttribute::LinkInfo(vec![
             LinkInfo::Kind(InfoKind::Veth),
             LinkInfo::Data(InfoData::Veth(InfoVeth::Peer(peer_msg))),
@@ -274,6 +288,32 @@ impl Netlink {
         .map(drop)
     }
 
+    /// Add (or with `delete`, remove) VLAN `vid` on bridge port `index`: the port's
+    /// untagged PVID when `untagged`, else a tagged VLAN.
+    pub fn bridge_vlan(&mut self, index: u32, vid: u16, untagged: bool, delete: bool) -> R<()> {
+        let mut msg = LinkMessage::default();
+        msg.header.interface_family = AddressFamily::Bridge;
+        msg.header.index = index;
+        let flags = if untagged {
+            BridgeVlanInfoFlags::Pvid | BridgeVlanInfoFlags::Untagged
+        } else {
+            BridgeVlanInfoFlags::empty()
+        };
+        msg.attributes
+            .push(LinkAttribute::AfSpecBridge(vec![AfSpecBridge::VlanInfo(
+                BridgeVlanInfo { flags, vid },
+            )]));
+        let (what, request) = if delete {
+            (
+                format!("remove VLAN {vid}"),
+                RouteNetlinkMessage::DelLink(msg),
+            )
+        } else {
+            (format!("add VLAN {vid}"), RouteNetlinkMessage::SetLink(msg))
+        };
+        self.request(&what, request, NLM_F_ACK).map(drop)
+    }
+
     pub fn set_master(&mut self, index: u32, master: u32) -> R<()> {
         self.set_link(
             "attach to the bridge",
@@ -394,8 +434,8 @@ impl Netlink {
     }
 
     /// Answer ARP / neighbour solicitations for `ip` on link `index` (a router-mode veth's
-    /// gateway, which no interface really has).
-    pub fn add_proxy_neighbour(&mut self, ip: IpAddr, index: u32) -> R<()> {
+    /// gateway, which no interface really has); with `delete`, stop answering.
+    pub fn proxy_neighbour(&mut self, ip: IpAddr, index: u32, delete: bool) -> R<()> {
         let mut msg = NeighbourMessage::default();
         msg.header.family = match ip {
             IpAddr::V4(_) => AddressFamily::Inet,
@@ -405,6 +445,12 @@ impl Netlink {
         msg.header.flags = NeighbourFlags::Proxy;
         msg.attributes
             .push(NeighbourAttribute::Destination(NeighbourAddress::from(ip)));
+        if delete {
+            let what = format!("remove the proxy neighbour entry for {ip}");
+            return self
+                .request(&what, RouteNetlinkMessage::DelNeighbour(msg), NLM_F_ACK)
+                .map(drop);
+        }
         self.request(
             &format!("add a proxy neighbour entry for {ip}"),
             RouteNetlinkMessage::NewNeighbour(msg),

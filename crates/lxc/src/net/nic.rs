@@ -55,11 +55,24 @@ pub struct NicPlan {
     /// Routes on the host through the host end: the router-mode addresses and
     /// `veth.ipv4.route` / `veth.ipv6.route`.
     pub host_routes: Vec<(IpAddr, u8)>,
+    /// `veth.vlan.id`: the host end's untagged VLAN on its bridge (`Some(None)`: `none`).
+    pub vlan_untagged: Option<Option<u16>>,
+    /// `veth.vlan.tagged.id`, each a tagged VLAN of the host end.
+    pub vlan_tagged: Vec<u16>,
+    /// `l2proxy`: `link` answers ARP/NDP for the container's addresses.
+    pub l2proxy: bool,
+    /// `veth.n_rxqueues`, `veth.n_txqueues`.
+    pub queues: (Option<u32>, Option<u32>),
 }
 
 impl NicPlan {
+    /// Whether the host end gets VLANs of its own on its bridge.
+    pub(crate) fn has_vlans(&self) -> bool {
+        self.vlan_untagged.is_some() || !self.vlan_tagged.is_empty()
+    }
+
     /// Whether `ip` is inside one of the NIC's own networks.
-    fn on_link(&self, ip: IpAddr) -> bool {
+    pub(crate) fn on_link(&self, ip: IpAddr) -> bool {
         let within = |a: u128, b: u128, len: u8, bits: u8| {
             let shift = u32::from(bits - len.min(bits));
             a.checked_shr(shift) == b.checked_shr(shift)
@@ -102,10 +115,7 @@ impl NicPlan {
 /// Whether NIC subkey `sub` of a `kind` NIC is built (others wait for their feature).
 pub fn supported(kind: &str, sub: &str) -> bool {
     match kind {
-        "veth" => {
-            SUPPORTED.contains(&sub)
-                || matches!(sub, "veth.mode" | "veth.ipv4.route" | "veth.ipv6.route")
-        }
+        "veth" => SUPPORTED.contains(&sub) || sub.starts_with("veth.") || sub == "l2proxy",
         "macvlan" => (SUPPORTED.contains(&sub) && sub != "veth.pair") || sub == "macvlan.mode",
         "phys" => SUPPORTED.contains(&sub) && sub != "veth.pair",
         "vlan" => (SUPPORTED.contains(&sub) && sub != "veth.pair") || sub == "vlan.id",
@@ -160,14 +170,34 @@ pub fn plan(config: &ContainerConfig) -> Result<Vec<NicPlan>, String> {
                 };
                 return Err(format!("{} = {bridge}: {what}", key("link")));
             }
-            if nic.router {
+            if nic.router && !nic.l2proxy {
                 return Err(format!(
-                    "{} = {bridge}: a veth in router mode joins no bridge",
+                    "{} = {bridge}: a veth in router mode joins no bridge (l2proxy = 1 \
+                     proxies its addresses there)",
                     key("link")
+                ));
+            }
+            if nic.l2proxy {
+                l2proxy_ready(&nic, bridge).map_err(|e| format!("{}: {e}", key("l2proxy")))?;
+            }
+            let filtering = format!("/sys/class/net/{bridge}/bridge/vlan_filtering");
+            let filtering = std::fs::read_to_string(filtering).unwrap_or_default();
+            if nic.has_vlans() && filtering.trim() != "1" {
+                return Err(format!(
+                    "{}: bridge {bridge} does not filter VLANs (vlan_filtering is off)",
+                    key("veth.vlan.id")
                 ));
             }
         } else if nic.kind != NicKind::Veth {
             return Err(format!("{}: the NIC needs its parent device", key("link")));
+        } else if nic.l2proxy {
+            return Err(format!("{}: needs {}", key("l2proxy"), key("link")));
+        } else if nic.has_vlans() {
+            return Err(format!(
+                "{}: needs a bridge in {}",
+                key("veth.vlan.id"),
+                key("link")
+            ));
         }
         if nic.kind == NicKind::Veth && !name_frees_up(nl, &nic.host)? {
             return Err(format!("{}: {} exists already", key("veth.pair"), nic.host));
@@ -191,6 +221,26 @@ pub fn plan(config: &ContainerConfig) -> Result<Vec<NicPlan>, String> {
         nics.push(nic);
     }
     Ok(nics)
+}
+
+/// LXC's conditions for `l2proxy`: the link forwards the families the container has
+/// addresses of (and answers NDP proxies for IPv6).
+fn l2proxy_ready(nic: &NicPlan, link: &str) -> Result<(), String> {
+    let mut needed = Vec::new();
+    if !nic.ipv4.is_empty() {
+        needed.push(format!("net/ipv4/conf/{link}/forwarding"));
+    }
+    if !nic.ipv6.is_empty() {
+        needed.push(format!("net/ipv6/conf/{link}/forwarding"));
+        needed.push(format!("net/ipv6/conf/{link}/proxy_ndp"));
+    }
+    for sysctl in needed {
+        let value = std::fs::read_to_string(format!("/proc/sys/{sysctl}")).unwrap_or_default();
+        if value.trim() != "1" {
+            return Err(format!("needs sysctl {} = 1", sysctl.replace('/', ".")));
+        }
+    }
+    Ok(())
 }
 
 /// Whether link `name` is free, waiting a moment for it: the host end of the container's
@@ -254,6 +304,31 @@ fn one(index: usize, n: &Network, key: &dyn Fn(&str) -> String) -> Result<NicPla
             .unwrap_or_else(|| default.to_string())
     };
     let router = other("veth.mode", "bridge") == "router";
+    let vlan_untagged = match n.other.get("veth.vlan.id").and_then(|v| v.last()) {
+        None => None,
+        Some(v) if v == "none" => Some(None),
+        Some(v) => Some(Some(v.parse().map_err(|_| {
+            format!("{} = {v}: expected 1 to 4094 or none", key("veth.vlan.id"))
+        })?)),
+    };
+    let mut vlan_tagged = Vec::new();
+    for v in n.other.get("veth.vlan.tagged.id").into_iter().flatten() {
+        let vid = v
+            .parse()
+            .map_err(|_| format!("{} = {v}: expected 1 to 4094", key("veth.vlan.tagged.id")))?;
+        vlan_tagged.push(vid);
+    }
+    let queue = |sub: &str| -> Result<Option<u32>, String> {
+        n.other
+            .get(sub)
+            .and_then(|v| v.last())
+            .map(|v| {
+                v.parse()
+                    .map_err(|_| format!("{} = {v}: not a number", key(sub)))
+            })
+            .transpose()
+    };
+    let queues = (queue("veth.n_rxqueues")?, queue("veth.n_txqueues")?);
     let mut host_routes = Vec::new();
     for (sub, v6) in [("veth.ipv4.route", false), ("veth.ipv6.route", true)] {
         for r in n.other.get(sub).into_iter().flatten() {
@@ -305,6 +380,10 @@ fn one(index: usize, n: &Network, key: &dyn Fn(&str) -> String) -> Result<NicPla
         script_down: n.script_down.clone().filter(|s| !s.is_empty()),
         router,
         host_routes,
+        vlan_untagged,
+        vlan_tagged,
+        l2proxy: n.l2proxy,
+        queues,
     })
 }
 
@@ -399,187 +478,6 @@ fn random_name(prefix: &str) -> String {
     format!("{prefix}{tail}")
 }
 
-/// In the monitor, once init exists: make each pair with its container end in init's
-/// network namespace, and put the host end on its bridge, up. The host ends made are
-/// added to `host_ends` as they are made, so a failure half way still finds them.
-pub fn host_side(nics: &[NicPlan], init_pid: i32, host_ends: &mut Vec<u32>) -> Result<(), String> {
-    if nics.is_empty() {
-        return Ok(());
-    }
-    let netns = std::fs::File::open(format!("/proc/{init_pid}/ns/net"))
-        .map_err(|e| format!("open the container's network namespace: {e}"))?;
-    let mut nl = Netlink::open()?;
-    for nic in nics {
-        use std::os::fd::AsFd;
-        let prefix = |e: String| format!("lxc.net.{}: {e}", nic.index);
-        if nic.kind == NicKind::Phys {
-            let dev = nic.bridge.as_deref().unwrap_or_default();
-            let index = nl
-                .link_index(dev)?
-                .ok_or_else(|| prefix(format!("no such device {dev}")))?;
-            nl.move_to_netns(index, netns.as_fd(), None)
-                .map_err(prefix)?;
-            tracing::debug!(device = dev, "moved into the container");
-            continue;
-        }
-        if nic.kind != NicKind::Veth {
-            let parent = nic.bridge.as_deref().unwrap_or_default();
-            let parent = nl
-                .link_index(parent)?
-                .ok_or_else(|| prefix(format!("no such device {parent}")))?;
-            match &nic.kind {
-                NicKind::Macvlan(mode) => nl.create_macvlan(&nic.name, parent, mode, netns.as_fd()),
-                NicKind::Ipvlan(mode, iso) => {
-                    nl.create_ipvlan(&nic.name, parent, (mode, iso), netns.as_fd())
-                }
-                NicKind::Vlan(id) => nl.create_vlan(&nic.name, parent, *id, netns.as_fd()),
-                NicKind::Veth | NicKind::Phys => Ok(()),
-            }
-            .map_err(prefix)?;
-            tracing::debug!(name = %nic.name, "NIC made on {:?}", nic.bridge);
-            continue;
-        }
-        nl.create_veth(&nic.host, &nic.name, netns.as_fd())
-            .map_err(prefix)?;
-        let host = nl
-            .link_index(&nic.host)?
-            .ok_or_else(|| prefix(format!("{} vanished", nic.host)))?;
-        host_ends.push(host);
-        if let Some(mtu) = nic.mtu {
-            nl.set_mtu(host, mtu).map_err(prefix)?;
-        }
-        if let Some(bridge) = &nic.bridge {
-            let master = nl
-                .link_index(bridge)?
-                .ok_or_else(|| prefix(format!("no such bridge {bridge}")))?;
-            nl.set_master(host, master).map_err(prefix)?;
-        }
-        nl.set_up(host).map_err(prefix)?;
-        for (dest, len) in &nic.host_routes {
-            nl.add_route_dev(*dest, *len, host).map_err(prefix)?;
-        }
-        if nic.router {
-            // The host end answers for the gateways and forwards what comes through it.
-            let host_name = &nic.host;
-            for conf in [
-                format!("ipv4/conf/{host_name}/forwarding"),
-                format!("ipv6/conf/{host_name}/forwarding"),
-                format!("ipv6/conf/{host_name}/proxy_ndp"),
-            ] {
-                let path = format!("/proc/sys/net/{conf}");
-                std::fs::write(&path, "1").map_err(|e| prefix(format!("{path}: {e}")))?;
-            }
-            for gw in [nic.gateway, nic.gateway6] {
-                if let Some(Gateway::Via(ip)) = gw {
-                    nl.add_proxy_neighbour(ip, host).map_err(prefix)?;
-                }
-            }
-        }
-        tracing::debug!(host = %nic.host, peer = %nic.name, "veth pair made");
-    }
-    Ok(())
-}
-
-/// Delete the host ends of a stopped container's veths that the kernel has not yet taken
-/// with the namespace (one already gone is no error).
-pub fn delete_host_ends(host_ends: &[u32]) {
-    if host_ends.is_empty() {
-        return;
-    }
-    let Ok(mut nl) = Netlink::open() else {
-        return;
-    };
-    for index in host_ends {
-        if nl.delete_link(*index).is_ok() {
-            tracing::debug!(index, "host end deleted");
-        }
-    }
-}
-
-/// In the container's first process (inside its network namespace): set up each container
-/// end.
-pub fn container_side(nics: &[NicPlan]) -> Result<(), String> {
-    if nics.is_empty() {
-        return Ok(());
-    }
-    let mut nl = Netlink::open()?;
-    for nic in nics {
-        let prefix = |e: String| format!("lxc.net.{}: {e}", nic.index);
-        // A moved device arrives under its host name.
-        let arrived = match &nic.kind {
-            NicKind::Phys => nic.bridge.clone().unwrap_or_default(),
-            _ => nic.name.clone(),
-        };
-        let index = nl
-            .link_index(&arrived)?
-            .ok_or_else(|| prefix(format!("{arrived} is missing")))?;
-        if arrived != nic.name {
-            nl.rename(index, &nic.name).map_err(prefix)?;
-        }
-        if let Some(mac) = nic.hwaddr {
-            nl.set_hwaddr(index, mac).map_err(prefix)?;
-        }
-        if let Some(mtu) = nic.mtu {
-            nl.set_mtu(index, mtu).map_err(prefix)?;
-        }
-        let v4 = nic.ipv4.iter().map(|(a, l)| (IpAddr::from(*a), *l));
-        let v6 = nic.ipv6.iter().map(|(a, l)| (IpAddr::from(*a), *l));
-        for (addr, len) in v4.chain(v6) {
-            nl.add_address(index, addr, len).map_err(prefix)?;
-        }
-        if nic.up {
-            nl.set_up(index).map_err(prefix)?;
-        }
-        for (gw, v6) in [(nic.gateway, false), (nic.gateway6, true)] {
-            match gw {
-                Some(Gateway::Via(ip)) => {
-                    // A gateway outside the NIC's networks (a router-mode veth's) is
-                    // reached straight over the link, as LXC does it.
-                    let link_local = ip.is_ipv6() && ip.to_string().starts_with("fe80");
-                    if !link_local && !nic.on_link(ip) {
-                        let len = if v6 { 128 } else { 32 };
-                        nl.add_route_dev(ip, len, index).map_err(prefix)?;
-                    }
-                    nl.add_default_route(ip, index).map_err(prefix)?
-                }
-                Some(Gateway::Dev) => nl.add_default_route_dev(index, v6).map_err(prefix)?,
-                None => {}
-            }
-        }
-    }
-    Ok(())
-}
-
-/// At stop, before the namespace goes: give each moved device back to the host under its
-/// own name (a real device would come back by itself; a virtual one would die).
-pub fn give_back(
-    nics: &[NicPlan],
-    container_netns: std::os::fd::BorrowedFd<'_>,
-) -> Result<(), String> {
-    use std::os::fd::AsFd;
-    let phys: Vec<&NicPlan> = nics.iter().filter(|n| n.kind == NicKind::Phys).collect();
-    if phys.is_empty() {
-        return Ok(());
-    }
-    let host_ns =
-        std::fs::File::open("/proc/self/ns/net").map_err(|e| format!("own netns: {e}"))?;
-    // A socket belongs to the namespace it was made in: make it there, then come back.
-    lxc_sys::ns::setns(container_netns, libc::CLONE_NEWNET)
-        .map_err(|e| format!("enter the container's netns: {e}"))?;
-    let nl = Netlink::open();
-    lxc_sys::ns::setns(host_ns.as_fd(), libc::CLONE_NEWNET)
-        .map_err(|e| format!("return to the host's netns: {e}"))?;
-    let mut nl = nl?;
-    for nic in phys {
-        let host_name = nic.bridge.as_deref().unwrap_or_default();
-        if let Some(index) = nl.link_index(&nic.name)? {
-            nl.move_to_netns(index, host_ns.as_fd(), Some(host_name))
-                .map_err(|e| format!("lxc.net.{}: give {host_name} back: {e}", nic.index))?;
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -625,6 +523,15 @@ mod tests {
         assert_eq!(plan.host_routes, want);
         assert!(!plan.on_link("169.254.0.1".parse().unwrap()));
         assert!(plan.on_link("10.0.0.2".parse().unwrap()));
+        net.other.insert("veth.vlan.id".into(), vec!["none".into()]);
+        net.other
+            .insert("veth.vlan.tagged.id".into(), vec!["20".into(), "30".into()]);
+        net.other.insert("veth.n_rxqueues".into(), vec!["4".into()]);
+        let plan = one(0, &net, &key).unwrap();
+        assert_eq!(plan.vlan_untagged, Some(None));
+        assert_eq!(plan.vlan_tagged, [20, 30]);
+        assert_eq!(plan.queues, (Some(4), None));
+        assert!(plan.has_vlans());
         net.other
             .insert("veth.ipv6.route".into(), vec!["fd00::/200".into()]);
         assert_eq!(

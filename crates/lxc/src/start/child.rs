@@ -65,7 +65,7 @@ fn setup(
     if !plan.share_net && plan.loopback_up {
         lxc_sys::net::set_link_up("lo").map_err(|e| format!("bring up lo: {e}"))?;
     }
-    crate::net::nic::container_side(&plan.nics)?;
+    crate::net::setup::container_side(&plan.nics)?;
     let config = &plan.config;
     let env = &plan.hook_env;
     hooks::run_hooks(config, env, HookType::PreMount, &[], &[]).map_err(|e| e.to_string())?;

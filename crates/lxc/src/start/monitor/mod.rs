@@ -60,8 +60,8 @@ pub struct Monitor {
     /// The listener of the seccomp policy's `notify` rules (no proxy yet: each stopped
     /// syscall is answered ENOSYS, as the kernel does when nobody listens).
     seccomp_listener: Option<OwnedFd>,
-    /// The host ends of the container's veths (by index: a name may be taken again).
-    host_ends: Vec<u32>,
+    /// What the NICs' set-up made on the host that outlives the namespace.
+    host_made: crate::net::setup::HostMade,
     /// The security label of this run (a generated AppArmor profile is unloaded at stop).
     lsm: crate::lsm::LsmPlan,
     foreground: bool,
@@ -97,7 +97,7 @@ impl Monitor {
             cgroup: None,
             lsm: crate::lsm::LsmPlan::default(),
             seccomp_listener: None,
-            host_ends: Vec::new(),
+            host_made: Default::default(),
             foreground,
         }
     }
@@ -241,7 +241,7 @@ impl Monitor {
             cg.join_legacy(self.init_pid)?;
         }
         self.write_proc_items()?;
-        crate::net::nic::host_side(&self.plan.nics, self.init_pid, &mut self.host_ends)?;
+        crate::net::setup::host_side(&self.plan.nics, self.init_pid, &mut self.host_made)?;
         for nic in &self.plan.nics {
             if let Some(script) = &nic.script_up {
                 let (args, env) = nic.script_args();
@@ -515,7 +515,7 @@ impl Monitor {
             }
         }
         if let Some((_, net)) = self.ns_fds.iter().find(|(ns, _)| *ns == "net") {
-            if let Err(e) = crate::net::nic::give_back(&self.plan.nics, net.as_fd()) {
+            if let Err(e) = crate::net::setup::give_back(&self.plan.nics, net.as_fd()) {
                 tracing::error!("{e}");
             }
         }
@@ -574,7 +574,7 @@ impl Monitor {
         // The host ends go with the namespace, but only when the kernel gets to it (tens of
         // ms later, or never while something else holds the namespace). Deleted here, after
         // the answer: a restart with the same veth.pair waits for the name in its plan.
-        crate::net::nic::delete_host_ends(&std::mem::take(&mut self.host_ends));
+        crate::net::setup::undo_host_side(std::mem::take(&mut self.host_made));
     }
 }
 
