@@ -82,9 +82,12 @@ fn two_veth_containers_on_a_bridge_reach_each_other() {
         &format!(
             "ping -c 1 -W 2 10.216.{net}.3 >/dev/null && echo peer-ok; \
              ping -c 1 -W 2 10.216.{net}.1 >/dev/null && echo bridge-ok; \
-             ip route 2>/dev/null | grep -c default; cat /sys/class/net/eth0/address"
+             ip route 2>/dev/null | grep -c default; cat /sys/class/net/eth0/address; \
+             ip -4 addr show dev eth0"
         ),
     );
+    // No broadcast given: the network's, as LXC computes it.
+    assert!(out.contains(&format!("brd 10.216.{net}.255")), "{out}");
     assert!(
         out.contains("peer-ok") && out.contains("bridge-ok"),
         "{out}"
@@ -386,7 +389,7 @@ fn auto_and_dev_gateways() {
         &name,
         &format!(
             "lxc.net.0.type = veth\nlxc.net.0.link = {}\nlxc.net.0.flags = up\n\
-             lxc.net.0.name = eth0\nlxc.net.0.ipv4.address = 10.222.0.2/24\n\
+             lxc.net.0.name = eth0\nlxc.net.0.ipv4.address = 10.222.0.2/24 10.222.0.254\n\
              lxc.net.0.ipv4.gateway = auto\nlxc.net.0.ipv6.address = fd42:222::2/64\n\
              lxc.net.0.ipv6.gateway = dev\n",
             bridge.0
@@ -394,6 +397,12 @@ fn auto_and_dev_gateways() {
     );
     env.ok("lxc-start", &["-n", &name]);
     let routes = env.sh(&name, "cat /proc/net/route /proc/net/ipv6_route");
+    // The broadcast address given after the address.
+    let addr = env.sh(&name, "ip -4 addr show dev eth0");
+    assert!(
+        addr.contains("inet 10.222.0.2/24 brd 10.222.0.254"),
+        "{addr}"
+    );
     // A host end nobody named gets LXC's vethXXXXXX, and the running config says which.
     let stats = env.ok("lxc-info", &["-n", &name, "-S"]);
     env.ok("lxc-stop", &["-n", &name, "-k"]);

@@ -348,8 +348,20 @@ impl Netlink {
             .map(drop)
     }
 
-    /// Add `addr/prefix` to a link.
+    /// Add `addr/prefix` to a link (an IPv4 address with its network's broadcast address).
     pub fn add_address(&mut self, index: u32, addr: IpAddr, prefix: u8) -> R<()> {
+        self.add_address_with(index, addr, prefix, None)
+    }
+
+    /// Add `addr/prefix` with `broadcast` (IPv4; `None`: the network's, none for /31 and
+    /// /32).
+    pub fn add_address_with(
+        &mut self,
+        index: u32,
+        addr: IpAddr,
+        prefix: u8,
+        broadcast: Option<std::net::Ipv4Addr>,
+    ) -> R<()> {
         let mut msg = AddressMessage::default();
         msg.header.index = index;
         msg.header.prefix_len = prefix;
@@ -359,6 +371,13 @@ impl Netlink {
         };
         msg.attributes.push(AddressAttribute::Local(addr));
         msg.attributes.push(AddressAttribute::Address(addr));
+        if let IpAddr::V4(v4) = addr {
+            let host_bits = u32::MAX.checked_shr(u32::from(prefix)).unwrap_or(0);
+            let computed = (prefix < 31).then(|| (u32::from(v4) | host_bits).into());
+            if let Some(b) = broadcast.or(computed) {
+                msg.attributes.push(AddressAttribute::Broadcast(b));
+            }
+        }
         self.request(
             &format!("add address {addr}/{prefix}"),
             RouteNetlinkMessage::NewAddress(msg),

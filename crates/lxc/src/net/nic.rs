@@ -44,6 +44,8 @@ pub struct NicPlan {
     pub mtu: Option<u32>,
     pub up: bool,
     pub ipv4: Vec<(Ipv4Addr, u8)>,
+    /// The broadcast address given after each IPv4 address, if any.
+    pub broadcasts: Vec<Option<Ipv4Addr>>,
     pub gateway: Option<Gateway>,
     pub ipv6: Vec<(Ipv6Addr, u8)>,
     pub gateway6: Option<Gateway>,
@@ -287,8 +289,16 @@ fn one(index: usize, n: &Network, key: &dyn Fn(&str) -> String) -> Result<NicPla
         .transpose()
         .map_err(|e| format!("{}: {e}", key("hwaddr")))?;
     let mut ipv4 = Vec::new();
+    let mut broadcasts = Vec::new();
     for a in &n.ipv4_addresses {
-        ipv4.push(parse_cidr(a).map_err(|e| format!("{} = {a}: {e}", key("ipv4.address")))?);
+        let bad = |e: String| format!("{} = {a}: {e}", key("ipv4.address"));
+        ipv4.push(parse_cidr(a).map_err(bad)?);
+        let broadcast = a.split_whitespace().nth(1);
+        broadcasts.push(
+            broadcast
+                .map(|b| b.parse().map_err(|_| bad(format!("invalid broadcast {b}"))))
+                .transpose()?,
+        );
     }
     let mut ipv6 = Vec::new();
     for a in &n.ipv6_addresses {
@@ -373,6 +383,7 @@ fn one(index: usize, n: &Network, key: &dyn Fn(&str) -> String) -> Result<NicPla
         mtu: n.mtu,
         up: n.flags_up,
         ipv4,
+        broadcasts,
         gateway,
         ipv6,
         gateway6,

@@ -179,10 +179,14 @@ pub fn container_side(nics: &[NicPlan]) -> Result<(), String> {
         if let Some(mtu) = nic.mtu {
             nl.set_mtu(index, mtu).map_err(prefix)?;
         }
-        let v4 = nic.ipv4.iter().map(|(a, l)| (IpAddr::from(*a), *l));
-        let v6 = nic.ipv6.iter().map(|(a, l)| (IpAddr::from(*a), *l));
-        for (addr, len) in v4.chain(v6) {
-            nl.add_address(index, addr, len).map_err(prefix)?;
+        for (i, (addr, len)) in nic.ipv4.iter().enumerate() {
+            let broadcast = nic.broadcasts.get(i).copied().flatten();
+            nl.add_address_with(index, IpAddr::from(*addr), *len, broadcast)
+                .map_err(prefix)?;
+        }
+        for (addr, len) in &nic.ipv6 {
+            nl.add_address(index, IpAddr::from(*addr), *len)
+                .map_err(prefix)?;
         }
         if nic.up {
             nl.set_up(index).map_err(prefix)?;
