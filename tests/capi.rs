@@ -207,3 +207,37 @@ fn exports_every_symbol_debians_liblxc_exports() {
         .collect();
     assert!(missing.is_empty(), "not exported: {missing:?}");
 }
+
+/// attach_interface / detach_interface from C (built against Debian's header): a host veth
+/// end goes in under a new name and comes back under its own.
+#[test]
+fn c_program_hot_plugs_a_nic() {
+    let env = Env::new("chotplug");
+    let lib = libdir(&env);
+    let exe = compile(&env, "tests/c/hotplug.c", "hotplug", false, Some(&lib));
+    let name = env.name("ch");
+    env.create_busybox(&name);
+    env.ok("lxc-start", &["-n", &name]);
+    let id = std::process::id() % 100_000;
+    let (host, peer) = (format!("lxca{id}"), format!("lxcb{id}"));
+    let made = Command::new("ip")
+        .args(["link", "add", &host, "type", "veth", "peer", "name", &peer])
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = Command::new(&exe)
+        .args([&name, &env.lxcpath, &peer, "hp0"])
+        .env("LXC_RS_GLOBAL_CONFIG", &env.global)
+        .env("LD_LIBRARY_PATH", &lib)
+        .output()
+        .unwrap();
+    let _ = Command::new("ip").args(["link", "del", &host]).status();
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(text.trim(), "attach 1 inside 1 back 1 again 0 gone 1");
+}
