@@ -13,6 +13,7 @@ pub mod process;
 pub mod pty;
 pub mod seccomp;
 pub mod sock;
+pub mod tree;
 
 use std::ffi::CString;
 use std::io;

@@ -1,6 +1,8 @@
 //! Storage backends. This step has the `dir` backend; the others come with the storage issue
 //! and are refused with a clear error until then.
 
+pub mod copy;
+
 use crate::container::Container;
 use crate::error::{io_err, Error, Result};
 use std::path::{Path, PathBuf};
