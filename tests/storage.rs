@@ -89,3 +89,379 @@ fn the_copy_engine_keeps_every_kind_of_entry() {
     assert!(lxc::storage::copy::copy_tree(&src, &dst).is_err());
     assert!(dst.join("etc/hostname").exists());
 }
+
+/// A filesystem of the test's own on a loop image, mounted under the test's root; unmounted
+/// and detached on drop.
+struct LoopFs {
+    mount: std::path::PathBuf,
+    device: String,
+}
+
+impl LoopFs {
+    fn new(env: &Env, fstype: &str) -> LoopFs {
+        let image = env.root.join(format!("{fstype}.img"));
+        let mount = env.root.join(fstype);
+        std::fs::create_dir(&mount).unwrap();
+        sh(&format!("truncate -s 512M {}", image.display()));
+        let mkfs = match fstype {
+            "xfs" => format!("mkfs.xfs -q -m reflink=1 {}", image.display()),
+            _ => format!("mkfs.btrfs -q {}", image.display()),
+        };
+        sh(&mkfs);
+        let out = Command::new("losetup")
+            .args(["--find", "--show"])
+            .arg(&image)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let device = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let fs = LoopFs { mount, device };
+        sh(&format!("mount {} {}", fs.device, fs.mount.display()));
+        fs
+    }
+}
+
+impl Drop for LoopFs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.mount).status();
+        let _ = Command::new("losetup").args(["-d", &self.device]).status();
+    }
+}
+
+/// An Env whose lxcpath lives on `dir`.
+fn env_on(env: &Env, dir: &Path) -> Env {
+    let lxcpath = dir.join("lxc");
+    std::fs::create_dir_all(&lxcpath).unwrap();
+    let global = env.root.join(format!(
+        "lxc-{}.conf",
+        dir.file_name().unwrap().to_string_lossy()
+    ));
+    std::fs::write(
+        &global,
+        format!(
+            "lxc.lxcpath = {}\nlxc.default_config = {}\n",
+            lxcpath.display(),
+            env.default_conf.display()
+        ),
+    )
+    .unwrap();
+    Env {
+        root: dir.to_path_buf(),
+        lxcpath: lxcpath.display().to_string(),
+        global,
+        default_conf: env.default_conf.clone(),
+    }
+}
+
+fn config_of(env: &Env, name: &str) -> String {
+    std::fs::read_to_string(env.container_dir(name).join("config")).unwrap()
+}
+
+/// Start `name`, run `script` inside, stop it; the output.
+fn run_in(env: &Env, name: &str, script: &str) -> String {
+    env.ok("lxc-start", &["-n", name]);
+    let out = env.sh(name, script);
+    env.ok("lxc-stop", &["-n", name, "-k"]);
+    out
+}
+
+#[test]
+fn a_copy_clone_gets_its_own_name_paths_and_macs_and_leaves_the_source_alone() {
+    let env = Env::new("clone");
+    let p1 = env.name("p1");
+    env.create_busybox(&p1);
+    env.append_config(
+        &p1,
+        "lxc.net.1.type = veth\nlxc.net.1.hwaddr = 00:16:3e:aa:bb:cc\n",
+    );
+    // A NIC that never starts here: the start below drops it again.
+    std::fs::write(env.container_dir(&p1).join("rootfs/root/data"), "p1 data\n").unwrap();
+    let before = config_of(&env, &p1);
+    let p2 = env.name("p2");
+    env.ok("lxc-copy", &["-n", &p1, "-N", &p2]);
+    let config = config_of(&env, &p2);
+    assert!(config.contains(&format!("lxc.uts.name = {p2}")), "{config}");
+    assert!(
+        config.contains(&format!(
+            "lxc.rootfs.path = dir:{}/rootfs",
+            env.container_dir(&p2).display()
+        )),
+        "{config}"
+    );
+    assert!(
+        config.contains("lxc.net.1.hwaddr = 00:16:3e:") && !config.contains("aa:bb:cc"),
+        "{config}"
+    );
+    assert_eq!(config_of(&env, &p1), before);
+    let root = env.container_dir(&p2).join("rootfs");
+    assert_eq!(
+        std::fs::read_to_string(root.join("etc/hostname")).unwrap(),
+        format!("{p2}\n")
+    );
+    assert!(std::fs::read_to_string(root.join("etc/hosts"))
+        .unwrap()
+        .contains(&p2));
+    for name in [&p1, &p2] {
+        let text = config_of(&env, name).replace("lxc.net.1.type = veth\n", "");
+        let text: String = text
+            .lines()
+            .filter(|l| !l.starts_with("lxc.net.1"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(env.container_dir(name).join("config"), text).unwrap();
+    }
+    let out = run_in(&env, &p2, "hostname; cat /root/data; echo p2 > /root/data");
+    assert_eq!(out, format!("{p2}\np1 data\n"));
+    assert_eq!(
+        std::fs::read_to_string(env.container_dir(&p1).join("rootfs/root/data")).unwrap(),
+        "p1 data\n"
+    );
+
+    // Bad requests: clear errors, nothing made, the source as it was.
+    let out = env.run("lxc-copy", &["-n", &p1, "-N", &p2]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+    env.ok("lxc-start", &["-n", &p1]);
+    let p3 = env.name("p3");
+    let out = env.run("lxc-copy", &["-n", &p1, "-N", &p3]);
+    env.ok("lxc-stop", &["-n", &p1, "-k"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is running"),
+        "{out:?}"
+    );
+    assert!(!env.container_dir(&p3).exists());
+    // A failing clone hook undoes the clone.
+    env.append_config(&p1, "lxc.hook.clone = /bin/false\n");
+    let before = config_of(&env, &p1);
+    let out = env.run("lxc-copy", &["-n", &p1, "-N", &p3]);
+    assert!(!out.status.success());
+    assert!(!env.container_dir(&p3).exists());
+    assert_eq!(config_of(&env, &p1), before);
+    let out = env.run("lxc-copy", &["-n", &p1, "-N", &p3, "-B", "zfs"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not supported yet: backing store zfs"),
+        "{out:?}"
+    );
+    assert!(!env.container_dir(&p3).exists());
+}
+
+/// The seed: `lxc-clone -o p1 -n p1-test -B overlayfs -s`: p1-test's changes land in its
+/// delta0, p1 is untouched and cannot be destroyed from under it; the clone hook runs with
+/// the overlay mounted.
+#[test]
+fn the_seeds_overlay_snapshot_clone() {
+    let env = Env::new("overlay");
+    let p1 = env.name("p1");
+    env.create_busybox(&p1);
+    let hook = env.root.join("hook.sh");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\necho \"$LXC_NAME $LXC_SRC_NAME $2 $3 $4\" > \"$LXC_ROOTFS_MOUNT/root/hooked\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    env.append_config(&p1, &format!("lxc.hook.clone = {}\n", hook.display()));
+    let test = format!("{p1}-test");
+    let out = env
+        .cmd("lxc-clone")
+        .args([
+            "-p",
+            &env.lxcpath,
+            "-o",
+            &p1,
+            "-n",
+            &test,
+            "-B",
+            "overlayfs",
+            "-s",
+            "--",
+            "arg1",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let dir = env.container_dir(&test);
+    let config = config_of(&env, &test);
+    assert!(
+        config.contains(&format!(
+            "lxc.rootfs.path = overlay:{}/rootfs:{}/delta0",
+            env.container_dir(&p1).display(),
+            dir.display()
+        )),
+        "{config}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("delta0/root/hooked")).unwrap(),
+        format!("{test} {p1} lxc clone arg1\n")
+    );
+    let out = run_in(
+        &env,
+        &test,
+        "hostname; echo new > /root/new; rm /bin/vi; cat /root/hooked",
+    );
+    assert!(out.starts_with(&format!("{test}\n")), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("delta0/root/new")).unwrap(),
+        "new\n"
+    );
+    let p1_root = env.container_dir(&p1).join("rootfs");
+    assert!(!p1_root.join("root/new").exists() && !p1_root.join("root/hooked").exists());
+    assert!(p1_root.join("bin/vi").exists());
+    assert_eq!(
+        std::fs::read_to_string(p1_root.join("etc/hostname")).unwrap(),
+        format!("{p1}\n")
+    );
+    let out = env.run("lxc-destroy", &["-n", &p1]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(&test),
+        "{out:?}"
+    );
+    env.ok("lxc-destroy", &["-n", &test]);
+    assert!(
+        p1_root.join("bin/busybox").exists(),
+        "the lower survives its clone"
+    );
+    env.ok("lxc-destroy", &["-n", &p1]);
+}
+
+/// The seed's lxc-snapshot session: a comment file, `-L -C`, `-r snap0` in place,
+/// `-r snap0 NEWNAME`; then `lxc-destroy -s`.
+fn snapshot_session(env: &Env, p1: &str) {
+    let root = |name: &str| env.container_dir(name);
+    let write = |name: &str, text: &str| {
+        env.ok("lxc-start", &["-n", name]);
+        env.sh(name, &format!("echo {text} > /root/state"));
+        env.ok("lxc-stop", &["-n", name, "-k"]);
+    };
+    write(p1, "before");
+    let comment = env.root.join("snap-comment");
+    std::fs::write(&comment, "before installing apache2\n").unwrap();
+    env.ok("lxc-snapshot", &["-n", p1, "-c", comment.to_str().unwrap()]);
+    let list = env.ok("lxc-snapshot", &["-n", p1, "-L", "-C"]);
+    let snaps = root(p1).join("snaps");
+    assert!(
+        list.starts_with(&format!("snap0 ({}) ", snaps.display()))
+            && list.ends_with("\nbefore installing apache2\n"),
+        "{list}"
+    );
+    assert!(snaps.join("snap0/ts").is_file() && snaps.join("snap0/comment").is_file());
+    write(p1, "after");
+    env.ok("lxc-snapshot", &["-n", p1, "-r", "snap0"]);
+    assert_eq!(
+        run_in(env, p1, "cat /root/state; hostname"),
+        format!("before\n{p1}\n")
+    );
+    let copy = format!("{p1}-snap0");
+    env.ok("lxc-snapshot", &["-n", p1, "-r", "snap0", &copy]);
+    assert_eq!(
+        run_in(env, &copy, "cat /root/state; hostname"),
+        format!("before\n{copy}\n")
+    );
+    let out = env.run("lxc-destroy", &["-n", p1]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("has snapshots"),
+        "{out:?}"
+    );
+    env.ok("lxc-destroy", &["-n", &copy]);
+    env.ok("lxc-destroy", &["-n", p1, "-s"]);
+    assert!(!root(p1).exists());
+}
+
+#[test]
+fn the_seeds_snapshot_session_on_dir_and_overlay() {
+    let env = Env::new("snapdir");
+    let p1 = env.name("p1");
+    env.create_busybox(&p1);
+    snapshot_session(&env, &p1);
+
+    let base = env.name("base");
+    env.create_busybox(&base);
+    let over = format!("{base}-ov");
+    env.ok(
+        "lxc-copy",
+        &["-n", &base, "-N", &over, "-s", "-B", "overlay"],
+    );
+    snapshot_session(&env, &over);
+    assert!(env.container_dir(&base).join("rootfs/bin/busybox").exists());
+    env.ok("lxc-destroy", &["-n", &base]);
+}
+
+#[test]
+fn btrfs_containers_clone_and_snapshot_by_subvolume() {
+    let env = Env::new("btrfs");
+    let fs = LoopFs::new(&env, "btrfs");
+    let benv = env_on(&env, &fs.mount);
+    let p1 = env.name("p1");
+    benv.ok("lxc-create", &["-n", &p1, "-t", "busybox", "-B", "btrfs"]);
+    let root = benv.container_dir(&p1).join("rootfs");
+    assert!(config_of(&benv, &p1).contains(&format!("lxc.rootfs.path = btrfs:{}", root.display())));
+    sh(&format!("btrfs -q subvolume create {}/srv", root.display()));
+    std::fs::write(root.join("srv/nested"), "in a nested subvolume\n").unwrap();
+    let snap = format!("{p1}-s");
+    benv.ok("lxc-copy", &["-n", &p1, "-N", &snap, "-s"]);
+    let snap_root = benv.container_dir(&snap).join("rootfs");
+    let info = Command::new("btrfs")
+        .args(["subvolume", "show"])
+        .arg(&snap_root)
+        .output()
+        .unwrap();
+    assert!(info.status.success(), "{info:?}");
+    assert_eq!(
+        std::fs::read_to_string(snap_root.join("srv/nested")).unwrap(),
+        "in a nested subvolume\n"
+    );
+    assert_eq!(
+        run_in(&benv, &snap, "hostname; cat /srv/nested"),
+        format!("{snap}\nin a nested subvolume\n")
+    );
+    let copy = format!("{p1}-c");
+    benv.ok("lxc-copy", &["-n", &p1, "-N", &copy]);
+    assert!(config_of(&benv, &copy).contains("lxc.rootfs.path = btrfs:"));
+    snapshot_session(&benv, &p1);
+    for name in [&snap, &copy] {
+        benv.ok("lxc-destroy", &["-n", name]);
+    }
+    let left = std::fs::read_dir(&benv.lxcpath).unwrap().count();
+    assert_eq!(left, 0);
+}
+
+#[test]
+fn a_copy_on_xfs_shares_extents() {
+    let env = Env::new("xfs");
+    let fs = LoopFs::new(&env, "xfs");
+    let xenv = env_on(&env, &fs.mount);
+    let p1 = env.name("p1");
+    xenv.create_busybox(&p1);
+    sh(&format!(
+        "head -c 128M /dev/urandom > {}/rootfs/root/big; sync",
+        xenv.container_dir(&p1).display()
+    ));
+    let used = || {
+        let out = Command::new("df")
+            .args(["--output=used", "-B1M"])
+            .arg(&fs.mount)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .nth(1)
+            .unwrap()
+            .trim()
+            .parse::<u64>()
+            .unwrap()
+    };
+    let before = used();
+    let p2 = env.name("p2");
+    xenv.ok("lxc-copy", &["-n", &p1, "-N", &p2]);
+    sh("sync");
+    assert!(
+        used() < before + 32,
+        "the copy shared extents: {before} -> {} MiB",
+        used()
+    );
+    let a = std::fs::read(xenv.container_dir(&p1).join("rootfs/root/big")).unwrap();
+    let b = std::fs::read(xenv.container_dir(&p2).join("rootfs/root/big")).unwrap();
+    assert!(a == b);
+}

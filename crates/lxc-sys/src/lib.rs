@@ -2,6 +2,7 @@
 //! lives in this crate, each with a `// SAFETY:` note.
 
 pub mod bpf;
+pub mod btrfs;
 pub mod caps;
 pub mod ffi;
 pub mod fs;

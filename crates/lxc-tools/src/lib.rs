@@ -31,6 +31,9 @@ pub fn main_as(name: &str) -> i32 {
         "lxc-top" => tools::top::run(args),
         "lxc-net" => tools::net::run(args),
         "lxc-device" => tools::device::run(args),
+        "lxc-copy" => tools::copy::run_copy(args),
+        "lxc-snapshot" => tools::snapshot::run(args),
+        "lxc-clone" => tools::copy::run_clone(args),
         other => Err(common::fail(format!("unknown tool {other}"))),
     };
     match result {

@@ -220,8 +220,25 @@ impl Container {
         if self.is_running() {
             return Err(Error::AlreadyRunning(self.name.clone()));
         }
+        let refuse = |message: String| Error::Command {
+            name: self.name.clone(),
+            message,
+        };
+        if !self.snapshot_list()?.is_empty() {
+            return Err(refuse(
+                "has snapshots; destroy them first (lxc-destroy -s)".into(),
+            ));
+        }
+        let dependents = crate::clone::dependents(self);
+        if !dependents.is_empty() {
+            return Err(refuse(format!(
+                "snapshot clones use its rootfs: {}; destroy them first",
+                dependents.join(", ")
+            )));
+        }
         crate::hooks::run_destroy_hooks(self)?;
         crate::storage::destroy_rootfs(self)?;
+        crate::clone::forget_origin(self);
         let dir = self.dir();
         std::fs::remove_dir_all(&dir).map_err(io_err(&dir))?;
         self.clear_config();

@@ -46,9 +46,15 @@ impl Container {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => {}
             Err(e) => return Err(io_err(&dir)(e)),
         }
-        let result = self.create_inside(template, flags, args);
+        let btrfs = bdev == Some("btrfs");
+        let result = self.create_inside(template, flags, args, btrfs);
         if let Err(err) = result {
             // Nothing half-made stays behind.
+            if storage::btrfs::is_subvolume(&dir.join("rootfs")) {
+                if let Err(e) = storage::btrfs::delete_subvolume(&dir.join("rootfs")) {
+                    tracing::error!(container = %self.name(), "cleanup after failed create: {e}");
+                }
+            }
             storage::destroy_rootfs_dir(&dir.join("rootfs"));
             if let Err(cleanup) = std::fs::remove_dir_all(&dir) {
                 tracing::error!(container = %self.name(), "cleanup after failed create: {cleanup}");
@@ -71,7 +77,13 @@ impl Container {
         Ok(())
     }
 
-    fn create_inside(&mut self, template: Option<&str>, flags: i32, args: &[String]) -> Result<()> {
+    fn create_inside(
+        &mut self,
+        template: Option<&str>,
+        flags: i32,
+        args: &[String],
+        btrfs: bool,
+    ) -> Result<()> {
         let dir = self.dir();
         let partial = dir.join("partial");
         let marker = std::fs::File::create(&partial).map_err(io_err(&partial))?;
@@ -80,9 +92,13 @@ impl Container {
         let rootfs = dir.join("rootfs");
         // The caller's in-memory settings (e.g. `-f` file) come first, then ours.
         if self.config().rootfs_path.is_none() {
-            self.set_config_item("lxc.rootfs.path", &format!("dir:{}", rootfs.display()))?;
+            let kind = if btrfs { "btrfs" } else { "dir" };
+            self.set_config_item("lxc.rootfs.path", &format!("{kind}:{}", rootfs.display()))?;
         }
         let rootfs = storage::rootfs_dir(self)?.unwrap_or(rootfs);
+        if btrfs && !rootfs.exists() {
+            storage::btrfs::create_subvolume(&rootfs)?;
+        }
         std::fs::create_dir_all(&rootfs).map_err(io_err(&rootfs))?;
         if self.config().uts_name.is_none() {
             let name = self.name().to_string();

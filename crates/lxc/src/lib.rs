@@ -4,6 +4,7 @@
 
 pub mod attach;
 pub mod cgroup;
+pub mod clone;
 pub mod commands;
 pub mod console;
 pub mod container;
@@ -18,6 +19,7 @@ pub mod netinfo;
 pub mod process_mode;
 pub mod runner;
 pub mod security;
+pub mod snapshot;
 pub mod start;
 pub mod state;
 pub mod stop;

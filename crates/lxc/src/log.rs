@@ -79,7 +79,7 @@ fn timestamp() -> String {
 }
 
 /// Days since 1970-01-01 to a civil date (proleptic Gregorian).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
+pub(crate) fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;

@@ -5,10 +5,11 @@ use lexopt::prelude::*;
 
 pub fn run(args: Vec<String>) -> Res<i32> {
     let mut force = false;
+    let mut snapshots = false;
     let common = parse("lxc-destroy", "--name=NAME [-f] [-s]", args, |_, arg| {
         match arg {
             Short('f') | Long("force") => force = true,
-            Short('s') | Long("snapshots") => {}
+            Short('s') | Long("snapshots") => snapshots = true,
             _ => return Ok(Handled::No),
         }
         Ok(Handled::Yes)
@@ -26,6 +27,11 @@ pub fn run(args: Vec<String>) -> Res<i32> {
         }
         c.stop()?;
     }
-    c.destroy().map_err(|e| fail(about(name, e)))?;
+    let done = if snapshots {
+        c.destroy_with_snapshots()
+    } else {
+        c.destroy()
+    };
+    done.map_err(|e| fail(about(name, e)))?;
     Ok(0)
 }

@@ -108,6 +108,13 @@ pub fn bind_rootfs(plan: &Plan) -> R<OwnedFd> {
         &format!("open {}", plan.rootfs_mount),
         lxc_sys::fs::open_dir_path(std::path::Path::new(&plan.rootfs_mount)),
     )?;
+    if let Some((lower, upper)) = &plan.overlay {
+        let tree =
+            crate::storage::overlay::mount_detached(lower, upper).map_err(|e| e.to_string())?;
+        let what = format!("attach the overlay rootfs to {}", plan.rootfs_mount);
+        ctx(&what, nm::attach(tree.as_fd(), target.as_fd()))?;
+        return Ok(tree);
+    }
     let what = format!("{} to {}", plan.rootfs, plan.rootfs_mount);
     // The attached tree's fd is the container's root from here on.
     bind(None, &plan.rootfs, true, 0, &target, &what)

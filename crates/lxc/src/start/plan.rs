@@ -2,7 +2,6 @@
 
 use crate::error::{Error, Result};
 use crate::hooks::HookEnv;
-use crate::storage::parse_rootfs;
 use lxc_config::ContainerConfig;
 use serde::{Deserialize, Serialize};
 
@@ -127,10 +126,9 @@ fn is_legacy_limit(key: &str) -> bool {
 
 /// The first set key whose feature is not built yet, if any.
 pub fn unsupported_key(config: &ContainerConfig) -> Option<String> {
-    if let Some(path) = &config.rootfs_path {
-        let (kind, _) = parse_rootfs(path);
-        if kind != "dir" {
-            return Some(format!("lxc.rootfs.path = {kind}:..."));
+    if let Some(path) = config.rootfs_path.as_deref().filter(|p| !p.is_empty()) {
+        if let Err(key) = crate::storage::Rootfs::parse(path) {
+            return Some(key);
         }
     }
     if config
@@ -151,8 +149,10 @@ pub fn unsupported_key(config: &ContainerConfig) -> Option<String> {
 pub struct Plan {
     pub req: StartRequest,
     pub config: ContainerConfig,
-    /// Host directory of the rootfs.
+    /// Host directory of the rootfs (an overlay's: its lower).
     pub rootfs: String,
+    /// An overlay rootfs: (lower, upper), mounted instead of bound.
+    pub overlay: Option<(std::path::PathBuf, std::path::PathBuf)>,
     /// Where the rootfs is bound before pivot_root (`LXC_ROOTFS_MOUNT`).
     pub rootfs_mount: String,
     pub hostname: Option<String>,
@@ -213,9 +213,22 @@ impl Plan {
         if !config.cgroup_v1.is_empty() && !cgroups.layout.has_legacy() {
             tracing::warn!("Ignoring legacy cgroup limits on pure cgroup2 system");
         }
-        let rootfs = match config.rootfs_path.as_deref() {
-            Some(p) if !p.is_empty() => parse_rootfs(p).1.to_string(),
+        let parsed = match config.rootfs_path.as_deref() {
+            Some(p) if !p.is_empty() => crate::storage::Rootfs::parse(p).map_err(start_err)?,
             _ => return Err(start_err("no rootfs configured (lxc.rootfs.path)".into())),
+        };
+        let (rootfs, overlay, own_mount) = match parsed {
+            crate::storage::Rootfs::Dir(p) | crate::storage::Rootfs::Btrfs(p) => {
+                (p.display().to_string(), None, p.display().to_string())
+            }
+            crate::storage::Rootfs::Overlay { lower, upper } => {
+                // Mounted on the container's own `rootfs` directory beside its delta0.
+                let mount = upper
+                    .parent()
+                    .map(|d| d.join("rootfs").display().to_string())
+                    .unwrap_or_default();
+                (lower.display().to_string(), Some((lower, upper)), mount)
+            }
         };
         if !std::path::Path::new(&rootfs).is_dir()
             && config
@@ -229,7 +242,7 @@ impl Plan {
             if std::path::Path::new(&req.rootfs_mount).is_dir() {
                 req.rootfs_mount.clone()
             } else {
-                rootfs.clone()
+                own_mount.clone()
             }
         });
         let init_argv = if !req.argv.is_empty() {
@@ -308,6 +321,7 @@ impl Plan {
             req,
             config,
             rootfs,
+            overlay,
             rootfs_mount,
             hostname,
             init_argv,
@@ -371,8 +385,8 @@ mod tests {
             Some("lxc.idmap")
         );
         assert_eq!(
-            unsupported_key(&config("lxc.rootfs.path = btrfs:/x\n")).as_deref(),
-            Some("lxc.rootfs.path = btrfs:...")
+            unsupported_key(&config("lxc.rootfs.path = zfs:/x\n")).as_deref(),
+            Some("lxc.rootfs.path = zfs:...")
         );
     }
 }

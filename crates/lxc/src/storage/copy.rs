@@ -24,8 +24,14 @@ pub struct CopyStats {
 /// Copy the tree under directory `src` to `dst`, which must not exist yet (its parent
 /// must).
 pub fn copy_tree(src: &Path, dst: &Path) -> Result<CopyStats> {
-    let src_fd = lxc_sys::fs::open_dir(src).map_err(crate::error::io_err(src))?;
     std::fs::create_dir(dst).map_err(crate::error::io_err(dst))?;
+    copy_into(src, dst)
+}
+
+/// Copy the tree under directory `src` into the existing empty directory `dst` (which
+/// takes `src`'s owner, mode and times).
+pub fn copy_into(src: &Path, dst: &Path) -> Result<CopyStats> {
+    let src_fd = lxc_sys::fs::open_dir(src).map_err(crate::error::io_err(src))?;
     let dst_fd = lxc_sys::fs::open_dir(dst).map_err(crate::error::io_err(dst))?;
     let mut copier = Copier {
         src_root: src.to_path_buf(),

@@ -1,0 +1,3 @@
+fn main() {
+    std::process::exit(lxc_tools::main_as("lxc-snapshot"));
+}

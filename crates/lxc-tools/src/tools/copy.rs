@@ -1,0 +1,148 @@
+//! lxc-copy (`-n NAME -N NEWNAME [-p NEWPATH] [-s] [-B BACKEND] [-K] [-M] [-a] [-L SIZE]
+//! [-R] [-- hook args]`) and LXC 1.0's lxc-clone (`[-o] ORIG [-n] NEW [-s] [-B BACKEND]
+//! [-K] [-M] [-p LXCPATH] [-P NEWPATH] [-L SIZE]`).
+
+use crate::common::{about, fail, parse, Handled, Res};
+use lexopt::prelude::*;
+use lxc::clone::{
+    CloneSpec, CLONE_ALLOW_RUNNING, CLONE_KEEPMACADDR, CLONE_KEEPNAME, CLONE_SNAPSHOT,
+};
+
+/// What both tools gather before cloning.
+#[derive(Default)]
+struct Request {
+    new_name: Option<String>,
+    spec: CloneSpec,
+    rename: bool,
+}
+
+/// `-L 2G`, `512M`, `1024` (bytes): LXC's size units.
+fn parse_size(text: &str) -> Res<u64> {
+    let (digits, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| fail(format!("invalid size \"{text}\"")))?;
+    let shift = match unit.to_ascii_uppercase().trim_end_matches('B') {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        "T" => 40,
+        _ => return Err(fail(format!("invalid size \"{text}\""))),
+    };
+    Ok(n << shift)
+}
+
+fn common_flag(req: &mut Request, p: &mut lexopt::Parser, arg: &lexopt::Arg<'_>) -> Res<bool> {
+    match arg {
+        Short('s') | Long("snapshot") => req.spec.flags |= CLONE_SNAPSHOT,
+        Short('K') | Long("keepname") => req.spec.flags |= CLONE_KEEPNAME,
+        Short('M') | Long("keepmac") => req.spec.flags |= CLONE_KEEPMACADDR,
+        Short('B') | Long("backingstorage") | Long("backingstore") => {
+            req.spec.bdevtype = Some(p.value()?.string()?)
+        }
+        Short('L') | Long("fssize") | Long("size") => {
+            req.spec.newsize = parse_size(&p.value()?.string()?)?
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+pub fn run_copy(args: Vec<String>) -> Res<i32> {
+    let mut req = Request::default();
+    let usage = "--name=NAME [-P lxcpath] -N newname [-p newpath] [-B backingstorage] [-s] [-K] [-M] [-L size [unit]] [-a] [-R] -- hook options";
+    let common = parse("lxc-copy", usage, args, |p, arg| {
+        if common_flag(&mut req, p, arg)? {
+            return Ok(Handled::Yes);
+        }
+        match arg {
+            Short('N') | Long("newname") => req.new_name = Some(p.value()?.string()?),
+            Short('p') | Long("newpath") => req.spec.lxcpath = Some(p.value()?.string()?),
+            Short('a') | Long("allowrunning") => req.spec.flags |= CLONE_ALLOW_RUNNING,
+            Short('R') | Long("rename") => req.rename = true,
+            Short('e') | Long("ephemeral") => {
+                return Err(fail("not supported yet: ephemeral containers (-e)"))
+            }
+            Value(v) => req.spec.hookargs.push(v.clone().string()?),
+            _ => return Ok(Handled::No),
+        }
+        Ok(Handled::Yes)
+    })?;
+    let name = common.name()?;
+    let new_name = req
+        .new_name
+        .clone()
+        .ok_or_else(|| fail(format!("no new name given\nUsage: lxc-copy {usage}")))?;
+    if req.rename {
+        return Err(fail("not supported yet: rename (-R)"));
+    }
+    let c = common.container()?;
+    clone(&c, name, &new_name, &req.spec)
+}
+
+pub fn run_clone(args: Vec<String>) -> Res<i32> {
+    let mut req = Request::default();
+    let mut orig = None;
+    let mut new_path = None;
+    let mut words = Vec::new();
+    let usage =
+        "[-s] [-B backingstore] [-L size] [-K] [-M] [-p lxcpath] [-P newlxcpath] -o orig -n new";
+    // LXC 1.0's -p is the source's lxcpath and -P the new one, the reverse of lxc-copy;
+    // `-o` names the original and `-n` the new container (elsewhere: log file, name).
+    let mut args = args;
+    for a in &mut args {
+        match a.as_str() {
+            "-P" => *a = "--newpath-clone".into(),
+            "-p" => *a = "--lxcpath".into(),
+            "-n" => *a = "--new".into(),
+            "-o" => *a = "--orig".into(),
+            _ => {}
+        }
+    }
+    let common = parse("lxc-clone", usage, args, |p, arg| {
+        if common_flag(&mut req, p, arg)? {
+            return Ok(Handled::Yes);
+        }
+        match arg {
+            Long("orig") => orig = Some(p.value()?.string()?),
+            Long("new") => req.new_name = Some(p.value()?.string()?),
+            Long("newpath-clone") | Long("newpath") => new_path = Some(p.value()?.string()?),
+            Value(v) => words.push(v.clone().string()?),
+            _ => return Ok(Handled::No),
+        }
+        Ok(Handled::Yes)
+    })?;
+    // `lxc-clone ORIG NEW` works too; words after both are hook arguments.
+    let mut words = words.into_iter();
+    let orig = orig.or_else(|| words.next()).ok_or_else(|| {
+        fail(format!(
+            "no original container given\nUsage: lxc-clone {usage}"
+        ))
+    })?;
+    let new_name = req
+        .new_name
+        .clone()
+        .or_else(|| words.next())
+        .ok_or_else(|| {
+            fail(format!(
+                "no new container name given\nUsage: lxc-clone {usage}"
+            ))
+        })?;
+    req.spec.hookargs = words.collect();
+    req.spec.lxcpath = new_path;
+    let c = lxc::Container::new(&orig, common.lxcpath()).map_err(|e| fail(about(&orig, e)))?;
+    clone(&c, &orig, &new_name, &req.spec)
+}
+
+fn clone(c: &lxc::Container, name: &str, new_name: &str, spec: &CloneSpec) -> Res<i32> {
+    if !c.is_defined() {
+        return Err(fail(format!("{name}: Container is not defined")));
+    }
+    c.clone(new_name, spec)
+        .map_err(|e| fail(about(name, format!("failed to clone to {new_name}: {e}"))))?;
+    Ok(0)
+}

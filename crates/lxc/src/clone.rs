@@ -1,0 +1,305 @@
+//! `clone`: a new container from an existing one, all or nothing and never touching the
+//! source. The configuration is the source's own lines with its paths, name and MAC
+//! addresses rewritten; the rootfs is a copy (or a snapshot, where the backend can make
+//! one); the clone's hostname is set inside its rootfs; `lxc.hook.clone` runs last.
+
+use crate::container::{validate_name, Container};
+use crate::error::{io_err, Error, Result};
+use crate::storage::{self, Backing};
+use lxc_sys::fs::{ofd_lock, LockKind};
+use std::os::fd::AsFd;
+use std::path::Path;
+
+/// Keep the hostname inside the rootfs (LXC_CLONE_KEEPNAME).
+pub const CLONE_KEEPNAME: i32 = 1 << 0;
+/// Keep the MAC addresses (LXC_CLONE_KEEPMACADDR).
+pub const CLONE_KEEPMACADDR: i32 = 1 << 1;
+/// A copy-on-write snapshot instead of a copy (LXC_CLONE_SNAPSHOT).
+pub const CLONE_SNAPSHOT: i32 = 1 << 2;
+/// Keep the source's backend type (LXC_CLONE_KEEPBDEVTYPE).
+pub const CLONE_KEEPBDEVTYPE: i32 = 1 << 3;
+/// Snapshot where the backend can, else copy (LXC_CLONE_MAYBE_SNAPSHOT).
+pub const CLONE_MAYBE_SNAPSHOT: i32 = 1 << 4;
+/// Clone a running container (LXC_CLONE_ALLOW_RUNNING).
+pub const CLONE_ALLOW_RUNNING: i32 = 1 << 6;
+
+/// The rest of `clone`'s arguments, as LXC's `clone()` takes them.
+#[derive(Debug, Default, Clone)]
+pub struct CloneSpec {
+    /// Where the clone goes (default: the source's lxcpath).
+    pub lxcpath: Option<String>,
+    pub flags: i32,
+    /// The clone's backend (`dir`, `overlay`, `btrfs`, ...; default: chosen as LXC does).
+    pub bdevtype: Option<String>,
+    /// Backend data (`dir`: the rootfs directory to use).
+    pub bdevdata: Option<String>,
+    /// Size for block backends, in bytes (0: the source's, else a default).
+    pub newsize: u64,
+    /// Extra arguments for `lxc.hook.clone`.
+    pub hookargs: Vec<String>,
+}
+
+impl Container {
+    /// Clone this (stopped, unless CLONE_ALLOW_RUNNING) container as `newname`.
+    pub fn clone(&self, newname: &str, spec: &CloneSpec) -> Result<Container> {
+        validate_name(newname)?;
+        if !self.is_defined() || !self.config_loaded() {
+            return Err(Error::NotDefined(self.name().to_string()));
+        }
+        if spec.flags & CLONE_ALLOW_RUNNING == 0 && self.is_running() {
+            return Err(Error::Command {
+                name: self.name().to_string(),
+                message: "is running; stop it first or allow cloning a running container".into(),
+            });
+        }
+        let lxcpath = spec
+            .lxcpath
+            .clone()
+            .unwrap_or_else(|| self.config_path().to_string());
+        let mut new = Container::with_paths(newname, Some(&lxcpath), self.paths().clone())?;
+        let src_rootfs = storage::Rootfs::of(self)?;
+        let backing = storage::clone_backing(&src_rootfs, spec)?;
+        let _guard = self.lock()?;
+        let _new_guard = new.lock()?;
+        let dir = new.dir();
+        if dir.exists() {
+            return Err(Error::AlreadyDefined(newname.to_string()));
+        }
+        std::fs::create_dir_all(&lxcpath).map_err(io_err(&lxcpath))?;
+        std::fs::create_dir(&dir).map_err(io_err(&dir))?;
+        if let Err(e) = self.clone_into(&mut new, &src_rootfs, &backing, spec) {
+            // Nothing half-made stays; the source was only read.
+            if let Err(cleanup) = storage::destroy_made(&new, &dir) {
+                tracing::error!(container = %newname, "cleanup after failed clone: {cleanup}");
+            }
+            return Err(e);
+        }
+        Ok(new)
+    }
+
+    fn clone_into(
+        &self,
+        new: &mut Container,
+        src_rootfs: &storage::Rootfs,
+        backing: &Backing,
+        spec: &CloneSpec,
+    ) -> Result<()> {
+        let dir = new.dir();
+        let partial = dir.join("partial");
+        let marker = std::fs::File::create(&partial).map_err(io_err(&partial))?;
+        ofd_lock(marker.as_fd(), LockKind::Exclusive, true).map_err(io_err(&partial))?;
+
+        let text = std::fs::read_to_string(self.config_file_name())
+            .map_err(io_err(self.config_file_name()))?;
+        let text = rewrite_paths(&text, &self.dir(), &dir);
+        let config_file = dir.join("config");
+        std::fs::write(&config_file, text).map_err(io_err(&config_file))?;
+        new.load_config(Some(&config_file))?;
+
+        let new_rootfs = storage::make_clone(src_rootfs, backing, &dir)?;
+        new.set_config_item("lxc.rootfs.path", &new_rootfs.config_value())?;
+        if spec.flags & CLONE_KEEPNAME == 0 {
+            let name = new.name().to_string();
+            new.set_config_item("lxc.uts.name", &name)?;
+        }
+        if spec.flags & CLONE_KEEPMACADDR == 0 {
+            new_macs(new)?;
+        }
+        new.save_config(Some(&config_file))?;
+        if spec.flags & CLONE_KEEPNAME == 0 {
+            storage::with_writable_root(&new_rootfs, &|root| {
+                set_hostname(root, self.name(), new.name())
+            })?;
+        }
+        self.run_clone_hooks(new, &new_rootfs, &spec.hookargs)?;
+        if *backing == Backing::OverlaySnapshot {
+            record_dependent(self, new)?;
+        }
+        std::fs::remove_file(&partial).map_err(io_err(&partial))?;
+        drop(marker);
+        Ok(())
+    }
+
+    fn run_clone_hooks(
+        &self,
+        new: &Container,
+        rootfs: &storage::Rootfs,
+        hookargs: &[String],
+    ) -> Result<()> {
+        let config = new.config();
+        if config
+            .hooks
+            .get(&lxc_config::HookType::Clone)
+            .is_none_or(|h| h.is_empty())
+        {
+            return Ok(());
+        }
+        let mut env = crate::hooks::HookEnv::new(new.name());
+        env.set("LXC_NAME", new.name());
+        env.set("LXC_SRC_NAME", self.name());
+        env.set(
+            "LXC_CONFIG_FILE",
+            new.config_file_name().display().to_string(),
+        );
+        env.set("LXC_ROOTFS_PATH", rootfs.path_value());
+        storage::with_writable_root(rootfs, &|root| {
+            let mut env = env.clone();
+            env.set("LXC_ROOTFS_MOUNT", root.display().to_string());
+            crate::hooks::run_hooks(config, &env, lxc_config::HookType::Clone, hookargs, &[])
+        })
+    }
+}
+
+/// The file in a container's directory listing the snapshot clones that use its rootfs
+/// (pairs of lines: lxcpath, name), and the clone's pointer back to its origin.
+const DEPENDENTS: &str = "lxc_snapshots";
+const ORIGIN: &str = "lxc_rdepends";
+
+/// An overlay clone reads its origin's rootfs: note it on both sides, so the origin is not
+/// destroyed from under it.
+fn record_dependent(origin: &Container, clone: &Container) -> Result<()> {
+    let back = clone.dir().join(ORIGIN);
+    std::fs::write(
+        &back,
+        format!("{}\n{}\n", origin.config_path(), origin.name()),
+    )
+    .map_err(io_err(&back))?;
+    let list = origin.dir().join(DEPENDENTS);
+    let mut text = std::fs::read_to_string(&list).unwrap_or_default();
+    text.push_str(&format!("{}\n{}\n", clone.config_path(), clone.name()));
+    std::fs::write(&list, text).map_err(io_err(&list))
+}
+
+/// The (lxcpath, name) pairs of a file of such pairs.
+fn pairs(path: &Path) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines
+        .chunks(2)
+        .filter_map(|p| match p {
+            [a, b] => Some((a.to_string(), b.to_string())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The snapshot clones that still use `c`'s rootfs.
+pub fn dependents(c: &Container) -> Vec<String> {
+    pairs(&c.dir().join(DEPENDENTS))
+        .into_iter()
+        .filter(|(path, name)| Path::new(path).join(name).join("config").is_file())
+        .map(|(_, name)| name)
+        .collect()
+}
+
+/// Before `c`'s directory goes: strike it from its origin's list of dependents.
+pub fn forget_origin(c: &Container) {
+    let Some((path, name)) = pairs(&c.dir().join(ORIGIN)).into_iter().next() else {
+        return;
+    };
+    let list = Path::new(&path).join(&name).join(DEPENDENTS);
+    let me = (c.config_path().to_string(), c.name().to_string());
+    let rest: String = pairs(&list)
+        .into_iter()
+        .filter(|p| *p != me)
+        .map(|(a, b)| format!("{a}\n{b}\n"))
+        .collect();
+    let done = if rest.is_empty() {
+        std::fs::remove_file(&list)
+    } else {
+        std::fs::write(&list, rest)
+    };
+    if let Err(e) = done {
+        tracing::warn!("{}: {e}", list.display());
+    }
+}
+
+/// Replace the source's directory by the clone's wherever a value names it (mount entries,
+/// log files, the rootfs): only as a whole path component, so `/x/p1` never touches
+/// `/x/p10`.
+pub(crate) fn rewrite_paths(text: &str, old: &Path, new: &Path) -> String {
+    let (old, new) = (old.display().to_string(), new.display().to_string());
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(&old) {
+        let after = &rest[at + old.len()..];
+        let whole = after
+            .chars()
+            .next()
+            .is_none_or(|c| c == '/' || c.is_whitespace() || c == ':');
+        out.push_str(&rest[..at]);
+        out.push_str(if whole { &new } else { &old });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A new random address with LXC's prefix for each NIC that has one.
+fn new_macs(c: &mut Container) -> Result<()> {
+    let indexes: Vec<usize> = c
+        .config()
+        .networks
+        .iter()
+        .filter(|(_, n)| n.hwaddr.is_some())
+        .map(|(i, _)| *i)
+        .collect();
+    for i in indexes {
+        let key = format!("lxc.net.{i}.hwaddr");
+        c.set_config_item(&key, "00:16:3e:xx:xx:xx")?;
+    }
+    Ok(())
+}
+
+/// `/etc/hostname` becomes the new name, and the old name in `/etc/hosts` too, both
+/// resolved inside the rootfs so its symlinks cannot reach the host.
+fn set_hostname(root: &Path, old: &str, new: &str) -> Result<()> {
+    let root_fd = lxc_sys::fs::open_dir_path(root).map_err(io_err(root))?;
+    let rewrite = |rel: &str, edit: &dyn Fn(&str) -> String| -> Result<()> {
+        let path = root.join(rel);
+        let Ok(fd) = lxc_sys::mount::open_in_root(root_fd.as_fd(), rel, libc::O_RDONLY, 0) else {
+            return Ok(());
+        };
+        let text = std::io::read_to_string(std::fs::File::from(fd)).map_err(io_err(&path))?;
+        let flags = libc::O_WRONLY | libc::O_TRUNC;
+        let fd =
+            lxc_sys::mount::open_in_root(root_fd.as_fd(), rel, flags, 0).map_err(io_err(&path))?;
+        use std::io::Write;
+        std::fs::File::from(fd)
+            .write_all(edit(&text).as_bytes())
+            .map_err(io_err(&path))
+    };
+    rewrite("etc/hostname", &|_| format!("{new}\n"))?;
+    rewrite("etc/hosts", &|text| {
+        text.lines()
+            .map(|line| {
+                let words: Vec<&str> = line
+                    .split_whitespace()
+                    .map(|w| if w == old { new } else { w })
+                    .collect();
+                if words.is_empty() || line.trim_start().starts_with('#') {
+                    format!("{line}\n")
+                } else {
+                    format!("{}\n", words.join(" "))
+                }
+            })
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_rewritten_only_as_whole_components() {
+        let text = "lxc.rootfs.path = dir:/x/p1/rootfs\nlxc.mount.entry = /x/p10 mnt none bind\n\
+                    lxc.log.file = /x/p1\nlxc.rootfs.path = overlay:/x/p1/rootfs:/x/p1/delta0\n";
+        let out = rewrite_paths(text, Path::new("/x/p1"), Path::new("/y/p2"));
+        assert_eq!(
+            out,
+            "lxc.rootfs.path = dir:/y/p2/rootfs\nlxc.mount.entry = /x/p10 mnt none bind\n\
+             lxc.log.file = /y/p2\nlxc.rootfs.path = overlay:/y/p2/rootfs:/y/p2/delta0\n"
+        );
+    }
+}

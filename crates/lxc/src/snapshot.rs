@@ -1,0 +1,217 @@
+//! Snapshots: clones of a container kept in `<dir>/snaps/snapN` (a container `snapN` with
+//! that lxcpath) with a `ts` and an optional `comment` file, as LXC lays them out; LXC 1.0's
+//! `<lxcpath>snaps/<name>/` is read too. A `dir` container's snapshot is a full copy, an
+//! overlay or btrfs container's a copy-on-write one.
+
+use crate::clone::{
+    CloneSpec, CLONE_KEEPBDEVTYPE, CLONE_KEEPMACADDR, CLONE_KEEPNAME, CLONE_MAYBE_SNAPSHOT,
+};
+use crate::container::Container;
+use crate::error::{io_err, Error, Result};
+use std::path::{Path, PathBuf};
+
+/// One snapshot, as `snapshot_list` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotInfo {
+    pub name: String,
+    /// The comment file (None when the snapshot has none).
+    pub comment_path: Option<PathBuf>,
+    /// `%Y:%m:%d %H:%M:%S`.
+    pub timestamp: String,
+    /// The snapshot's lxcpath (`<dir>/snaps`).
+    pub lxcpath: String,
+}
+
+impl Container {
+    /// Where this container's snapshots go.
+    pub fn snapshots_dir(&self) -> PathBuf {
+        self.dir().join("snaps")
+    }
+
+    /// LXC 1.0's place: `<lxcpath>snaps/<name>` (e.g. /var/lib/lxcsnaps/p1).
+    fn legacy_snapshots_dir(&self) -> PathBuf {
+        PathBuf::from(format!("{}snaps", self.config_path().trim_end_matches('/')))
+            .join(self.name())
+    }
+
+    /// The directories holding snapshots, ours first.
+    fn snapshot_dirs(&self) -> Vec<PathBuf> {
+        [self.snapshots_dir(), self.legacy_snapshots_dir()]
+            .into_iter()
+            .filter(|d| d.is_dir())
+            .collect()
+    }
+
+    /// Take a snapshot (the container must be stopped); returns its number N (`snapN`).
+    pub fn snapshot(&self, comment_file: Option<&Path>) -> Result<u32> {
+        if let Some(file) = comment_file {
+            if !file.is_file() {
+                return Err(Error::InvalidArgument(format!(
+                    "comment file {} does not exist",
+                    file.display()
+                )));
+            }
+        }
+        let number = self
+            .snapshot_list()?
+            .iter()
+            .filter_map(|s| s.name.strip_prefix("snap")?.parse::<u32>().ok())
+            .max()
+            .map_or(0, |n| n + 1);
+        let name = format!("snap{number}");
+        let dir = self.snapshots_dir();
+        std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        let spec = CloneSpec {
+            lxcpath: Some(dir.display().to_string()),
+            flags: CLONE_KEEPNAME | CLONE_KEEPMACADDR | CLONE_KEEPBDEVTYPE | CLONE_MAYBE_SNAPSHOT,
+            ..CloneSpec::default()
+        };
+        let snap = self.clone(&name, &spec)?;
+        let finish = || -> Result<()> {
+            let ts = snap.dir().join("ts");
+            std::fs::write(&ts, format!("{}\n", timestamp())).map_err(io_err(&ts))?;
+            if let Some(file) = comment_file {
+                let comment = snap.dir().join("comment");
+                std::fs::copy(file, &comment).map_err(io_err(&comment))?;
+            }
+            Ok(())
+        };
+        if let Err(e) = finish() {
+            let mut snap = snap;
+            let _ = snap.destroy();
+            return Err(e);
+        }
+        Ok(number)
+    }
+
+    /// The container's snapshots, by number.
+    pub fn snapshot_list(&self) -> Result<Vec<SnapshotInfo>> {
+        let mut list = Vec::new();
+        for dir in self.snapshot_dirs() {
+            for entry in std::fs::read_dir(&dir).map_err(io_err(&dir))? {
+                let entry = entry.map_err(io_err(&dir))?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let path = entry.path();
+                if !path.join("config").is_file()
+                    || list.iter().any(|s: &SnapshotInfo| s.name == name)
+                {
+                    continue;
+                }
+                let timestamp = std::fs::read_to_string(path.join("ts"))
+                    .map(|t| t.trim().to_string())
+                    .unwrap_or_default();
+                let comment = path.join("comment");
+                list.push(SnapshotInfo {
+                    name,
+                    comment_path: comment.is_file().then_some(comment),
+                    timestamp,
+                    lxcpath: dir.display().to_string(),
+                });
+            }
+        }
+        list.sort_by_key(|s| {
+            (
+                s.name
+                    .strip_prefix("snap")
+                    .and_then(|n| n.parse::<u32>().ok())
+                    .unwrap_or(u32::MAX),
+                s.name.clone(),
+            )
+        });
+        Ok(list)
+    }
+
+    fn snapshot_container(&self, snap: &str) -> Result<Container> {
+        let info = self
+            .snapshot_list()?
+            .into_iter()
+            .find(|s| s.name == snap)
+            .ok_or_else(|| {
+                Error::InvalidArgument(format!("{}: no snapshot {snap}", self.name()))
+            })?;
+        Container::with_paths(snap, Some(&info.lxcpath), self.paths().clone())
+    }
+
+    /// Restore snapshot `snap`: in place (`newname` None or this container's name; the
+    /// container must be stopped, its snapshots stay), or as a new container `newname`.
+    pub fn snapshot_restore(&mut self, snap: &str, newname: Option<&str>) -> Result<()> {
+        let source = self.snapshot_container(snap)?;
+        let newname = newname.filter(|n| !n.is_empty() && *n != self.name());
+        if let Some(newname) = newname {
+            let spec = CloneSpec {
+                lxcpath: Some(self.config_path().to_string()),
+                flags: CLONE_KEEPMACADDR | CLONE_MAYBE_SNAPSHOT,
+                ..CloneSpec::default()
+            };
+            return source.clone(newname, &spec).map(drop);
+        }
+        if self.is_running() {
+            return Err(Error::AlreadyRunning(self.name().to_string()));
+        }
+        // The snapshot is cloned beside the container first; only once that worked does the
+        // container's own rootfs go, and the clone's takes its place.
+        let temp = format!(".{}-restore-{}", self.name(), std::process::id());
+        let spec = CloneSpec {
+            lxcpath: Some(self.config_path().to_string()),
+            flags: CLONE_KEEPNAME | CLONE_KEEPMACADDR | CLONE_KEEPBDEVTYPE | CLONE_MAYBE_SNAPSHOT,
+            ..CloneSpec::default()
+        };
+        let restored = source.clone(&temp, &spec)?;
+        let (from, to) = (restored.dir(), self.dir());
+        crate::storage::destroy_rootfs(self)?;
+        for entry in std::fs::read_dir(&from).map_err(io_err(&from))? {
+            let entry = entry.map_err(io_err(&from))?;
+            let name = entry.file_name();
+            if name == "config" {
+                continue;
+            }
+            let target = to.join(&name);
+            if target.is_dir() {
+                std::fs::remove_dir_all(&target).map_err(io_err(&target))?;
+            }
+            std::fs::rename(entry.path(), &target).map_err(io_err(&target))?;
+        }
+        let text = std::fs::read_to_string(restored.config_file_name())
+            .map_err(io_err(restored.config_file_name()))?;
+        let text = crate::clone::rewrite_paths(&text, &from, &to);
+        let config = self.config_file_name().to_path_buf();
+        std::fs::write(&config, text).map_err(io_err(&config))?;
+        std::fs::remove_dir_all(&from).map_err(io_err(&from))?;
+        self.load_config(Some(&config))
+    }
+
+    /// Destroy snapshot `snap`.
+    pub fn snapshot_destroy(&self, snap: &str) -> Result<()> {
+        self.snapshot_container(snap)?.destroy()
+    }
+
+    /// Destroy every snapshot.
+    pub fn snapshot_destroy_all(&self) -> Result<()> {
+        for snap in self.snapshot_list()? {
+            self.snapshot_destroy(&snap.name)?;
+        }
+        Ok(())
+    }
+
+    /// Destroy the container and its snapshots.
+    pub fn destroy_with_snapshots(&mut self) -> Result<()> {
+        self.snapshot_destroy_all()?;
+        self.destroy()
+    }
+}
+
+/// Now as LXC writes `ts` (UTC here).
+fn timestamp() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs() as i64;
+    let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
+    let (y, m, d) = crate::log::civil_from_days(days);
+    format!(
+        "{y:04}:{m:02}:{d:02} {:02}:{:02}:{:02}",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}

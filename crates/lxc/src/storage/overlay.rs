@@ -1,0 +1,69 @@
+//! The overlay backend (`overlay:` or `overlayfs:`): a read-only lower directory under a
+//! container's own upper directory, LXC's `delta0`, with overlayfs' work directory beside
+//! it. Snapshot clones of `dir` containers are made this way.
+
+use super::Rootfs;
+use crate::error::{io_err, Error, Result};
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
+
+/// overlayfs' work directory for `upper` (same filesystem, beside it).
+pub fn workdir_of(upper: &Path) -> PathBuf {
+    upper
+        .parent()
+        .map_or_else(|| PathBuf::from("olwork"), |p| p.join("olwork"))
+}
+
+/// A snapshot clone of `src` in the clone's directory `dir`: the same lower (a `dir`
+/// source's rootfs is the lower itself) under a new `delta0` (a copy of an overlay source's
+/// upper, so the clone sees what the source saw).
+pub fn snapshot(src: &Rootfs, dir: &Path) -> Result<Rootfs> {
+    let upper = dir.join("delta0");
+    let lower = match src {
+        Rootfs::Dir(p) | Rootfs::Btrfs(p) => {
+            std::fs::create_dir(&upper).map_err(io_err(&upper))?;
+            p.clone()
+        }
+        Rootfs::Overlay { lower, upper: old } => {
+            super::copy::copy_tree(old, &upper)?;
+            lower.clone()
+        }
+    };
+    let work = workdir_of(&upper);
+    std::fs::create_dir(&work).map_err(io_err(&work))?;
+    let rootfs = dir.join("rootfs");
+    // The mount point the container's rootfs is mounted on at start, as LXC keeps it.
+    std::fs::create_dir(&rootfs).map_err(io_err(&rootfs))?;
+    Ok(Rootfs::Overlay { lower, upper })
+}
+
+/// The options overlayfs takes for this lower and upper.
+pub fn options(lower: &Path, upper: &Path) -> Vec<(String, String)> {
+    vec![
+        ("lowerdir".into(), lower.display().to_string()),
+        ("upperdir".into(), upper.display().to_string()),
+        ("workdir".into(), workdir_of(upper).display().to_string()),
+    ]
+}
+
+/// The overlay as a detached mount (attached nowhere): its fd.
+pub fn mount_detached(lower: &Path, upper: &Path) -> Result<OwnedFd> {
+    use lxc_sys::newmount::FsOption;
+    let work = workdir_of(upper);
+    if !work.is_dir() {
+        std::fs::create_dir(&work).map_err(io_err(&work))?;
+    }
+    let opts = options(lower, upper);
+    let fs_opts: Vec<FsOption<'_>> = opts
+        .iter()
+        .map(|(k, v)| FsOption::Value(k.as_str(), v.as_str()))
+        .collect();
+    lxc_sys::newmount::fs_mount("overlay", Some("overlay"), &fs_opts, 0).map_err(|e| Error::Sys {
+        op: format!(
+            "mount overlay of {} under {}",
+            lower.display(),
+            upper.display()
+        ),
+        source: e,
+    })
+}
