@@ -241,3 +241,36 @@ fn c_program_hot_plugs_a_nic() {
     );
     assert_eq!(text.trim(), "attach 1 inside 1 back 1 again 0 gone 1");
 }
+
+/// clone, snapshot, snapshot_list (each element freed by its own `free`), snapshot_restore,
+/// snapshot_destroy, rename and destroy_with_snapshots from C (Debian's header).
+#[test]
+fn c_program_clones_and_snapshots() {
+    let env = Env::new("csnap");
+    let lib = libdir(&env);
+    let exe = compile(&env, "tests/c/snapshots.c", "snapshots", false, Some(&lib));
+    let name = env.name("cs");
+    env.create_busybox(&name);
+    let comment = env.root.join("comment");
+    std::fs::write(&comment, "c comment\n").unwrap();
+    let out = run(
+        &env,
+        &exe,
+        &[&name, &env.lxcpath, comment.to_str().unwrap()],
+        Some(&lib),
+    );
+    assert_eq!(
+        out,
+        "clone 1\nsnapshot clone 1\nsnapshot 0 1\nlist 2 snap0:comment snap1:none\nrestore 1\n\
+         destroy snap1 1\nrename 1 0\ndestroy with snapshots 1\nbad clone 1\n"
+    );
+    assert!(!env.container_dir(&name).exists());
+    assert!(env
+        .container_dir(&format!("{name}-n"))
+        .join("config")
+        .is_file());
+    assert!(env
+        .container_dir(&format!("{name}-r"))
+        .join("config")
+        .is_file());
+}

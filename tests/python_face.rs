@@ -75,3 +75,26 @@ fn get_ips_and_get_interfaces_read_the_namespace() {
     let out = run_script(&env, "python3", "tests/python/ips.py", &name);
     assert_ips_script_output(&out, &iface);
 }
+
+#[test]
+fn clones_snapshots_and_rename() {
+    let env = Env::new("pyclone");
+    let name = env.name("pc");
+    env.create_busybox(&name);
+    let out = run_script(&env, "python3", "tests/python/clone_snapshot.py", &name);
+    let want = [
+        format!("clone: Container True {name}-c"),
+        "snapshot clone: True".to_string(),
+        "snapshot: snap0 snap1".to_string(),
+        "listed: snap0 a comment 19 True".to_string(),
+        "listed: snap1 False 19 True".to_string(),
+        "restore as new: True True".to_string(),
+        "restore in place: True".to_string(),
+        "destroy snap1: True ['snap0']".to_string(),
+        format!("rename: {name}-n True False"),
+        "bad clone: False".to_string(),
+    ];
+    for line in want {
+        assert!(out.contains(&line), "{line}\n{out}");
+    }
+}

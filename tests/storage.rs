@@ -465,3 +465,44 @@ fn a_copy_on_xfs_shares_extents() {
     let b = std::fs::read(xenv.container_dir(&p2).join("rootfs/root/big")).unwrap();
     assert!(a == b);
 }
+
+/// `lxc-copy -R`: the directory moves, the configuration and the snapshot's follow, the
+/// hostname changes, and the renamed container starts; an overlay origin cannot be renamed
+/// from under its clone.
+#[test]
+fn rename_moves_a_container_and_its_snapshots() {
+    let env = Env::new("rename");
+    let old = env.name("old");
+    env.create_busybox(&old);
+    env.ok("lxc-snapshot", &["-n", &old]);
+    let new = env.name("new");
+    env.ok("lxc-copy", &["-n", &old, "-N", &new, "-R"]);
+    assert!(!env.container_dir(&old).exists());
+    let dir = env.container_dir(&new);
+    let config = config_of(&env, &new);
+    assert!(
+        config.contains(&format!("lxc.uts.name = {new}")),
+        "{config}"
+    );
+    assert!(
+        config.contains(&format!("dir:{}/rootfs", dir.display())),
+        "{config}"
+    );
+    let snap = std::fs::read_to_string(dir.join("snaps/snap0/config")).unwrap();
+    assert!(
+        snap.contains(&format!("dir:{}/snaps/snap0/rootfs", dir.display())),
+        "{snap}"
+    );
+    assert_eq!(run_in(&env, &new, "hostname"), format!("{new}\n"));
+    let list = env.ok("lxc-snapshot", &["-n", &new, "-L"]);
+    assert!(list.starts_with("snap0 "), "{list}");
+    let clone = env.name("ov");
+    env.ok("lxc-copy", &["-n", &new, "-N", &clone, "-s"]);
+    let out = env.run("lxc-copy", &["-n", &new, "-N", &old, "-R"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(&clone),
+        "{out:?}"
+    );
+    assert!(dir.exists());
+}

@@ -6,6 +6,7 @@ mod abi;
 mod exports;
 mod free_fns;
 mod methods;
+mod storage;
 
 use abi::{LxcContainer, C};
 use lxc_sys::ffi;

@@ -1,6 +1,10 @@
 //! The methods of `struct lxc_container`, each a translation to the library.
 
 use crate::abi::{attach_opts as ao, LxcContainer, C};
+use crate::storage::{
+    clone, destroy_with_snapshots, rename, snapshot, snapshot_destroy, snapshot_destroy_all,
+    snapshot_list, snapshot_restore,
+};
 use crate::{member, ok, set_error, set_str_member, sync_conf_flag, unsupported, with};
 use lxc_sys::ffi;
 use std::ffi::{c_char, c_int, c_void};
@@ -89,7 +93,7 @@ pub fn table() -> LxcContainer {
         detach_interface: Some(detach_interface),
         checkpoint: Some(checkpoint),
         restore: Some(restore),
-        destroy_with_snapshots: Some(destroy),
+        destroy_with_snapshots: Some(destroy_with_snapshots),
         snapshot_destroy_all: Some(snapshot_destroy_all),
         migrate: Some(migrate),
         console_log: Some(console_log),
@@ -260,11 +264,6 @@ pub extern "C" fn lxcrs_create(
     done
 }
 
-extern "C" fn rename(c: C, _newname: *const c_char) -> bool {
-    unsupported(c, "rename");
-    false
-}
-
 extern "C" fn reboot(c: C) -> bool {
     ok(c, |i| i.reboot())
 }
@@ -419,20 +418,6 @@ extern "C" fn set_config_path(c: C, path: *const c_char) -> bool {
     true
 }
 
-extern "C" fn clone(
-    c: C,
-    _n: *const c_char,
-    _p: *const c_char,
-    _f: c_int,
-    _b: *const c_char,
-    _d: *const c_char,
-    _s: u64,
-    _h: *mut *mut c_char,
-) -> C {
-    unsupported(c, "clone (storage)");
-    std::ptr::null_mut()
-}
-
 extern "C" fn console_getfd(c: C, ttynum: *mut c_int, ptxfd: *mut c_int) -> c_int {
     let want = ffi::load(ttynum).unwrap_or(-1);
     match with(c, |i| i.console_getfd(want)) {
@@ -565,31 +550,6 @@ pub extern "C" fn lxcrs_attach_run_wait(
         }
         None => -1,
     }
-}
-
-extern "C" fn snapshot(c: C, _comment: *const c_char) -> c_int {
-    unsupported(c, "snapshot (storage)");
-    -1
-}
-
-extern "C" fn snapshot_list(c: C, _out: *mut *mut c_void) -> c_int {
-    unsupported(c, "snapshot_list (storage)");
-    -1
-}
-
-extern "C" fn snapshot_restore(c: C, _s: *const c_char, _n: *const c_char) -> bool {
-    unsupported(c, "snapshot_restore (storage)");
-    false
-}
-
-extern "C" fn snapshot_destroy(c: C, _s: *const c_char) -> bool {
-    unsupported(c, "snapshot_destroy (storage)");
-    false
-}
-
-extern "C" fn snapshot_destroy_all(c: C) -> bool {
-    unsupported(c, "snapshot_destroy_all (storage)");
-    false
 }
 
 extern "C" fn may_control(c: C) -> bool {

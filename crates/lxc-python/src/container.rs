@@ -1,7 +1,7 @@
 //! `lxc._lxc.Container`: python3-lxc's C type, over `lxc::Container`. Blocking calls run
 //! with the GIL released.
 
-use pyo3::exceptions::{PyKeyError, PyNotImplementedError, PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyKeyError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use std::path::PathBuf;
@@ -10,10 +10,6 @@ use std::sync::{Mutex, MutexGuard};
 #[pyclass(subclass, module = "lxc", name = "Container")]
 pub struct Container {
     inner: Mutex<lxc::Container>,
-}
-
-fn missing(feature: &str) -> PyErr {
-    PyNotImplementedError::new_err(format!("not supported yet: {feature}"))
 }
 
 impl Container {
@@ -364,28 +360,89 @@ impl Container {
         self.call(py, |c| c.detach_interface(&ifname, dst_ifname.as_deref()))
     }
 
-    #[pyo3(signature = (*_args, **_kwargs))]
+    #[pyo3(signature = (newname, config_path=None, flags=0, bdevtype=None, bdevdata=None, newsize=0, hookargs=Vec::new()))]
+    #[allow(clippy::too_many_arguments)]
     fn clone(
         &self,
-        _args: Bound<'_, PyTuple>,
-        _kwargs: Option<Bound<'_, pyo3::types::PyDict>>,
+        py: Python<'_>,
+        newname: String,
+        config_path: Option<String>,
+        flags: i32,
+        bdevtype: Option<String>,
+        bdevdata: Option<String>,
+        newsize: u64,
+        hookargs: Vec<String>,
     ) -> PyResult<bool> {
-        Err(missing("clone (storage)"))
+        let spec = lxc::clone::CloneSpec {
+            lxcpath: config_path,
+            flags,
+            bdevtype,
+            bdevdata,
+            newsize,
+            hookargs,
+        };
+        self.call(py, |c| c.clone(&newname, &spec).map(drop))
     }
 
+    /// `"snapN"`, or False.
     #[pyo3(signature = (comment_path=None))]
-    fn snapshot(&self, comment_path: Option<String>) -> PyResult<bool> {
-        let _ = comment_path;
-        Err(missing("snapshot (storage)"))
+    fn snapshot<'py>(
+        &self,
+        py: Python<'py>,
+        comment_path: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let inner = &self.inner;
+        let taken = py.detach(|| {
+            inner.lock().ok().and_then(|c| {
+                c.snapshot(comment_path.as_deref().map(std::path::Path::new))
+                    .ok()
+            })
+        });
+        match taken {
+            Some(n) => Ok(format!("snap{n}").into_pyobject(py)?.into_any()),
+            None => Ok(false.into_pyobject(py)?.to_owned().into_any()),
+        }
     }
 
-    fn snapshot_list(&self) -> PyResult<bool> {
-        Err(missing("snapshot_list (storage)"))
+    /// A tuple of (name, comment_pathname, timestamp, lxcpath).
+    fn snapshot_list<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let list = self
+            .lock()?
+            .snapshot_list()
+            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+        let items: Vec<(String, Option<String>, String, String)> = list
+            .into_iter()
+            .map(|s| {
+                let comment = s.comment_path.map(|p| p.display().to_string());
+                (s.name, comment, s.timestamp, s.lxcpath)
+            })
+            .collect();
+        PyTuple::new(py, items)
     }
 
-    fn rename(&self, new_name: &str) -> PyResult<bool> {
-        let _ = new_name;
-        Err(missing("rename"))
+    #[pyo3(signature = (name, newname=None))]
+    fn snapshot_restore(
+        &self,
+        py: Python<'_>,
+        name: String,
+        newname: Option<String>,
+    ) -> PyResult<bool> {
+        self.call(py, |c| c.snapshot_restore(&name, newname.as_deref()))
+    }
+
+    fn snapshot_destroy(&self, py: Python<'_>, name: String) -> PyResult<bool> {
+        self.call(py, |c| c.snapshot_destroy(&name))
+    }
+
+    /// As with python3-lxc, this object keeps the old name (now undefined); the overlay
+    /// returns a new one for the renamed container.
+    fn rename(&self, py: Python<'_>, new_name: String) -> PyResult<bool> {
+        self.call(py, |c| {
+            let (old, path) = (c.name().to_string(), c.config_path().to_string());
+            c.rename(&new_name)?;
+            *c = lxc::Container::new(&old, Some(&path))?;
+            Ok(())
+        })
     }
 
     fn get_cgroup_item(&self, key: &str) -> PyResult<String> {

@@ -166,6 +166,20 @@ pub fn malloc_ptrs<T>(items: &[*mut T]) -> *mut *mut T {
     }
 }
 
+/// A malloc'd array holding copies of `items` (the C caller frees it); NULL on no memory.
+pub fn malloc_array<T: Copy>(items: &[T]) -> *mut T {
+    let bytes = items.len().max(1) * std::mem::size_of::<T>();
+    // SAFETY: malloc of enough bytes for every item, aligned for any C type; each slot is
+    // written once.
+    unsafe {
+        let arr = libc::malloc(bytes) as *mut T;
+        if !arr.is_null() {
+            std::ptr::copy_nonoverlapping(items.as_ptr(), arr, items.len());
+        }
+        arr
+    }
+}
+
 /// A pointer to immutable static data, usable in a `static` that C code reads (C structs of
 /// constant strings, like `lxc_network_info`).
 #[repr(transparent)]

@@ -152,8 +152,8 @@ impl Container {
 
 /// The file in a container's directory listing the snapshot clones that use its rootfs
 /// (pairs of lines: lxcpath, name), and the clone's pointer back to its origin.
-const DEPENDENTS: &str = "lxc_snapshots";
-const ORIGIN: &str = "lxc_rdepends";
+pub(crate) const DEPENDENTS: &str = "lxc_snapshots";
+pub(crate) const ORIGIN: &str = "lxc_rdepends";
 
 /// An overlay clone reads its origin's rootfs: note it on both sides, so the origin is not
 /// destroyed from under it.
@@ -171,7 +171,7 @@ fn record_dependent(origin: &Container, clone: &Container) -> Result<()> {
 }
 
 /// The (lxcpath, name) pairs of a file of such pairs.
-fn pairs(path: &Path) -> Vec<(String, String)> {
+pub(crate) fn pairs(path: &Path) -> Vec<(String, String)> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     lines
@@ -253,7 +253,7 @@ fn new_macs(c: &mut Container) -> Result<()> {
 
 /// `/etc/hostname` becomes the new name, and the old name in `/etc/hosts` too, both
 /// resolved inside the rootfs so its symlinks cannot reach the host.
-fn set_hostname(root: &Path, old: &str, new: &str) -> Result<()> {
+pub(crate) fn set_hostname(root: &Path, old: &str, new: &str) -> Result<()> {
     let root_fd = lxc_sys::fs::open_dir_path(root).map_err(io_err(root))?;
     let rewrite = |rel: &str, edit: &dyn Fn(&str) -> String| -> Result<()> {
         let path = root.join(rel);

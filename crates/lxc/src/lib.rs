@@ -17,6 +17,7 @@ pub mod log;
 pub mod net;
 pub mod netinfo;
 pub mod process_mode;
+pub mod rename;
 pub mod runner;
 pub mod security;
 pub mod snapshot;

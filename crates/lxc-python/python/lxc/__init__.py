@@ -122,6 +122,22 @@ class Container(_lxc.Container):
         self.clear_config()
         return True
 
+    def clone(self, newname, config_path=None, flags=0, bdevtype=None,
+              bdevdata=None, newsize=0, hookargs=()):
+        """A copy (or snapshot, with LXC_CLONE_SNAPSHOT) of this container as `newname`:
+        the new `Container`, or False."""
+        if not super().clone(newname, config_path or None, flags, bdevtype or None,
+                             bdevdata or None, newsize, list(hookargs)):
+            return False
+        return Container(newname, config_path or self.get_config_path())
+
+    def rename(self, new_name):
+        """The renamed container as a new `Container`, or False."""
+        config_path = self.get_config_path()
+        if not super().rename(new_name):
+            return False
+        return Container(new_name, config_path)
+
     def get_config_item(self, key):
         return _as_list(super().get_config_item(key))
 

@@ -78,7 +78,10 @@ pub fn run_copy(args: Vec<String>) -> Res<i32> {
         .clone()
         .ok_or_else(|| fail(format!("no new name given\nUsage: lxc-copy {usage}")))?;
     if req.rename {
-        return Err(fail("not supported yet: rename (-R)"));
+        let mut c = common.container()?;
+        c.rename(&new_name)
+            .map_err(|e| fail(about(name, format!("failed to rename to {new_name}: {e}"))))?;
+        return Ok(0);
     }
     let c = common.container()?;
     clone(&c, name, &new_name, &req.spec)

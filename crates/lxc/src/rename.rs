@@ -1,0 +1,64 @@
+//! `rename`: a stopped container moves to a new name in place (no copy): its directory,
+//! the paths in its and its snapshots' configurations, its hostname, and its origin's note
+//! of it if it is an overlay clone.
+
+use crate::clone::{dependents, pairs, rewrite_paths, set_hostname, DEPENDENTS, ORIGIN};
+use crate::container::{validate_name, Container};
+use crate::error::{io_err, Error, Result};
+use crate::storage;
+use std::path::Path;
+
+impl Container {
+    /// Rename this stopped container (its directory, configuration, hostname and snapshots
+    /// follow); refused while overlay clones use its rootfs.
+    pub fn rename(&mut self, newname: &str) -> Result<()> {
+        validate_name(newname)?;
+        if !self.is_defined() {
+            return Err(Error::NotDefined(self.name().to_string()));
+        }
+        if self.is_running() {
+            return Err(Error::AlreadyRunning(self.name().to_string()));
+        }
+        let users = dependents(self);
+        if !users.is_empty() {
+            return Err(Error::Command {
+                name: self.name().to_string(),
+                message: format!("snapshot clones use its rootfs: {}", users.join(", ")),
+            });
+        }
+        let new = Container::with_paths(newname, Some(self.config_path()), self.paths().clone())?;
+        let _guard = self.lock()?;
+        let _new_guard = new.lock()?;
+        let (old_dir, new_dir) = (self.dir(), new.dir());
+        if new_dir.exists() {
+            return Err(Error::AlreadyDefined(newname.to_string()));
+        }
+        let origin = pairs(&old_dir.join(ORIGIN)).into_iter().next();
+        std::fs::rename(&old_dir, &new_dir).map_err(io_err(&new_dir))?;
+        // Every configuration under the directory (its own, its snapshots') names it.
+        let mut configs = vec![new_dir.join("config")];
+        if let Ok(snaps) = std::fs::read_dir(new_dir.join("snaps")) {
+            configs.extend(snaps.flatten().map(|e| e.path().join("config")));
+        }
+        for config in configs.iter().filter(|c| c.is_file()) {
+            let text = std::fs::read_to_string(config).map_err(io_err(config))?;
+            std::fs::write(config, rewrite_paths(&text, &old_dir, &new_dir))
+                .map_err(io_err(config))?;
+        }
+        if let Some((path, name)) = origin {
+            let list = Path::new(&path).join(name).join(DEPENDENTS);
+            let old = format!("{}\n{}\n", self.config_path(), self.name());
+            let renamed = format!("{}\n{newname}\n", self.config_path());
+            if let Ok(text) = std::fs::read_to_string(&list) {
+                std::fs::write(&list, text.replace(&old, &renamed)).map_err(io_err(&list))?;
+            }
+        }
+        let old_name = self.name().to_string();
+        *self = new;
+        self.load_config(None)?;
+        self.set_config_item("lxc.uts.name", newname)?;
+        self.save_config(None)?;
+        let rootfs = storage::Rootfs::of(self)?;
+        storage::with_writable_root(&rootfs, &|root| set_hostname(root, &old_name, newname))
+    }
+}
