@@ -506,3 +506,45 @@ fn rename_moves_a_container_and_its_snapshots() {
     );
     assert!(dir.exists());
 }
+
+/// `lxc-copy -e`: an overlay clone that runs at once, sees its bind mount, and is gone when
+/// it stops; with `-D` it stays.
+#[test]
+fn ephemeral_clones_vanish_at_stop() {
+    let env = Env::new("ephemeral");
+    let p1 = env.name("p1");
+    env.create_busybox(&p1);
+    let shared = env.root.join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::write(shared.join("hello"), "from the host\n").unwrap();
+    let e1 = env.name("e1");
+    let bind = format!("bind={}:/mnt/shared:ro", shared.display());
+    let out = env.ok("lxc-copy", &["-n", &p1, "-N", &e1, "-e", "-m", &bind]);
+    assert_eq!(out, format!("Created {e1} as clone of {p1}\n"));
+    assert_eq!(env.state(&e1), "RUNNING");
+    assert_eq!(
+        env.sh(
+            &e1,
+            "cat /mnt/shared/hello; touch /mnt/shared/x 2>/dev/null || echo ro"
+        ),
+        "from the host\nro\n"
+    );
+    env.ok("lxc-stop", &["-n", &e1, "-k"]);
+    assert!(!env.container_dir(&e1).exists());
+    assert!(env.container_dir(&p1).join("rootfs/bin/busybox").exists());
+
+    let out = env.ok("lxc-copy", &["-n", &p1, "-e", "-D"]);
+    let kept = out
+        .trim()
+        .strip_prefix("Created ")
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(kept.starts_with(&format!("{p1}-")), "{out}");
+    env.ok("lxc-stop", &["-n", &kept, "-k"]);
+    assert!(env.container_dir(&kept).join("config").is_file());
+    env.ok("lxc-destroy", &["-n", &kept]);
+    env.ok("lxc-destroy", &["-n", &p1]);
+}

@@ -303,3 +303,80 @@ mod tests {
         );
     }
 }
+
+/// Remove a stopped ephemeral container (by its monitor, whose init is gone): its own
+/// storage and directory; an overlay origin is only read.
+pub fn destroy_ephemeral(lxcpath: &str, name: &str) -> Result<()> {
+    let c = Container::new(name, Some(lxcpath))?;
+    if !c.is_defined() {
+        return Ok(());
+    }
+    storage::destroy_rootfs(&c)?;
+    forget_origin(&c);
+    let dir = c.dir();
+    std::fs::remove_dir_all(&dir).map_err(io_err(&dir))
+}
+
+/// What makes an ephemeral clone (`lxc-copy -e`).
+#[derive(Debug, Default, Clone)]
+pub struct Ephemeral {
+    /// The clone's name (default: `<name>-<six random characters>`).
+    pub name: Option<String>,
+    /// Keep the clone when it stops (`-D`).
+    pub keep_data: bool,
+    /// `bind=SRC[:DST][:ro]` mounts (`-m`).
+    pub mounts: Vec<String>,
+}
+
+impl Container {
+    /// An overlay snapshot clone marked `lxc.ephemeral` (unless `keep_data`), with the
+    /// given bind mounts; the caller starts it.
+    pub fn clone_ephemeral(&self, eph: &Ephemeral, spec: &CloneSpec) -> Result<Container> {
+        let mut entries = Vec::new();
+        for m in &eph.mounts {
+            let bad = || Error::InvalidArgument(format!("mount {m}: expected bind=SRC[:DST][:ro]"));
+            let spec = m.strip_prefix("bind=").ok_or_else(bad)?;
+            let parts: Vec<&str> = spec.split(':').collect();
+            let (src, dst, ro) = match parts.as_slice() {
+                [src] => (*src, *src, false),
+                [src, dst] => (*src, *dst, false),
+                [src, dst, "ro"] => (*src, *dst, true),
+                _ => return Err(bad()),
+            };
+            let options = if ro {
+                "bind,create=dir,ro"
+            } else {
+                "bind,create=dir"
+            };
+            entries.push(format!(
+                "{src} {} none {options} 0 0",
+                dst.trim_start_matches('/')
+            ));
+        }
+        let name = eph.name.clone().unwrap_or_else(|| {
+            let tail: String = lxc_config::hwaddr::random_bytes(6)
+                .iter()
+                .map(|b| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[usize::from(*b) % 36]))
+                .collect();
+            format!("{}-{tail}", self.name())
+        });
+        let mut spec = spec.clone();
+        spec.flags |= CLONE_SNAPSHOT;
+        spec.bdevtype = Some("overlay".into());
+        let mut new = self.clone(&name, &spec)?;
+        let configure = |new: &mut Container| -> Result<()> {
+            if !eph.keep_data {
+                new.set_config_item("lxc.ephemeral", "1")?;
+            }
+            for entry in &entries {
+                new.set_config_item("lxc.mount.entry", entry)?;
+            }
+            new.save_config(None)
+        };
+        if let Err(e) = configure(&mut new) {
+            let _ = new.destroy();
+            return Err(e);
+        }
+        Ok(new)
+    }
+}

@@ -14,6 +14,10 @@ struct Request {
     new_name: Option<String>,
     spec: CloneSpec,
     rename: bool,
+    ephemeral: bool,
+    keep_data: bool,
+    foreground: bool,
+    mounts: Vec<String>,
 }
 
 /// `-L 2G`, `512M`, `1024` (bytes): LXC's size units.
@@ -64,8 +68,13 @@ pub fn run_copy(args: Vec<String>) -> Res<i32> {
             Short('p') | Long("newpath") => req.spec.lxcpath = Some(p.value()?.string()?),
             Short('a') | Long("allowrunning") => req.spec.flags |= CLONE_ALLOW_RUNNING,
             Short('R') | Long("rename") => req.rename = true,
-            Short('e') | Long("ephemeral") => {
-                return Err(fail("not supported yet: ephemeral containers (-e)"))
+            Short('e') | Long("ephemeral") => req.ephemeral = true,
+            Short('D') | Long("keepdata") => req.keep_data = true,
+            Short('d') | Long("daemon") => req.foreground = false,
+            Short('F') | Long("foreground") => req.foreground = true,
+            Short('m') | Long("mount") => req.mounts.push(p.value()?.string()?),
+            Short('t') | Long("tmpfs") => {
+                return Err(fail("not supported yet: a tmpfs upper layer (-t)"))
             }
             Value(v) => req.spec.hookargs.push(v.clone().string()?),
             _ => return Ok(Handled::No),
@@ -73,6 +82,10 @@ pub fn run_copy(args: Vec<String>) -> Res<i32> {
         Ok(Handled::Yes)
     })?;
     let name = common.name()?;
+    if req.ephemeral {
+        let c = common.container()?;
+        return ephemeral(&c, name, &mut req);
+    }
     let new_name = req
         .new_name
         .clone()
@@ -147,5 +160,26 @@ fn clone(c: &lxc::Container, name: &str, new_name: &str, spec: &CloneSpec) -> Re
     }
     c.clone(new_name, spec)
         .map_err(|e| fail(about(name, format!("failed to clone to {new_name}: {e}"))))?;
+    Ok(0)
+}
+
+/// `-e`: an ephemeral clone, started at once.
+fn ephemeral(c: &lxc::Container, name: &str, req: &mut Request) -> Res<i32> {
+    if !c.is_defined() {
+        return Err(fail(format!("{name}: Container is not defined")));
+    }
+    let eph = lxc::clone::Ephemeral {
+        name: req.new_name.clone(),
+        keep_data: req.keep_data,
+        mounts: req.mounts.clone(),
+    };
+    let mut new = c
+        .clone_ephemeral(&eph, &req.spec)
+        .map_err(|e| fail(about(name, e)))?;
+    println!("Created {} as clone of {name}", new.name());
+    new.daemonize = !req.foreground;
+    let new_name = new.name().to_string();
+    new.start(false, &[])
+        .map_err(|e| fail(about(&new_name, e)))?;
     Ok(0)
 }

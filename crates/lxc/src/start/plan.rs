@@ -36,6 +36,7 @@ pub struct StartRequest {
 /// "not supported yet: <key>" instead of silently running without it.
 const SUPPORTED: &[&str] = &[
     "lxc.arch",
+    "lxc.ephemeral",
     "lxc.uts.name",
     "lxc.rootfs.path",
     "lxc.rootfs.mount",

@@ -569,6 +569,15 @@ impl Monitor {
                 cg.leave();
             }
         }
+        if self.plan.config.ephemeral && !matches!(status, Some(WaitStatus::Signaled(libc::SIGHUP)))
+        {
+            // lxc.ephemeral: the container is gone when its stop is answered.
+            if let Err(e) =
+                crate::clone::destroy_ephemeral(&self.plan.req.lxcpath, &self.plan.req.name)
+            {
+                tracing::error!("removing the ephemeral container: {e}");
+            }
+        }
         // Dropping the waiters closes their connections: that is the stop command's answer.
         self.waiters.clear();
         // The host ends go with the namespace, but only when the kernel gets to it (tens of
