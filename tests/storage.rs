@@ -423,8 +423,44 @@ fn btrfs_containers_clone_and_snapshot_by_subvolume() {
     for name in [&snap, &copy] {
         benv.ok("lxc-destroy", &["-n", name]);
     }
+    // `-B best` picks btrfs on btrfs (and a directory elsewhere).
+    let best = env.name("best");
+    benv.ok("lxc-create", &["-n", &best, "-t", "busybox", "-B", "best"]);
+    assert!(config_of(&benv, &best).contains("lxc.rootfs.path = btrfs:"));
+    benv.ok("lxc-destroy", &["-n", &best]);
     let left = std::fs::read_dir(&benv.lxcpath).unwrap().count();
     assert_eq!(left, 0);
+    let elsewhere = env.name("best");
+    env.ok(
+        "lxc-create",
+        &["-n", &elsewhere, "-t", "busybox", "-B", "best"],
+    );
+    assert!(config_of(&env, &elsewhere).contains("lxc.rootfs.path = dir:"));
+}
+
+/// `lxc-create -B overlayfs`, as the seed describes it: what changes after the creation
+/// lands in `delta0` beside the rootfs.
+#[test]
+fn an_overlay_created_container_keeps_its_changes_in_delta0() {
+    let env = Env::new("ovcreate");
+    let name = env.name("oc");
+    env.ok(
+        "lxc-create",
+        &["-n", &name, "-t", "busybox", "-B", "overlayfs"],
+    );
+    let dir = env.container_dir(&name);
+    assert!(config_of(&env, &name).contains(&format!(
+        "lxc.rootfs.path = overlay:{0}/rootfs:{0}/delta0",
+        dir.display()
+    )));
+    assert_eq!(
+        run_in(&env, &name, "echo x > /root/changed; hostname"),
+        format!("{name}\n")
+    );
+    assert!(dir.join("delta0/root/changed").exists());
+    assert!(!dir.join("rootfs/root/changed").exists());
+    env.ok("lxc-destroy", &["-n", &name]);
+    assert!(!dir.exists());
 }
 
 #[test]
@@ -547,4 +583,38 @@ fn ephemeral_clones_vanish_at_stop() {
     assert!(env.container_dir(&kept).join("config").is_file());
     env.ok("lxc-destroy", &["-n", &kept]);
     env.ok("lxc-destroy", &["-n", &p1]);
+}
+
+/// Snapshots LXC 1.0 kept in `<lxcpath>snaps/<name>/` are listed and restored.
+#[test]
+fn lxc_1_0_snapshot_location_is_read() {
+    let env = Env::new("legacysnap");
+    let p1 = env.name("p1");
+    env.create_busybox(&p1);
+    env.ok("lxc-snapshot", &["-n", &p1]);
+    let legacy = std::path::PathBuf::from(format!("{}snaps", env.lxcpath)).join(&p1);
+    std::fs::create_dir_all(&legacy).unwrap();
+    let from = env.container_dir(&p1).join("snaps/snap0");
+    std::fs::rename(&from, legacy.join("snap0")).unwrap();
+    let config = legacy.join("snap0/config");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace(
+            from.to_str().unwrap(),
+            legacy.join("snap0").to_str().unwrap(),
+        ),
+    )
+    .unwrap();
+    let list = env.ok("lxc-snapshot", &["-n", &p1, "-L"]);
+    assert!(
+        list.starts_with(&format!("snap0 ({}) ", legacy.display())),
+        "{list}"
+    );
+    let restored = format!("{p1}-old");
+    env.ok("lxc-snapshot", &["-n", &p1, "-r", "snap0", "-N", &restored]);
+    assert_eq!(run_in(&env, &restored, "hostname"), format!("{restored}\n"));
+    env.ok("lxc-snapshot", &["-n", &p1, "-d", "snap0"]);
+    assert!(!legacy.join("snap0").exists());
+    let _ = std::fs::remove_dir_all(std::path::PathBuf::from(format!("{}snaps", env.lxcpath)));
 }

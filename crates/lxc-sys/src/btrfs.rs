@@ -76,3 +76,12 @@ pub fn is_subvolume(fd: BorrowedFd<'_>) -> bool {
     };
     ok && sfs.f_type == BTRFS_MAGIC && st.st_ino == FIRST_FREE_OBJECTID
 }
+
+/// Whether the directory open at `fd` is on btrfs.
+pub fn is_btrfs(fd: BorrowedFd<'_>) -> bool {
+    // SAFETY: an all-zero statfs buffer is a valid out-parameter.
+    let mut sfs: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: valid fd and writable buffer.
+    let ok = unsafe { libc::fstatfs(fd.as_raw_fd(), &mut sfs) == 0 };
+    ok && sfs.f_type == BTRFS_MAGIC
+}

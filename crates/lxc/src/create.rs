@@ -46,8 +46,13 @@ impl Container {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => {}
             Err(e) => return Err(io_err(&dir)(e)),
         }
-        let btrfs = bdev == Some("btrfs");
-        let result = self.create_inside(template, flags, args, btrfs);
+        // `best`, as LXC picks: btrfs where the lxcpath is on btrfs, else a directory.
+        let bdev = match bdev {
+            Some("best") if storage::btrfs::on_btrfs(lxcpath) => Some("btrfs"),
+            Some("best" | "none") => Some("dir"),
+            other => other,
+        };
+        let result = self.create_inside(template, flags, args, bdev);
         if let Err(err) = result {
             // Nothing half-made stays behind.
             if storage::btrfs::is_subvolume(&dir.join("rootfs")) {
@@ -82,8 +87,9 @@ impl Container {
         template: Option<&str>,
         flags: i32,
         args: &[String],
-        btrfs: bool,
+        bdev: Option<&str>,
     ) -> Result<()> {
+        let btrfs = bdev == Some("btrfs");
         let dir = self.dir();
         let partial = dir.join("partial");
         let marker = std::fs::File::create(&partial).map_err(io_err(&partial))?;
@@ -109,6 +115,19 @@ impl Container {
             templates::run(self, t, &rootfs, flags & CREATE_QUIET != 0, args)?;
             // Templates may have appended to the file: read it back as the truth.
             self.load_config(Some(&dir.join("config")))?;
+        }
+        if matches!(bdev, Some("overlay" | "overlayfs")) {
+            // The template's tree is the lower; what changes after lands in delta0.
+            let upper = dir.join("delta0");
+            for d in [&upper, &storage::overlay::workdir_of(&upper)] {
+                std::fs::create_dir(d).map_err(io_err(d))?;
+            }
+            let overlay = storage::Rootfs::Overlay {
+                lower: rootfs.clone(),
+                upper,
+            };
+            self.set_config_item("lxc.rootfs.path", &overlay.config_value())?;
+            self.save_config(Some(&dir.join("config")))?;
         }
         std::fs::remove_file(&partial).map_err(io_err(&partial))?;
         drop(marker);

@@ -28,16 +28,17 @@ impl Container {
         self.dir().join("snaps")
     }
 
-    /// LXC 1.0's place: `<lxcpath>snaps/<name>` (e.g. /var/lib/lxcsnaps/p1).
-    fn legacy_snapshots_dir(&self) -> PathBuf {
-        PathBuf::from(format!("{}snaps", self.config_path().trim_end_matches('/')))
-            .join(self.name())
+    /// LXC 1.0's places: `<lxcpath>snaps/<name>` (e.g. /var/lib/lxcsnaps/p1), which the
+    /// seed's post spells `lxcsnap`.
+    fn legacy_snapshots_dirs(&self) -> [PathBuf; 2] {
+        let base = self.config_path().trim_end_matches('/');
+        ["snaps", "snap"].map(|tail| PathBuf::from(format!("{base}{tail}")).join(self.name()))
     }
 
     /// The directories holding snapshots, ours first.
     fn snapshot_dirs(&self) -> Vec<PathBuf> {
-        [self.snapshots_dir(), self.legacy_snapshots_dir()]
-            .into_iter()
+        std::iter::once(self.snapshots_dir())
+            .chain(self.legacy_snapshots_dirs())
             .filter(|d| d.is_dir())
             .collect()
     }

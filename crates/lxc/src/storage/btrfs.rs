@@ -27,6 +27,11 @@ pub fn is_subvolume(path: &Path) -> bool {
     lxc_sys::fs::open_dir(path).is_ok_and(|fd| lxc_sys::btrfs::is_subvolume(fd.as_fd()))
 }
 
+/// Whether `dir` is on btrfs (`-B best` picks btrfs there).
+pub fn on_btrfs(dir: &Path) -> bool {
+    lxc_sys::fs::open_dir(dir).is_ok_and(|fd| lxc_sys::btrfs::is_btrfs(fd.as_fd()))
+}
+
 pub fn create_subvolume(path: &Path) -> Result<()> {
     let (parent, name) = parent_and_name(path)?;
     lxc_sys::btrfs::create_subvolume(parent.as_fd(), name)

@@ -195,14 +195,12 @@ pub fn rootfs_dir(c: &Container) -> Result<Option<PathBuf>> {
 /// Check a `-B` backend name before anything is created.
 pub fn check_backend(name: &str, bdev: Option<&str>) -> Result<()> {
     match bdev.unwrap_or("dir") {
-        "dir" | "none" | "btrfs" => Ok(()),
+        "dir" | "none" | "btrfs" | "overlay" | "overlayfs" => Ok(()),
         "best" => Ok(()),
-        other if ["zfs", "lvm", "loop", "overlay", "overlayfs", "rbd"].contains(&other) => {
-            Err(Error::Unsupported {
-                name: name.to_string(),
-                key: format!("backing store {other}"),
-            })
-        }
+        other if ["zfs", "lvm", "loop", "rbd"].contains(&other) => Err(Error::Unsupported {
+            name: name.to_string(),
+            key: format!("backing store {other}"),
+        }),
         other => Err(Error::InvalidArgument(format!(
             "unknown backing store type \"{other}\""
         ))),
