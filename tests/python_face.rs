@@ -93,6 +93,7 @@ fn clones_snapshots_and_rename() {
         "destroy snap1: True ['snap0']".to_string(),
         format!("rename: {name}-n True False"),
         "bad clone: False".to_string(),
+        "loop create: True 67108864".to_string(),
     ];
     for line in want {
         assert!(out.contains(&line), "{line}\n{out}");

@@ -618,3 +618,70 @@ fn lxc_1_0_snapshot_location_is_read() {
     assert!(!legacy.join("snap0").exists());
     let _ = std::fs::remove_dir_all(std::path::PathBuf::from(format!("{}snaps", env.lxcpath)));
 }
+
+/// No loop device is bound to `image` (autoclear let it go with the mount).
+fn no_loop_for(image: &Path) -> bool {
+    for _ in 0..100 {
+        let out = Command::new("losetup")
+            .arg("-j")
+            .arg(image)
+            .output()
+            .unwrap();
+        if out.stdout.is_empty() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    false
+}
+
+/// `-B loop --fstype --fssize`: the rootfs is a filesystem in `rootdev`, mounted through a
+/// loop device that lets go by itself; clones and snapshots are copies into new images.
+#[test]
+fn loop_containers_run_clone_and_snapshot() {
+    let env = Env::new("loop");
+    let p1 = env.name("lp");
+    env.ok(
+        "lxc-create",
+        &[
+            "-n", &p1, "-t", "busybox", "-B", "loop", "--fstype", "ext4", "--fssize", "128M",
+        ],
+    );
+    let image = env.container_dir(&p1).join("rootdev");
+    assert_eq!(std::fs::metadata(&image).unwrap().len(), 128 << 20);
+    assert!(config_of(&env, &p1).contains(&format!("lxc.rootfs.path = loop:{}", image.display())));
+    assert!(no_loop_for(&image));
+    let out = run_in(
+        &env,
+        &p1,
+        "echo kept > /root/state; grep ' / ' /proc/mounts | cut -d' ' -f3",
+    );
+    assert_eq!(out, "ext4\n");
+    assert!(no_loop_for(&image));
+    let p2 = env.name("lp");
+    env.ok("lxc-copy", &["-n", &p1, "-N", &p2]);
+    assert_eq!(
+        run_in(&env, &p2, "cat /root/state; hostname"),
+        format!("kept\n{p2}\n")
+    );
+    snapshot_session(&env, &p1);
+    let out = env.run("lxc-copy", &["-n", &p2, "-N", "x", "-s"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cannot snapshot"),
+        "{out:?}"
+    );
+    let bad = env.name("lp");
+    let out = env.run(
+        "lxc-create",
+        &[
+            "-n", &bad, "-t", "busybox", "-B", "loop", "--fstype", "vfat",
+        ],
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--fstype vfat"),
+        "{out:?}"
+    );
+    assert!(!env.container_dir(&bad).exists());
+    env.ok("lxc-destroy", &["-n", &p2]);
+    assert!(no_loop_for(&env.container_dir(&p2).join("rootdev")));
+}

@@ -21,3 +21,7 @@ print("destroy snap1:", c.snapshot_destroy("snap1"), [s[0] for s in c.snapshot_l
 renamed = copy.rename(name + "-n")
 print("rename:", renamed.name, renamed.defined, copy.defined)
 print("bad clone:", c.clone(name + "-c2", bdevtype="zfs"))
+l = lxc.Container(name + "-l", lxcpath)
+l.set_config_item("lxc.net.0.type", "empty")
+print("loop create:", l.create("busybox", bdevtype="loop", fssize=64 << 20),
+      os.path.getsize(os.path.join(lxcpath, name + "-l", "rootdev")))

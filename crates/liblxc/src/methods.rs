@@ -250,15 +250,28 @@ pub extern "C" fn lxcrs_create(
     c: C,
     t: *const c_char,
     bdevtype: *const c_char,
-    _specs: *mut c_void,
+    specs: *mut c_void,
     flags: c_int,
     argv: *const *const c_char,
 ) -> bool {
     let template = ffi::str_arg(t).map(|s| s.to_string());
     let bdev = ffi::str_arg(bdevtype).map(|s| s.to_string());
     let args = ffi::strv_arg(argv);
+    // The head of `struct bdev_specs`: fstype @0, fssize @8.
+    #[repr(C)]
+    #[derive(Clone, Copy)]
+    struct SpecsHead {
+        fstype: *const c_char,
+        fssize: u64,
+    }
+    let specs = ffi::load(specs as *const SpecsHead).map_or_else(Default::default, |h| {
+        lxc::storage::BdevSpecs {
+            fstype: ffi::str_arg(h.fstype).map(str::to_string),
+            fssize: h.fssize,
+        }
+    });
     let done = ok(c, |i| {
-        i.create(template.as_deref(), bdev.as_deref(), flags, &args)
+        i.create_with(template.as_deref(), bdev.as_deref(), &specs, flags, &args)
     });
     sync_conf_flag(c);
     done

@@ -96,13 +96,22 @@ impl Container {
         fssize: u64,
         args: Option<Bound<'_, PyTuple>>,
     ) -> PyResult<bool> {
-        let _ = fssize;
         let args: Vec<String> = match args {
             Some(t) => t.extract()?,
             None => Vec::new(),
         };
+        let specs = lxc::storage::BdevSpecs {
+            fstype: None,
+            fssize,
+        };
         self.call(py, move |c| {
-            c.create(template.as_deref(), bdevtype.as_deref(), flags, &args)
+            c.create_with(
+                template.as_deref(),
+                bdevtype.as_deref(),
+                &specs,
+                flags,
+                &args,
+            )
         })
     }
 

@@ -6,6 +6,7 @@ pub mod btrfs;
 pub mod caps;
 pub mod ffi;
 pub mod fs;
+pub mod loopdev;
 pub mod mount;
 pub mod net;
 pub mod newmount;

@@ -183,3 +183,23 @@ pub fn human_size(bytes: u64, raw: bool) -> String {
         format!("{v:.2} {}", units[i])
     }
 }
+
+/// `-L 2G`, `512M`, `1024` (bytes): LXC's size units.
+pub fn parse_size(text: &str) -> Res<u64> {
+    let (digits, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| fail(format!("invalid size \"{text}\"")))?;
+    let shift = match unit.to_ascii_uppercase().trim_end_matches('B') {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        "T" => 40,
+        _ => return Err(fail(format!("invalid size \"{text}\""))),
+    };
+    Ok(n << shift)
+}

@@ -96,7 +96,7 @@ impl Container {
         std::fs::write(&config_file, text).map_err(io_err(&config_file))?;
         new.load_config(Some(&config_file))?;
 
-        let new_rootfs = storage::make_clone(src_rootfs, backing, &dir)?;
+        let new_rootfs = storage::make_clone(src_rootfs, backing, &dir, spec.newsize)?;
         new.set_config_item("lxc.rootfs.path", &new_rootfs.config_value())?;
         if spec.flags & CLONE_KEEPNAME == 0 {
             let name = new.name().to_string();
@@ -107,7 +107,7 @@ impl Container {
         }
         new.save_config(Some(&config_file))?;
         if spec.flags & CLONE_KEEPNAME == 0 {
-            storage::with_writable_root(&new_rootfs, &|root| {
+            storage::with_writable_root(&new_rootfs, &mut |root| {
                 set_hostname(root, self.name(), new.name())
             })?;
         }
@@ -142,7 +142,7 @@ impl Container {
             new.config_file_name().display().to_string(),
         );
         env.set("LXC_ROOTFS_PATH", rootfs.path_value());
-        storage::with_writable_root(rootfs, &|root| {
+        storage::with_writable_root(rootfs, &mut |root| {
             let mut env = env.clone();
             env.set("LXC_ROOTFS_MOUNT", root.display().to_string());
             crate::hooks::run_hooks(config, &env, lxc_config::HookType::Clone, hookargs, &[])

@@ -22,6 +22,18 @@ impl Container {
         flags: i32,
         args: &[String],
     ) -> Result<()> {
+        self.create_with(template, bdev, &storage::BdevSpecs::default(), flags, args)
+    }
+
+    /// `create` with the backend's settings (`--fstype`, `--fssize`).
+    pub fn create_with(
+        &mut self,
+        template: Option<&str>,
+        bdev: Option<&str>,
+        specs: &storage::BdevSpecs,
+        flags: i32,
+        args: &[String],
+    ) -> Result<()> {
         storage::check_backend(self.name(), bdev)?;
         let _guard = self.lock()?;
         // As LXC: a container exists when its rootfs does. A config saved ahead of create
@@ -52,7 +64,7 @@ impl Container {
             Some("best" | "none") => Some("dir"),
             other => other,
         };
-        let result = self.create_inside(template, flags, args, bdev);
+        let result = self.create_inside(template, flags, args, (bdev, specs));
         if let Err(err) = result {
             // Nothing half-made stays behind.
             if storage::btrfs::is_subvolume(&dir.join("rootfs")) {
@@ -87,7 +99,7 @@ impl Container {
         template: Option<&str>,
         flags: i32,
         args: &[String],
-        bdev: Option<&str>,
+        (bdev, specs): (Option<&str>, &storage::BdevSpecs),
     ) -> Result<()> {
         let btrfs = bdev == Some("btrfs");
         let dir = self.dir();
@@ -110,9 +122,32 @@ impl Container {
             let name = self.name().to_string();
             self.set_config_item("lxc.uts.name", &name)?;
         }
+        // A loop container: the template fills the image's filesystem, mounted detached.
+        let image = (bdev == Some("loop")).then(|| dir.join("rootdev"));
+        if let Some(image) = &image {
+            let fstype = specs
+                .fstype
+                .as_deref()
+                .unwrap_or(storage::loopback::DEFAULT_FSTYPE);
+            let size = if specs.fssize > 0 {
+                specs.fssize
+            } else {
+                storage::loopback::DEFAULT_SIZE
+            };
+            storage::loopback::create_image(image, size, fstype)?;
+            let value = storage::Rootfs::Loop(image.clone()).config_value();
+            self.set_config_item("lxc.rootfs.path", &value)?;
+        }
         self.save_config(Some(&dir.join("config")))?;
         if let Some(t) = template.filter(|t| *t != "none") {
-            templates::run(self, t, &rootfs, flags & CREATE_QUIET != 0, args)?;
+            let quiet = flags & CREATE_QUIET != 0;
+            match &image {
+                Some(image) => storage::with_writable_root(
+                    &storage::Rootfs::Loop(image.clone()),
+                    &mut |root| templates::run(self, t, root, quiet, args),
+                )?,
+                None => templates::run(self, t, &rootfs, quiet, args)?,
+            }
             // Templates may have appended to the file: read it back as the truth.
             self.load_config(Some(&dir.join("config")))?;
         }

@@ -59,6 +59,6 @@ impl Container {
         self.set_config_item("lxc.uts.name", newname)?;
         self.save_config(None)?;
         let rootfs = storage::Rootfs::of(self)?;
-        storage::with_writable_root(&rootfs, &|root| set_hostname(root, &old_name, newname))
+        storage::with_writable_root(&rootfs, &mut |root| set_hostname(root, &old_name, newname))
     }
 }

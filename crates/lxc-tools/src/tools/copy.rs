@@ -20,26 +20,6 @@ struct Request {
     mounts: Vec<String>,
 }
 
-/// `-L 2G`, `512M`, `1024` (bytes): LXC's size units.
-fn parse_size(text: &str) -> Res<u64> {
-    let (digits, unit) = text.split_at(
-        text.find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len()),
-    );
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| fail(format!("invalid size \"{text}\"")))?;
-    let shift = match unit.to_ascii_uppercase().trim_end_matches('B') {
-        "" => 0,
-        "K" => 10,
-        "M" => 20,
-        "G" => 30,
-        "T" => 40,
-        _ => return Err(fail(format!("invalid size \"{text}\""))),
-    };
-    Ok(n << shift)
-}
-
 fn common_flag(req: &mut Request, p: &mut lexopt::Parser, arg: &lexopt::Arg<'_>) -> Res<bool> {
     match arg {
         Short('s') | Long("snapshot") => req.spec.flags |= CLONE_SNAPSHOT,
@@ -49,7 +29,7 @@ fn common_flag(req: &mut Request, p: &mut lexopt::Parser, arg: &lexopt::Arg<'_>)
             req.spec.bdevtype = Some(p.value()?.string()?)
         }
         Short('L') | Long("fssize") | Long("size") => {
-            req.spec.newsize = parse_size(&p.value()?.string()?)?
+            req.spec.newsize = crate::common::parse_size(&p.value()?.string()?)?
         }
         _ => return Ok(false),
     }

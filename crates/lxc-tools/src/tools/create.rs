@@ -4,13 +4,14 @@ use crate::common::{about, fail, parse, Handled, Res};
 use lexopt::prelude::*;
 
 const USAGE: &str =
-    "--name=NAME --template=TEMPLATE [-f CONFIG] [-B BACKEND] [--dir=ROOTFS] [-- template-options]";
+    "--name=NAME --template=TEMPLATE [-f CONFIG] [-B BACKEND] [--dir=ROOTFS] [--fstype=TYPE] [--fssize=SIZE] [-- template-options]";
 
 pub fn run(args: Vec<String>) -> Res<i32> {
     let mut template = None;
     let mut config_file = None;
     let mut bdev = None;
     let mut dir = None;
+    let mut specs = lxc::storage::BdevSpecs::default();
     let mut template_args = Vec::new();
     let common = parse("lxc-create", USAGE, args, |p, arg| {
         match arg {
@@ -18,6 +19,8 @@ pub fn run(args: Vec<String>) -> Res<i32> {
             Short('f') | Long("config") => config_file = Some(p.value()?.string()?),
             Short('B') | Long("bdev") => bdev = Some(p.value()?.string()?),
             Long("dir") => dir = Some(p.value()?.string()?),
+            Long("fstype") => specs.fstype = Some(p.value()?.string()?),
+            Long("fssize") => specs.fssize = crate::common::parse_size(&p.value()?.string()?)?,
             Value(v) => template_args.push(v.clone().string()?),
             _ => return Ok(Handled::No),
         }
@@ -40,7 +43,7 @@ pub fn run(args: Vec<String>) -> Res<i32> {
     }
     let flags = if common.quiet { lxc::CREATE_QUIET } else { 0 };
     let template = (template != "none").then_some(template.as_str());
-    c.create(template, bdev.as_deref(), flags, &template_args)
+    c.create_with(template, bdev.as_deref(), &specs, flags, &template_args)
         .map_err(|e| fail(about(&name, e)))?;
     Ok(0)
 }

@@ -154,6 +154,8 @@ pub struct Plan {
     pub rootfs: String,
     /// An overlay rootfs: (lower, upper), mounted instead of bound.
     pub overlay: Option<(std::path::PathBuf, std::path::PathBuf)>,
+    /// A loop rootfs: the image, mounted instead of bound.
+    pub loop_image: Option<std::path::PathBuf>,
     /// Where the rootfs is bound before pivot_root (`LXC_ROOTFS_MOUNT`).
     pub rootfs_mount: String,
     pub hostname: Option<String>,
@@ -218,16 +220,30 @@ impl Plan {
             Some(p) if !p.is_empty() => crate::storage::Rootfs::parse(p).map_err(start_err)?,
             _ => return Err(start_err("no rootfs configured (lxc.rootfs.path)".into())),
         };
+        let beside = |file: &std::path::Path| {
+            file.parent()
+                .map(|d| d.join("rootfs").display().to_string())
+                .unwrap_or_default()
+        };
+        let mut loop_image = None;
         let (rootfs, overlay, own_mount) = match parsed {
             crate::storage::Rootfs::Dir(p) | crate::storage::Rootfs::Btrfs(p) => {
                 (p.display().to_string(), None, p.display().to_string())
             }
+            crate::storage::Rootfs::Loop(image) => {
+                if !image.is_file() {
+                    return Err(start_err(format!(
+                        "rootfs image {} does not exist",
+                        image.display()
+                    )));
+                }
+                let mount = beside(&image);
+                loop_image = Some(image);
+                (mount.clone(), None, mount)
+            }
             crate::storage::Rootfs::Overlay { lower, upper } => {
                 // Mounted on the container's own `rootfs` directory beside its delta0.
-                let mount = upper
-                    .parent()
-                    .map(|d| d.join("rootfs").display().to_string())
-                    .unwrap_or_default();
+                let mount = beside(&upper);
                 (lower.display().to_string(), Some((lower, upper)), mount)
             }
         };
@@ -323,6 +339,7 @@ impl Plan {
             config,
             rootfs,
             overlay,
+            loop_image,
             rootfs_mount,
             hostname,
             init_argv,

@@ -100,7 +100,13 @@ impl Copier {
         }
         match kind {
             libc::S_IFDIR => {
-                tree::mkdir_at(dst, name, 0o700)?;
+                match tree::mkdir_at(dst, name, 0o700) {
+                    // A directory the new filesystem already has (ext4's lost+found).
+                    Err(e)
+                        if e.kind() == std::io::ErrorKind::AlreadyExists
+                            && tree::stat_at(dst, name)?.kind() == libc::S_IFDIR => {}
+                    other => other?,
+                }
                 let from = tree::open_at(src, name, libc::O_RDONLY | libc::O_DIRECTORY, 0)?;
                 let to = tree::open_at(dst, name, libc::O_RDONLY | libc::O_DIRECTORY, 0)?;
                 self.dir(from.as_fd(), to.as_fd(), rel)

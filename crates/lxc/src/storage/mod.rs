@@ -5,6 +5,7 @@
 
 pub mod btrfs;
 pub mod copy;
+pub mod loopback;
 pub mod overlay;
 
 use crate::clone::{CloneSpec, CLONE_MAYBE_SNAPSHOT, CLONE_SNAPSHOT};
@@ -27,6 +28,16 @@ pub enum Rootfs {
     },
     /// A btrfs subvolume.
     Btrfs(PathBuf),
+    /// A filesystem image mounted through a loop device.
+    Loop(PathBuf),
+}
+
+/// A backend's settings at create (`struct bdev_specs`): `--fstype`, `--fssize`.
+#[derive(Debug, Default, Clone)]
+pub struct BdevSpecs {
+    pub fstype: Option<String>,
+    /// Bytes (0: the backend's default).
+    pub fssize: u64,
 }
 
 /// How a clone gets its rootfs.
@@ -35,6 +46,8 @@ pub enum Backing {
     /// A full copy into a new directory (`dir`) or subvolume (`btrfs`).
     CopyDir,
     CopyBtrfs,
+    /// A full copy into a new image (`loop`).
+    CopyLoop,
     /// Copy-on-write: an overlay over the source, or a btrfs snapshot.
     OverlaySnapshot,
     BtrfsSnapshot,
@@ -56,6 +69,7 @@ impl Rootfs {
             ("dir", path) if btrfs::is_subvolume(Path::new(path)) => Ok(Rootfs::Btrfs(path.into())),
             ("dir", path) => Ok(Rootfs::Dir(path.into())),
             ("btrfs", path) => Ok(Rootfs::Btrfs(path.into())),
+            ("loop", path) => Ok(Rootfs::Loop(path.into())),
             ("overlay" | "overlayfs", rest) => {
                 // lower[:lower...]:upper; one lower is what clones make.
                 let (lower, upper) = rest.rsplit_once(':').ok_or_else(|| {
@@ -75,6 +89,7 @@ impl Rootfs {
         match self {
             Rootfs::Dir(p) => format!("dir:{}", p.display()),
             Rootfs::Btrfs(p) => format!("btrfs:{}", p.display()),
+            Rootfs::Loop(p) => format!("loop:{}", p.display()),
             Rootfs::Overlay { lower, upper } => {
                 format!("overlay:{}:{}", lower.display(), upper.display())
             }
@@ -104,6 +119,7 @@ pub fn clone_backing(src: &Rootfs, spec: &CloneSpec) -> Result<Backing> {
             Rootfs::Btrfs(_) | Rootfs::Dir(_) | Rootfs::Overlay { .. } => {
                 Ok(Backing::OverlaySnapshot)
             }
+            Rootfs::Loop(_) => Err(unsupported("an overlay over a loop image is not supported")),
         },
         Some("btrfs") => Ok(if snapshot && matches!(src, Rootfs::Btrfs(_)) {
             Backing::BtrfsSnapshot
@@ -114,7 +130,9 @@ pub fn clone_backing(src: &Rootfs, spec: &CloneSpec) -> Result<Backing> {
             "a dir backend cannot snapshot: use -B overlay or -B btrfs",
         )),
         Some("dir") => Ok(Backing::CopyDir),
-        Some(other @ ("lvm" | "zfs" | "loop" | "rbd" | "nbd")) => Err(Error::Unsupported {
+        Some("loop") if snapshot => Err(unsupported("a loop backend cannot snapshot")),
+        Some("loop") => Ok(Backing::CopyLoop),
+        Some(other @ ("lvm" | "zfs" | "rbd" | "nbd")) => Err(Error::Unsupported {
             name: String::new(),
             key: format!("backing store {other}"),
         }),
@@ -122,6 +140,10 @@ pub fn clone_backing(src: &Rootfs, spec: &CloneSpec) -> Result<Backing> {
             "unknown backing store type \"{other}\""
         ))),
         None => Ok(match (src, snapshot) {
+            (Rootfs::Loop(_), _) if spec.flags & CLONE_SNAPSHOT != 0 => {
+                return Err(unsupported("a loop backend cannot snapshot"))
+            }
+            (Rootfs::Loop(_), _) => Backing::CopyLoop,
             (Rootfs::Btrfs(_), true) => Backing::BtrfsSnapshot,
             (Rootfs::Dir(_) | Rootfs::Overlay { .. }, true) => Backing::OverlaySnapshot,
             (Rootfs::Btrfs(_), false) => Backing::CopyBtrfs,
@@ -130,23 +152,43 @@ pub fn clone_backing(src: &Rootfs, spec: &CloneSpec) -> Result<Backing> {
     }
 }
 
-/// Make a clone's rootfs in its new directory `dir` from `src` (only read).
-pub fn make_clone(src: &Rootfs, backing: &Backing, dir: &Path) -> Result<Rootfs> {
+/// Make a clone's rootfs in its new directory `dir` from `src` (only read); `newsize`:
+/// the size of a new image (0: the source's, else the default).
+pub fn make_clone(src: &Rootfs, backing: &Backing, dir: &Path, newsize: u64) -> Result<Rootfs> {
     let rootfs = dir.join("rootfs");
     match backing {
+        Backing::CopyLoop => {
+            let image = dir.join("rootdev");
+            let (size, fstype) = match src {
+                Rootfs::Loop(p) => {
+                    let len = std::fs::metadata(p).map_err(io_err(p))?.len();
+                    let (_, fstype) = loopback::mount_detached(p)?;
+                    (len, fstype)
+                }
+                _ => (loopback::DEFAULT_SIZE, loopback::DEFAULT_FSTYPE),
+            };
+            let size = if newsize > 0 { newsize } else { size };
+            loopback::create_image(&image, size, fstype)?;
+            std::fs::create_dir(&rootfs).map_err(io_err(&rootfs))?;
+            let copy = Rootfs::Loop(image.clone());
+            with_root(src, &mut |from| {
+                with_root(&copy, &mut |to| copy::copy_into(from, to).map(drop))
+            })?;
+            Ok(copy)
+        }
         Backing::CopyDir => {
-            with_root(src, &|from| copy::copy_tree(from, &rootfs).map(drop))?;
+            with_root(src, &mut |from| copy::copy_tree(from, &rootfs).map(drop))?;
             Ok(Rootfs::Dir(rootfs))
         }
         Backing::CopyBtrfs => {
             btrfs::create_subvolume(&rootfs)?;
-            with_root(src, &|from| copy::copy_into(from, &rootfs).map(drop))?;
+            with_root(src, &mut |from| copy::copy_into(from, &rootfs).map(drop))?;
             Ok(Rootfs::Btrfs(rootfs))
         }
         Backing::BtrfsSnapshot => {
             let from = match src {
                 Rootfs::Btrfs(p) | Rootfs::Dir(p) => p,
-                Rootfs::Overlay { .. } => {
+                Rootfs::Overlay { .. } | Rootfs::Loop(_) => {
                     return Err(Error::InvalidArgument(
                         "an overlay rootfs has no btrfs snapshot".into(),
                     ))
@@ -161,15 +203,24 @@ pub fn make_clone(src: &Rootfs, backing: &Backing, dir: &Path) -> Result<Rootfs>
 
 /// Run `f` on a path showing the rootfs as the container sees it, writable: the directory
 /// itself, or an overlay mounted detached (no mount appears anywhere on the host).
-pub fn with_writable_root(rootfs: &Rootfs, f: &dyn Fn(&Path) -> Result<()>) -> Result<()> {
+pub fn with_writable_root(rootfs: &Rootfs, f: &mut dyn FnMut(&Path) -> Result<()>) -> Result<()> {
     with_root(rootfs, f)
 }
 
-fn with_root(rootfs: &Rootfs, f: &dyn Fn(&Path) -> Result<()>) -> Result<()> {
+fn with_root(rootfs: &Rootfs, f: &mut dyn FnMut(&Path) -> Result<()>) -> Result<()> {
     match rootfs {
         Rootfs::Dir(p) | Rootfs::Btrfs(p) => f(p),
         Rootfs::Overlay { lower, upper } => {
             let mount = overlay::mount_detached(lower, upper)?;
+            let path = PathBuf::from(format!(
+                "/proc/{}/fd/{}",
+                lxc_sys::getpid(),
+                std::os::fd::AsRawFd::as_raw_fd(&mount)
+            ));
+            f(&path)
+        }
+        Rootfs::Loop(image) => {
+            let (mount, _) = loopback::mount_detached(image)?;
             let path = PathBuf::from(format!(
                 "/proc/{}/fd/{}",
                 lxc_sys::getpid(),
@@ -188,16 +239,16 @@ pub fn rootfs_dir(c: &Container) -> Result<Option<PathBuf>> {
     }
     match Rootfs::of(c)? {
         Rootfs::Dir(p) | Rootfs::Btrfs(p) => Ok(Some(p)),
-        Rootfs::Overlay { .. } => Ok(None),
+        Rootfs::Overlay { .. } | Rootfs::Loop(_) => Ok(None),
     }
 }
 
 /// Check a `-B` backend name before anything is created.
 pub fn check_backend(name: &str, bdev: Option<&str>) -> Result<()> {
     match bdev.unwrap_or("dir") {
-        "dir" | "none" | "btrfs" | "overlay" | "overlayfs" => Ok(()),
+        "dir" | "none" | "btrfs" | "overlay" | "overlayfs" | "loop" => Ok(()),
         "best" => Ok(()),
-        other if ["zfs", "lvm", "loop", "rbd"].contains(&other) => Err(Error::Unsupported {
+        other if ["zfs", "lvm", "rbd"].contains(&other) => Err(Error::Unsupported {
             name: name.to_string(),
             key: format!("backing store {other}"),
         }),
@@ -220,6 +271,10 @@ pub fn destroy_rootfs(c: &Container) -> Result<()> {
             remove_tree(&upper)?;
             remove_tree(&overlay::workdir_of(&upper))
         }
+        Rootfs::Loop(image) => match std::fs::remove_file(&image) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io_err(&image)(e)),
+            _ => Ok(()),
+        },
     }
 }
 

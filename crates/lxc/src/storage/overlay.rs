@@ -28,6 +28,11 @@ pub fn snapshot(src: &Rootfs, dir: &Path) -> Result<Rootfs> {
             super::copy::copy_tree(old, &upper)?;
             lower.clone()
         }
+        Rootfs::Loop(_) => {
+            return Err(Error::InvalidArgument(
+                "an overlay over a loop image is not supported".into(),
+            ))
+        }
     };
     let work = workdir_of(&upper);
     std::fs::create_dir(&work).map_err(io_err(&work))?;
