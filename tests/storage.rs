@@ -238,9 +238,9 @@ fn a_copy_clone_gets_its_own_name_paths_and_macs_and_leaves_the_source_alone() {
     assert!(!out.status.success());
     assert!(!env.container_dir(&p3).exists());
     assert_eq!(config_of(&env, &p1), before);
-    let out = env.run("lxc-copy", &["-n", &p1, "-N", &p3, "-B", "zfs"]);
+    let out = env.run("lxc-copy", &["-n", &p1, "-N", &p3, "-B", "rbd"]);
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("not supported yet: backing store zfs"),
+        String::from_utf8_lossy(&out.stderr).contains("not supported yet: backing store rbd"),
         "{out:?}"
     );
     assert!(!env.container_dir(&p3).exists());
@@ -684,4 +684,90 @@ fn loop_containers_run_clone_and_snapshot() {
     assert!(!env.container_dir(&bad).exists());
     env.ok("lxc-destroy", &["-n", &p2]);
     assert!(no_loop_for(&env.container_dir(&p2).join("rootdev")));
+}
+
+/// lvm and zfs as far as this machine goes: it has LVM's tools and can make a volume group,
+/// but no device-mapper (so no logical volume), and no ZFS. Creates and clones onto them
+/// fail with the tool's own words and leave nothing: no container, no volume.
+#[test]
+fn lvm_and_zfs_fail_cleanly_where_the_kernel_lacks_them() {
+    let env = Env::new("lvm");
+    let image = env.root.join("pv.img");
+    sh(&format!("truncate -s 256M {}", image.display()));
+    let out = Command::new("losetup")
+        .args(["--find", "--show"])
+        .arg(&image)
+        .output()
+        .unwrap();
+    let device = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let vg = format!("lxcrs{}", std::process::id());
+    struct Vg(String, String);
+    impl Drop for Vg {
+        fn drop(&mut self) {
+            let _ = Command::new("vgremove")
+                .args(["-qf", &self.0])
+                .env("LVM_SUPPRESS_FD_WARNINGS", "1")
+                .output();
+            let _ = Command::new("losetup").args(["-d", &self.1]).status();
+        }
+    }
+    let _vg = Vg(vg.clone(), device.clone());
+    sh(&format!(
+        "LVM_SUPPRESS_FD_WARNINGS=1 vgcreate -q {vg} {device}"
+    ));
+    let name = env.name("lv");
+    let out = env.run(
+        "lxc-create",
+        &[
+            "-n", &name, "-t", "busybox", "-B", "lvm", "--vgname", &vg, "--fssize", "64M",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    let lvs = Command::new("lvs")
+        .args(["--noheadings", &vg])
+        .env("LVM_SUPPRESS_FD_WARNINGS", "1")
+        .output()
+        .unwrap();
+    let has_dm = std::fs::read_to_string("/proc/misc").is_ok_and(|m| m.contains("device-mapper"));
+    if has_dm {
+        // A kernel with device-mapper: the volume was made and the container created.
+        assert!(out.status.success(), "{err}");
+        env.ok("lxc-destroy", &["-n", &name]);
+        return;
+    }
+    assert!(!out.status.success());
+    assert!(
+        err.contains("lvcreate failed") && err.contains("device-mapper"),
+        "{err}"
+    );
+    assert!(
+        String::from_utf8_lossy(&lvs.stdout).trim().is_empty(),
+        "{lvs:?}"
+    );
+    assert!(!env.container_dir(&name).exists());
+    let out = env.run(
+        "lxc-create",
+        &[
+            "-n", &name, "-t", "busybox", "-B", "lvm", "--vgname", "nosuchvg",
+        ],
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("volume group \"nosuchvg\" not found"),
+        "{out:?}"
+    );
+    let out = env.run("lxc-create", &["-n", &name, "-t", "busybox", "-B", "zfs"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("zfs"),
+        "{out:?}"
+    );
+    assert!(!env.container_dir(&name).exists());
+    // A clone onto lvm: the same clean failure, the source untouched.
+    let src = env.name("src");
+    env.create_busybox(&src);
+    let before = config_of(&env, &src);
+    let out = env.run("lxc-copy", &["-n", &src, "-N", &name, "-B", "lvm"]);
+    assert!(!out.status.success());
+    assert!(!env.container_dir(&name).exists());
+    assert_eq!(config_of(&env, &src), before);
 }

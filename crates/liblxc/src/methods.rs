@@ -257,17 +257,26 @@ pub extern "C" fn lxcrs_create(
     let template = ffi::str_arg(t).map(|s| s.to_string());
     let bdev = ffi::str_arg(bdevtype).map(|s| s.to_string());
     let args = ffi::strv_arg(argv);
-    // The head of `struct bdev_specs`: fstype @0, fssize @8.
+    // `struct bdev_specs`: fstype @0, fssize @8, zfsroot @16, vg @24, lv @32, thinpool @40.
     #[repr(C)]
     #[derive(Clone, Copy)]
-    struct SpecsHead {
+    struct Specs {
         fstype: *const c_char,
         fssize: u64,
+        zfsroot: *const c_char,
+        vg: *const c_char,
+        lv: *const c_char,
+        thinpool: *const c_char,
     }
-    let specs = ffi::load(specs as *const SpecsHead).map_or_else(Default::default, |h| {
+    let text = |p: *const c_char| ffi::str_arg(p).map(str::to_string);
+    let specs = ffi::load(specs as *const Specs).map_or_else(Default::default, |h| {
         lxc::storage::BdevSpecs {
-            fstype: ffi::str_arg(h.fstype).map(str::to_string),
+            fstype: text(h.fstype),
             fssize: h.fssize,
+            lvname: text(h.lv),
+            vgname: text(h.vg),
+            thinpool: text(h.thinpool),
+            zfsroot: text(h.zfsroot),
         }
     });
     let done = ok(c, |i| {

@@ -101,8 +101,8 @@ impl Container {
             None => Vec::new(),
         };
         let specs = lxc::storage::BdevSpecs {
-            fstype: None,
             fssize,
+            ..Default::default()
         };
         self.call(py, move |c| {
             c.create_with(

@@ -96,7 +96,8 @@ impl Container {
         std::fs::write(&config_file, text).map_err(io_err(&config_file))?;
         new.load_config(Some(&config_file))?;
 
-        let new_rootfs = storage::make_clone(src_rootfs, backing, &dir, spec.newsize)?;
+        let defaults = storage::Defaults::load(self.paths())?;
+        let new_rootfs = storage::make_clone(src_rootfs, backing, &dir, spec.newsize, &defaults)?;
         new.set_config_item("lxc.rootfs.path", &new_rootfs.config_value())?;
         if spec.flags & CLONE_KEEPNAME == 0 {
             let name = new.name().to_string();

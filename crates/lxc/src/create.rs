@@ -64,9 +64,22 @@ impl Container {
             Some("best" | "none") => Some("dir"),
             other => other,
         };
-        let result = self.create_inside(template, flags, args, (bdev, specs));
+        let made = match self.make_storage(bdev, specs) {
+            Ok(made) => made,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&dir);
+                self.clear_config();
+                return Err(e);
+            }
+        };
+        let result = self.create_inside(template, flags, args, (bdev, made.as_ref()));
         if let Err(err) = result {
             // Nothing half-made stays behind.
+            if let Some(made) = &made {
+                if let Err(e) = storage::destroy_storage(made) {
+                    tracing::error!(container = %self.name(), "cleanup after failed create: {e}");
+                }
+            }
             if storage::btrfs::is_subvolume(&dir.join("rootfs")) {
                 if let Err(e) = storage::btrfs::delete_subvolume(&dir.join("rootfs")) {
                     tracing::error!(container = %self.name(), "cleanup after failed create: {e}");
@@ -80,6 +93,53 @@ impl Container {
             return Err(err);
         }
         Ok(())
+    }
+
+    /// The storage of a block backend, made before the template runs (None: a directory).
+    fn make_storage(
+        &self,
+        bdev: Option<&str>,
+        specs: &storage::BdevSpecs,
+    ) -> Result<Option<storage::Rootfs>> {
+        let fstype = specs
+            .fstype
+            .as_deref()
+            .unwrap_or(storage::block::DEFAULT_FSTYPE);
+        let size = if specs.fssize > 0 {
+            specs.fssize
+        } else {
+            storage::block::DEFAULT_SIZE
+        };
+        let or = |given: &Option<String>, default: &str| {
+            given.clone().unwrap_or_else(|| default.to_string())
+        };
+        Ok(match bdev {
+            Some("loop") => {
+                let image = self.dir().join("rootdev");
+                storage::loopback::create_image(&image, size, fstype)?;
+                Some(storage::Rootfs::Loop(image))
+            }
+            Some("lvm") => {
+                let d = storage::Defaults::load(self.paths())?;
+                let vol = storage::lvm::Volume {
+                    vg: or(&specs.vgname, &d.vg),
+                    lv: or(&specs.lvname, self.name()),
+                    thinpool: Some(or(&specs.thinpool, &d.thinpool)),
+                };
+                Some(storage::Rootfs::Lvm(storage::lvm::create(
+                    &vol, size, fstype,
+                )?))
+            }
+            Some("zfs") => {
+                let d = storage::Defaults::load(self.paths())?;
+                let root = or(&specs.zfsroot, &d.zfsroot);
+                Some(storage::Rootfs::Zfs(storage::zfs::create(
+                    &root,
+                    self.name(),
+                )?))
+            }
+            _ => None,
+        })
     }
 
     /// Load `lxc.default_config` of the global configuration, if that file exists.
@@ -99,7 +159,7 @@ impl Container {
         template: Option<&str>,
         flags: i32,
         args: &[String],
-        (bdev, specs): (Option<&str>, &storage::BdevSpecs),
+        (bdev, made): (Option<&str>, Option<&storage::Rootfs>),
     ) -> Result<()> {
         let btrfs = bdev == Some("btrfs");
         let dir = self.dir();
@@ -122,30 +182,17 @@ impl Container {
             let name = self.name().to_string();
             self.set_config_item("lxc.uts.name", &name)?;
         }
-        // A loop container: the template fills the image's filesystem, mounted detached.
-        let image = (bdev == Some("loop")).then(|| dir.join("rootdev"));
-        if let Some(image) = &image {
-            let fstype = specs
-                .fstype
-                .as_deref()
-                .unwrap_or(storage::loopback::DEFAULT_FSTYPE);
-            let size = if specs.fssize > 0 {
-                specs.fssize
-            } else {
-                storage::loopback::DEFAULT_SIZE
-            };
-            storage::loopback::create_image(image, size, fstype)?;
-            let value = storage::Rootfs::Loop(image.clone()).config_value();
-            self.set_config_item("lxc.rootfs.path", &value)?;
+        // An image, volume or dataset: the template fills it, mounted detached.
+        if let Some(made) = made {
+            self.set_config_item("lxc.rootfs.path", &made.config_value())?;
         }
         self.save_config(Some(&dir.join("config")))?;
         if let Some(t) = template.filter(|t| *t != "none") {
             let quiet = flags & CREATE_QUIET != 0;
-            match &image {
-                Some(image) => storage::with_writable_root(
-                    &storage::Rootfs::Loop(image.clone()),
-                    &mut |root| templates::run(self, t, root, quiet, args),
-                )?,
+            match made {
+                Some(made) => storage::with_writable_root(made, &mut |root| {
+                    templates::run(self, t, root, quiet, args)
+                })?,
                 None => templates::run(self, t, &rootfs, quiet, args)?,
             }
             // Templates may have appended to the file: read it back as the truth.

@@ -48,6 +48,9 @@ pub enum Error {
     },
     #[error("{bridge}: {message}")]
     BridgeService { bridge: String, message: String },
+    /// A storage backend's tool or kernel refused (its own words).
+    #[error("{0}")]
+    Backend(String),
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
     #[error("cannot find the lxc-rs helper program (set LXC_RS_HELPER): {0}")]

@@ -4,7 +4,7 @@ use crate::common::{about, fail, parse, Handled, Res};
 use lexopt::prelude::*;
 
 const USAGE: &str =
-    "--name=NAME --template=TEMPLATE [-f CONFIG] [-B BACKEND] [--dir=ROOTFS] [--fstype=TYPE] [--fssize=SIZE] [-- template-options]";
+    "--name=NAME --template=TEMPLATE [-f CONFIG] [-B BACKEND] [--dir=ROOTFS] [--fstype=TYPE] [--fssize=SIZE] [--lvname=LV --vgname=VG --thinpool=POOL] [--zfsroot=ROOT] [-- template-options]";
 
 pub fn run(args: Vec<String>) -> Res<i32> {
     let mut template = None;
@@ -21,6 +21,10 @@ pub fn run(args: Vec<String>) -> Res<i32> {
             Long("dir") => dir = Some(p.value()?.string()?),
             Long("fstype") => specs.fstype = Some(p.value()?.string()?),
             Long("fssize") => specs.fssize = crate::common::parse_size(&p.value()?.string()?)?,
+            Long("lvname") => specs.lvname = Some(p.value()?.string()?),
+            Long("vgname") => specs.vgname = Some(p.value()?.string()?),
+            Long("thinpool") => specs.thinpool = Some(p.value()?.string()?),
+            Long("zfsroot") => specs.zfsroot = Some(p.value()?.string()?),
             Value(v) => template_args.push(v.clone().string()?),
             _ => return Ok(Handled::No),
         }

@@ -108,17 +108,9 @@ pub fn bind_rootfs(plan: &Plan) -> R<OwnedFd> {
         &format!("open {}", plan.rootfs_mount),
         lxc_sys::fs::open_dir_path(std::path::Path::new(&plan.rootfs_mount)),
     )?;
-    if let Some(image) = &plan.loop_image {
-        let (tree, _) =
-            crate::storage::loopback::mount_detached(image).map_err(|e| e.to_string())?;
-        let what = format!("attach the rootfs image to {}", plan.rootfs_mount);
-        ctx(&what, nm::attach(tree.as_fd(), target.as_fd()))?;
-        return Ok(tree);
-    }
-    if let Some((lower, upper)) = &plan.overlay {
-        let tree =
-            crate::storage::overlay::mount_detached(lower, upper).map_err(|e| e.to_string())?;
-        let what = format!("attach the overlay rootfs to {}", plan.rootfs_mount);
+    if let Some(rootfs) = &plan.mounted {
+        let tree = crate::storage::mount_detached(rootfs).map_err(|e| e.to_string())?;
+        let what = format!("attach the rootfs to {}", plan.rootfs_mount);
         ctx(&what, nm::attach(tree.as_fd(), target.as_fd()))?;
         return Ok(tree);
     }

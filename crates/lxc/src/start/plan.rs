@@ -152,10 +152,8 @@ pub struct Plan {
     pub config: ContainerConfig,
     /// Host directory of the rootfs (an overlay's: its lower).
     pub rootfs: String,
-    /// An overlay rootfs: (lower, upper), mounted instead of bound.
-    pub overlay: Option<(std::path::PathBuf, std::path::PathBuf)>,
-    /// A loop rootfs: the image, mounted instead of bound.
-    pub loop_image: Option<std::path::PathBuf>,
+    /// A rootfs that is mounted rather than bound (overlay, loop, lvm, zfs).
+    pub mounted: Option<crate::storage::Rootfs>,
     /// Where the rootfs is bound before pivot_root (`LXC_ROOTFS_MOUNT`).
     pub rootfs_mount: String,
     pub hostname: Option<String>,
@@ -220,31 +218,29 @@ impl Plan {
             Some(p) if !p.is_empty() => crate::storage::Rootfs::parse(p).map_err(start_err)?,
             _ => return Err(start_err("no rootfs configured (lxc.rootfs.path)".into())),
         };
-        let beside = |file: &std::path::Path| {
-            file.parent()
-                .map(|d| d.join("rootfs").display().to_string())
-                .unwrap_or_default()
-        };
-        let mut loop_image = None;
-        let (rootfs, overlay, own_mount) = match parsed {
+        // A mounted rootfs goes on the container's own `rootfs` directory (beside its
+        // image or delta0; for a volume or dataset, in the container's directory).
+        let own_dir = std::path::Path::new(&req.lxcpath)
+            .join(&req.name)
+            .join("rootfs");
+        let (rootfs, mounted, own_mount) = match parsed {
             crate::storage::Rootfs::Dir(p) | crate::storage::Rootfs::Btrfs(p) => {
                 (p.display().to_string(), None, p.display().to_string())
             }
-            crate::storage::Rootfs::Loop(image) => {
-                if !image.is_file() {
-                    return Err(start_err(format!(
-                        "rootfs image {} does not exist",
-                        image.display()
-                    )));
-                }
-                let mount = beside(&image);
-                loop_image = Some(image);
-                (mount.clone(), None, mount)
-            }
-            crate::storage::Rootfs::Overlay { lower, upper } => {
-                // Mounted on the container's own `rootfs` directory beside its delta0.
-                let mount = beside(&upper);
-                (lower.display().to_string(), Some((lower, upper)), mount)
+            other => {
+                let mount = match &other {
+                    crate::storage::Rootfs::Overlay { upper: file, .. }
+                    | crate::storage::Rootfs::Loop(file) => file
+                        .parent()
+                        .map(|d| d.join("rootfs"))
+                        .unwrap_or_else(|| own_dir.clone()),
+                    _ => own_dir.clone(),
+                };
+                let shown = match &other {
+                    crate::storage::Rootfs::Overlay { lower, .. } => lower.display().to_string(),
+                    _ => mount.display().to_string(),
+                };
+                (shown, Some(other), mount.display().to_string())
             }
         };
         if !std::path::Path::new(&rootfs).is_dir()
@@ -338,8 +334,7 @@ impl Plan {
             req,
             config,
             rootfs,
-            overlay,
-            loop_image,
+            mounted,
             rootfs_mount,
             hostname,
             init_argv,

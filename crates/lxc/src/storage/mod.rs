@@ -3,14 +3,18 @@
 //! with the upper in `delta0`) and `btrfs` (subvolumes) are built; the others are refused
 //! with a clear error until they land.
 
+pub mod block;
 pub mod btrfs;
+pub mod clones;
 pub mod copy;
 pub mod loopback;
+pub mod lvm;
 pub mod overlay;
+pub mod zfs;
 
-use crate::clone::{CloneSpec, CLONE_MAYBE_SNAPSHOT, CLONE_SNAPSHOT};
 use crate::container::Container;
 use crate::error::{io_err, Error, Result};
+pub use clones::{clone_backing, make_clone, Backing};
 use std::path::{Path, PathBuf};
 
 /// The backend type and path of an `lxc.rootfs.path` value (`[type:]path`).
@@ -30,6 +34,31 @@ pub enum Rootfs {
     Btrfs(PathBuf),
     /// A filesystem image mounted through a loop device.
     Loop(PathBuf),
+    /// A logical volume (`/dev/<vg>/<lv>`) holding a filesystem.
+    Lvm(PathBuf),
+    /// A zfs dataset.
+    Zfs(String),
+}
+
+/// Where new volumes and datasets go: the global `lxc.bdev.lvm.vg`,
+/// `lxc.bdev.lvm.thin_pool` and `lxc.bdev.zfs.root` (each `lxc` by default).
+#[derive(Debug, Clone)]
+pub struct Defaults {
+    pub vg: String,
+    pub thinpool: String,
+    pub zfsroot: String,
+}
+
+impl Defaults {
+    pub fn load(paths: &lxc_config::Paths) -> Result<Defaults> {
+        let global = lxc_config::GlobalConfig::load(paths)?;
+        let get = |key: &str| global.get(key).unwrap_or_else(|| "lxc".to_string());
+        Ok(Defaults {
+            vg: get("lxc.bdev.lvm.vg"),
+            thinpool: get("lxc.bdev.lvm.thin_pool"),
+            zfsroot: get("lxc.bdev.zfs.root"),
+        })
+    }
 }
 
 /// A backend's settings at create (`struct bdev_specs`): `--fstype`, `--fssize`.
@@ -38,19 +67,12 @@ pub struct BdevSpecs {
     pub fstype: Option<String>,
     /// Bytes (0: the backend's default).
     pub fssize: u64,
-}
-
-/// How a clone gets its rootfs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backing {
-    /// A full copy into a new directory (`dir`) or subvolume (`btrfs`).
-    CopyDir,
-    CopyBtrfs,
-    /// A full copy into a new image (`loop`).
-    CopyLoop,
-    /// Copy-on-write: an overlay over the source, or a btrfs snapshot.
-    OverlaySnapshot,
-    BtrfsSnapshot,
+    /// lvm: `--lvname` (default: the container's name), `--vgname`, `--thinpool`.
+    pub lvname: Option<String>,
+    pub vgname: Option<String>,
+    pub thinpool: Option<String>,
+    /// zfs: `--zfsroot`.
+    pub zfsroot: Option<String>,
 }
 
 impl Rootfs {
@@ -70,6 +92,8 @@ impl Rootfs {
             ("dir", path) => Ok(Rootfs::Dir(path.into())),
             ("btrfs", path) => Ok(Rootfs::Btrfs(path.into())),
             ("loop", path) => Ok(Rootfs::Loop(path.into())),
+            ("lvm", path) => Ok(Rootfs::Lvm(path.into())),
+            ("zfs", dataset) => Ok(Rootfs::Zfs(dataset.to_string())),
             ("overlay" | "overlayfs", rest) => {
                 // lower[:lower...]:upper; one lower is what clones make.
                 let (lower, upper) = rest.rsplit_once(':').ok_or_else(|| {
@@ -90,6 +114,8 @@ impl Rootfs {
             Rootfs::Dir(p) => format!("dir:{}", p.display()),
             Rootfs::Btrfs(p) => format!("btrfs:{}", p.display()),
             Rootfs::Loop(p) => format!("loop:{}", p.display()),
+            Rootfs::Lvm(p) => format!("lvm:{}", p.display()),
+            Rootfs::Zfs(d) => format!("zfs:{d}"),
             Rootfs::Overlay { lower, upper } => {
                 format!("overlay:{}:{}", lower.display(), upper.display())
             }
@@ -103,101 +129,12 @@ impl Rootfs {
     }
 
     pub fn can_snapshot(&self) -> bool {
-        matches!(self, Rootfs::Overlay { .. } | Rootfs::Btrfs(_))
+        !matches!(self, Rootfs::Dir(_) | Rootfs::Loop(_))
     }
-}
 
-/// The backing of a clone, decided before anything is made, as LXC decides it: an
-/// explicit type; else for a snapshot the source's copy-on-write kind (overlay over a
-/// `dir`); else a copy of the source's kind.
-pub fn clone_backing(src: &Rootfs, spec: &CloneSpec) -> Result<Backing> {
-    let snapshot = spec.flags & CLONE_SNAPSHOT != 0
-        || (spec.flags & CLONE_MAYBE_SNAPSHOT != 0 && src.can_snapshot());
-    let unsupported = |what: &str| Error::InvalidArgument(what.to_string());
-    match spec.bdevtype.as_deref() {
-        Some("overlay" | "overlayfs") => match src {
-            Rootfs::Btrfs(_) | Rootfs::Dir(_) | Rootfs::Overlay { .. } => {
-                Ok(Backing::OverlaySnapshot)
-            }
-            Rootfs::Loop(_) => Err(unsupported("an overlay over a loop image is not supported")),
-        },
-        Some("btrfs") => Ok(if snapshot && matches!(src, Rootfs::Btrfs(_)) {
-            Backing::BtrfsSnapshot
-        } else {
-            Backing::CopyBtrfs
-        }),
-        Some("dir") if snapshot => Err(unsupported(
-            "a dir backend cannot snapshot: use -B overlay or -B btrfs",
-        )),
-        Some("dir") => Ok(Backing::CopyDir),
-        Some("loop") if snapshot => Err(unsupported("a loop backend cannot snapshot")),
-        Some("loop") => Ok(Backing::CopyLoop),
-        Some(other @ ("lvm" | "zfs" | "rbd" | "nbd")) => Err(Error::Unsupported {
-            name: String::new(),
-            key: format!("backing store {other}"),
-        }),
-        Some(other) => Err(unsupported(&format!(
-            "unknown backing store type \"{other}\""
-        ))),
-        None => Ok(match (src, snapshot) {
-            (Rootfs::Loop(_), _) if spec.flags & CLONE_SNAPSHOT != 0 => {
-                return Err(unsupported("a loop backend cannot snapshot"))
-            }
-            (Rootfs::Loop(_), _) => Backing::CopyLoop,
-            (Rootfs::Btrfs(_), true) => Backing::BtrfsSnapshot,
-            (Rootfs::Dir(_) | Rootfs::Overlay { .. }, true) => Backing::OverlaySnapshot,
-            (Rootfs::Btrfs(_), false) => Backing::CopyBtrfs,
-            (_, false) => Backing::CopyDir,
-        }),
-    }
-}
-
-/// Make a clone's rootfs in its new directory `dir` from `src` (only read); `newsize`:
-/// the size of a new image (0: the source's, else the default).
-pub fn make_clone(src: &Rootfs, backing: &Backing, dir: &Path, newsize: u64) -> Result<Rootfs> {
-    let rootfs = dir.join("rootfs");
-    match backing {
-        Backing::CopyLoop => {
-            let image = dir.join("rootdev");
-            let (size, fstype) = match src {
-                Rootfs::Loop(p) => {
-                    let len = std::fs::metadata(p).map_err(io_err(p))?.len();
-                    let (_, fstype) = loopback::mount_detached(p)?;
-                    (len, fstype)
-                }
-                _ => (loopback::DEFAULT_SIZE, loopback::DEFAULT_FSTYPE),
-            };
-            let size = if newsize > 0 { newsize } else { size };
-            loopback::create_image(&image, size, fstype)?;
-            std::fs::create_dir(&rootfs).map_err(io_err(&rootfs))?;
-            let copy = Rootfs::Loop(image.clone());
-            with_root(src, &mut |from| {
-                with_root(&copy, &mut |to| copy::copy_into(from, to).map(drop))
-            })?;
-            Ok(copy)
-        }
-        Backing::CopyDir => {
-            with_root(src, &mut |from| copy::copy_tree(from, &rootfs).map(drop))?;
-            Ok(Rootfs::Dir(rootfs))
-        }
-        Backing::CopyBtrfs => {
-            btrfs::create_subvolume(&rootfs)?;
-            with_root(src, &mut |from| copy::copy_into(from, &rootfs).map(drop))?;
-            Ok(Rootfs::Btrfs(rootfs))
-        }
-        Backing::BtrfsSnapshot => {
-            let from = match src {
-                Rootfs::Btrfs(p) | Rootfs::Dir(p) => p,
-                Rootfs::Overlay { .. } | Rootfs::Loop(_) => {
-                    return Err(Error::InvalidArgument(
-                        "an overlay rootfs has no btrfs snapshot".into(),
-                    ))
-                }
-            };
-            btrfs::snapshot(from, &rootfs)?;
-            Ok(Rootfs::Btrfs(rootfs))
-        }
-        Backing::OverlaySnapshot => overlay::snapshot(src, dir),
+    /// Whether the rootfs is a directory on the host (else it is mounted at start).
+    pub fn is_dir(&self) -> bool {
+        matches!(self, Rootfs::Dir(_) | Rootfs::Btrfs(_))
     }
 }
 
@@ -207,11 +144,11 @@ pub fn with_writable_root(rootfs: &Rootfs, f: &mut dyn FnMut(&Path) -> Result<()
     with_root(rootfs, f)
 }
 
-fn with_root(rootfs: &Rootfs, f: &mut dyn FnMut(&Path) -> Result<()>) -> Result<()> {
+pub(crate) fn with_root(rootfs: &Rootfs, f: &mut dyn FnMut(&Path) -> Result<()>) -> Result<()> {
     match rootfs {
         Rootfs::Dir(p) | Rootfs::Btrfs(p) => f(p),
-        Rootfs::Overlay { lower, upper } => {
-            let mount = overlay::mount_detached(lower, upper)?;
+        _ => {
+            let mount = mount_detached(rootfs)?;
             let path = PathBuf::from(format!(
                 "/proc/{}/fd/{}",
                 lxc_sys::getpid(),
@@ -219,15 +156,21 @@ fn with_root(rootfs: &Rootfs, f: &mut dyn FnMut(&Path) -> Result<()>) -> Result<
             ));
             f(&path)
         }
-        Rootfs::Loop(image) => {
-            let (mount, _) = loopback::mount_detached(image)?;
-            let path = PathBuf::from(format!(
-                "/proc/{}/fd/{}",
-                lxc_sys::getpid(),
-                std::os::fd::AsRawFd::as_raw_fd(&mount)
-            ));
-            f(&path)
-        }
+    }
+}
+
+/// A rootfs that is not a host directory, mounted detached (attached nowhere): overlay,
+/// loop image, volume or dataset. Start attaches it as the container's root.
+pub fn mount_detached(rootfs: &Rootfs) -> Result<std::os::fd::OwnedFd> {
+    match rootfs {
+        Rootfs::Overlay { lower, upper } => overlay::mount_detached(lower, upper),
+        Rootfs::Loop(image) => loopback::mount_detached(image).map(|(m, _)| m),
+        Rootfs::Lvm(dev) => block::mount_device(&dev.display().to_string()).map(|(m, _)| m),
+        Rootfs::Zfs(dataset) => zfs::mount_detached(dataset),
+        Rootfs::Dir(p) | Rootfs::Btrfs(p) => Err(Error::InvalidArgument(format!(
+            "{} is a directory, not a mount",
+            p.display()
+        ))),
     }
 }
 
@@ -239,16 +182,16 @@ pub fn rootfs_dir(c: &Container) -> Result<Option<PathBuf>> {
     }
     match Rootfs::of(c)? {
         Rootfs::Dir(p) | Rootfs::Btrfs(p) => Ok(Some(p)),
-        Rootfs::Overlay { .. } | Rootfs::Loop(_) => Ok(None),
+        _ => Ok(None),
     }
 }
 
 /// Check a `-B` backend name before anything is created.
 pub fn check_backend(name: &str, bdev: Option<&str>) -> Result<()> {
     match bdev.unwrap_or("dir") {
-        "dir" | "none" | "btrfs" | "overlay" | "overlayfs" | "loop" => Ok(()),
+        "dir" | "none" | "btrfs" | "overlay" | "overlayfs" | "loop" | "lvm" | "zfs" => Ok(()),
         "best" => Ok(()),
-        other if ["zfs", "lvm", "rbd"].contains(&other) => Err(Error::Unsupported {
+        other if ["rbd", "nbd"].contains(&other) => Err(Error::Unsupported {
             name: name.to_string(),
             key: format!("backing store {other}"),
         }),
@@ -264,17 +207,24 @@ pub fn destroy_rootfs(c: &Container) -> Result<()> {
     if !c.config().rootfs_managed || c.config().rootfs_path.is_none() {
         return Ok(());
     }
-    match Rootfs::of(c)? {
-        Rootfs::Dir(dir) => remove_tree(&dir),
-        Rootfs::Btrfs(dir) => btrfs::delete_subvolume(&dir),
+    destroy_storage(&Rootfs::of(c)?)
+}
+
+/// Remove a rootfs's storage (an overlay's own layers only).
+pub fn destroy_storage(rootfs: &Rootfs) -> Result<()> {
+    match rootfs {
+        Rootfs::Dir(dir) => remove_tree(dir),
+        Rootfs::Btrfs(dir) => btrfs::delete_subvolume(dir),
         Rootfs::Overlay { upper, .. } => {
-            remove_tree(&upper)?;
-            remove_tree(&overlay::workdir_of(&upper))
+            remove_tree(upper)?;
+            remove_tree(&overlay::workdir_of(upper))
         }
-        Rootfs::Loop(image) => match std::fs::remove_file(&image) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io_err(&image)(e)),
+        Rootfs::Loop(image) => match std::fs::remove_file(image) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io_err(image)(e)),
             _ => Ok(()),
         },
+        Rootfs::Lvm(dev) => lvm::destroy(dev),
+        Rootfs::Zfs(dataset) => zfs::destroy(dataset),
     }
 }
 
@@ -287,10 +237,12 @@ fn remove_tree(dir: &Path) -> Result<()> {
 
 /// Remove what a failed clone or snapshot made under its new directory `dir`.
 pub fn destroy_made(new: &Container, dir: &Path) -> Result<()> {
-    if let Ok(Rootfs::Btrfs(p)) = Rootfs::of(new) {
-        if p.starts_with(dir) {
-            btrfs::delete_subvolume(&p)?;
+    match Rootfs::of(new) {
+        Ok(Rootfs::Btrfs(p)) if p.starts_with(dir) => btrfs::delete_subvolume(&p)?,
+        Ok(made @ (Rootfs::Lvm(_) | Rootfs::Zfs(_))) if new.config().rootfs_path.is_some() => {
+            destroy_storage(&made)?
         }
+        _ => {}
     }
     let rootfs = dir.join("rootfs");
     if btrfs::is_subvolume(&rootfs) {

@@ -28,9 +28,9 @@ pub fn snapshot(src: &Rootfs, dir: &Path) -> Result<Rootfs> {
             super::copy::copy_tree(old, &upper)?;
             lower.clone()
         }
-        Rootfs::Loop(_) => {
+        Rootfs::Loop(_) | Rootfs::Lvm(_) | Rootfs::Zfs(_) => {
             return Err(Error::InvalidArgument(
-                "an overlay over a loop image is not supported".into(),
+                "an overlay needs a directory below it (dir, btrfs or overlay source)".into(),
             ))
         }
     };
