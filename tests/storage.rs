@@ -13,6 +13,14 @@ fn sh(script: &str) {
     assert!(out.status.success(), "{script}: {out:?}");
 }
 
+/// Run a tool that must fail, saying `text`.
+fn fails_with(env: &Env, tool: &str, args: &[&str], text: &str) {
+    let out = env.run(tool, args);
+    assert!(!out.status.success(), "{tool} {args:?} succeeded");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(text), "{tool} {args:?}: {err}");
+}
+
 fn xattr(path: &Path, name: &str) -> Option<Vec<u8>> {
     lxc_sys::fs::get_xattr(path, name)
 }
@@ -671,16 +679,10 @@ fn loop_containers_run_clone_and_snapshot() {
         "{out:?}"
     );
     let bad = env.name("lp");
-    let out = env.run(
-        "lxc-create",
-        &[
-            "-n", &bad, "-t", "busybox", "-B", "loop", "--fstype", "vfat",
-        ],
-    );
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("--fstype vfat"),
-        "{out:?}"
-    );
+    let args = [
+        "-n", &bad, "-t", "busybox", "-B", "loop", "--fstype", "vfat",
+    ];
+    fails_with(&env, "lxc-create", &args, "--fstype vfat");
     assert!(!env.container_dir(&bad).exists());
     env.ok("lxc-destroy", &["-n", &p2]);
     assert!(no_loop_for(&env.container_dir(&p2).join("rootdev")));
@@ -745,15 +747,14 @@ fn lvm_and_zfs_fail_cleanly_where_the_kernel_lacks_them() {
         "{lvs:?}"
     );
     assert!(!env.container_dir(&name).exists());
-    let out = env.run(
+    let args = [
+        "-n", &name, "-t", "busybox", "-B", "lvm", "--vgname", "nosuchvg",
+    ];
+    fails_with(
+        &env,
         "lxc-create",
-        &[
-            "-n", &name, "-t", "busybox", "-B", "lvm", "--vgname", "nosuchvg",
-        ],
-    );
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("volume group \"nosuchvg\" not found"),
-        "{out:?}"
+        &args,
+        "volume group \"nosuchvg\" not found",
     );
     let out = env.run("lxc-create", &["-n", &name, "-t", "busybox", "-B", "zfs"]);
     assert!(!out.status.success());
