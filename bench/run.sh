@@ -24,6 +24,10 @@ cleanup() {
         done
     done
     ip link del "$bridge" 2>/dev/null || true
+    if [ -n "${btrfs_dev:-}" ]; then
+        umount -l "$work/btrfs" 2>/dev/null || true
+        losetup -d "$btrfs_dev" 2>/dev/null || true
+    fi
     rm -rf "$work"
 }
 bridge=lxrsbench$$
@@ -50,6 +54,18 @@ done
 
 median() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['results'][0]['median'])" "$1"; }
 declare -A result
+bench_with() { # name, prepare (run before each timing), command; BIN and PATHX filled in
+    local label=$1 prep=$2 cmd=$3
+    for side in ours theirs; do
+        bin=$ours; [ $side = theirs ] && bin=$theirs
+        local c=${cmd//BIN/$bin} p=${prep//BIN/$bin}
+        c=${c//PATHX/${4:-$work/$side}}; p=${p//PATHX/${4:-$work/$side}}
+        [ -n "${4:-}" ] && { c=${c//SIDE/$side}; p=${p//SIDE/$side}; }
+        hyperfine -N --warmup 1 --runs "$runs" --prepare "$p" --export-json "$work/$label-$side.json" "$c" >/dev/null 2>&1 \
+            || hyperfine --warmup 1 --runs "$runs" --prepare "$p" --export-json "$work/$label-$side.json" "$c" >/dev/null
+        result[$label-$side]=$(median "$work/$label-$side.json")
+    done
+}
 bench() { # name, command-with-BIN-and-P
     local label=$1 cmd=$2
     for side in ours theirs; do
@@ -88,6 +104,27 @@ for side in ours theirs; do
 done
 bench veth_cycle "bash -c 'BIN/lxc-start -P PATHX -n v && BIN/lxc-wait -P PATHX -n v -s RUNNING && BIN/lxc-stop -P PATHX -n v -k'"
 bench execute "BIN/lxc-execute -P PATHX -n b -- true"
+# Clones of the stopped busybox container: a full copy (LXC copies with rsync) and an
+# overlay snapshot; each run starts from no clone.
+bench_with clone_copy "bash -c 'BIN/lxc-destroy -P PATHX -n k >/dev/null 2>&1; true'" "BIN/lxc-copy -P PATHX -n b -N k"
+bench_with clone_overlay "bash -c 'BIN/lxc-destroy -P PATHX -n o >/dev/null 2>&1; true'" "BIN/lxc-copy -P PATHX -n b -N o -s -B overlay"
+for side in ours theirs; do
+    bin=$ours; [ $side = theirs ] && bin=$theirs
+    $bin/lxc-destroy -P "$work/$side" -n k >/dev/null 2>&1 || true
+    $bin/lxc-destroy -P "$work/$side" -n o >/dev/null 2>&1 || true
+done
+# A btrfs snapshot clone of a container holding 1 GiB, on a btrfs filesystem of our own.
+truncate -s 4G "$work/btrfs.img" && mkfs.btrfs -q "$work/btrfs.img"
+btrfs_dev=$(losetup --find --show "$work/btrfs.img")
+mkdir -p "$work/btrfs" && mount "$btrfs_dev" "$work/btrfs"
+for side in ours theirs; do
+    bin=$ours; [ $side = theirs ] && bin=$theirs
+    mkdir -p "$work/btrfs/$side"
+    $bin/lxc-create -P "$work/btrfs/$side" -n g -t busybox -B btrfs -f "$work/net.conf" >/dev/null
+    head -c 1G /dev/zero > "$work/btrfs/$side/g/rootfs/data"
+done
+sync
+bench_with btrfs_snapshot "bash -c 'BIN/lxc-destroy -P PATHX -n s >/dev/null 2>&1; true'" "BIN/lxc-copy -P PATHX -n g -N s -s" "$work/btrfs/SIDE"
 for side in ours theirs; do
     bin=$ours; [ $side = theirs ] && bin=$theirs
     $bin/lxc-start -P "$work/$side" -n b
@@ -123,7 +160,7 @@ done
 bench ls_fancy "BIN/lxc-ls -P PATHX --fancy"
 
 printf '\n%-28s %12s %12s %8s\n' "operation (median)" "lxc-rs" "LXC 5.0.2" "ratio"
-for label in start_stop confined_cycle veth_cycle execute attach info ls_fancy; do
+for label in start_stop confined_cycle veth_cycle execute clone_copy clone_overlay btrfs_snapshot attach info ls_fancy; do
     o=${result[$label-ours]}; t=${result[$label-theirs]}
     python3 -c "import sys; o,t=float(sys.argv[2]),float(sys.argv[3]); print('%-28s %10.2fms %10.2fms %7.2fx' % (sys.argv[1], o*1000, t*1000, o/t))" "$label" "$o" "$t"
 done

@@ -772,3 +772,126 @@ fn lvm_and_zfs_fail_cleanly_where_the_kernel_lacks_them() {
     assert!(!env.container_dir(&name).exists());
     assert_eq!(config_of(&env, &src), before);
 }
+
+/// A small filesystem of the test's own (ext4 on a loop image) for running out of space.
+fn small_fs(env: &Env, mb: u64) -> LoopFs {
+    let image = env.root.join("small.img");
+    let mount = env.root.join("small");
+    std::fs::create_dir(&mount).unwrap();
+    sh(&format!(
+        "truncate -s {mb}M {0} && mkfs.ext4 -q -F {0}",
+        image.display()
+    ));
+    let out = Command::new("losetup")
+        .args(["--find", "--show"])
+        .arg(&image)
+        .output()
+        .unwrap();
+    let device = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let fs = LoopFs { mount, device };
+    sh(&format!("mount {} {}", fs.device, fs.mount.display()));
+    fs
+}
+
+/// Failures change nothing: a clone, a snapshot and an in-place restore that run out of
+/// space leave the source and the container as they were and no half-made container.
+#[test]
+fn running_out_of_space_changes_nothing() {
+    let env = Env::new("nospace");
+    let fs = small_fs(&env, 128);
+    let senv = env_on(&env, &fs.mount);
+    // A clone onto the small filesystem of a source too big for it.
+    let big = env.name("big");
+    env.create_busybox(&big);
+    sh(&format!(
+        "head -c 150M /dev/zero > {}/rootfs/root/data",
+        env.container_dir(&big).display()
+    ));
+    let before = config_of(&env, &big);
+    let clone = env.name("c");
+    let newpath = senv.lxcpath.clone();
+    fails_with(
+        &env,
+        "lxc-copy",
+        &["-n", &big, "-N", &clone, "-p", &newpath],
+        "No space left",
+    );
+    assert!(!Path::new(&newpath).join(&clone).exists());
+    assert_eq!(config_of(&env, &big), before);
+    assert_eq!(
+        std::fs::metadata(env.container_dir(&big).join("rootfs/root/data"))
+            .unwrap()
+            .len(),
+        150 << 20
+    );
+
+    // A container on the small filesystem: a snapshot that does not fit, then a restore
+    // that does not fit.
+    let p1 = env.name("p1");
+    senv.create_busybox(&p1);
+    let root = senv.container_dir(&p1).join("rootfs/root");
+    sh(&format!("head -c 30M /dev/zero > {}/one", root.display()));
+    senv.ok("lxc-snapshot", &["-n", &p1]);
+    sh(&format!("head -c 30M /dev/zero > {}/two", root.display()));
+    fails_with(&senv, "lxc-snapshot", &["-n", &p1], "No space left");
+    assert_eq!(
+        senv.ok("lxc-snapshot", &["-n", &p1, "-L"]).lines().count(),
+        1
+    );
+    assert!(!senv.container_dir(&p1).join("snaps/snap1").exists());
+    fails_with(
+        &senv,
+        "lxc-snapshot",
+        &["-n", &p1, "-r", "snap0"],
+        "No space left",
+    );
+    // The container still has what it had before the restore was tried.
+    assert!(root.join("one").exists() && root.join("two").exists());
+    assert_eq!(run_in(&senv, &p1, "ls /root"), "one\ntwo\n");
+    let left: Vec<_> = std::fs::read_dir(&senv.lxcpath)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        left,
+        [std::ffi::OsString::from(&p1)],
+        "no half-made container"
+    );
+}
+
+/// A clone killed half way leaves a `partial` marker nobody holds: the next look at the
+/// name removes the leftovers, as after a crashed create.
+#[test]
+fn an_interrupted_clone_is_cleaned_up() {
+    let env = Env::new("interrupt");
+    let p1 = env.name("p1");
+    env.create_busybox(&p1);
+    sh(&format!(
+        "head -c 400M /dev/zero > {}/rootfs/root/data",
+        env.container_dir(&p1).display()
+    ));
+    let clone = env.name("c");
+    let mut child = env
+        .cmd("lxc-copy")
+        .args(["-P", &env.lxcpath, "-n", &p1, "-N", &clone])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(60));
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = env.run("lxc-info", &["-n", &clone]);
+    let dir = env.container_dir(&clone);
+    // Either the copy finished before the kill, or nothing of it is left.
+    let complete = dir.join("config").is_file() && !dir.join("partial").exists();
+    assert!(
+        complete || !dir.join("partial").exists() && !dir.join("rootfs").exists(),
+        "{:?}",
+        std::fs::read_dir(&dir).map(|d| d.count())
+    );
+    assert_eq!(
+        std::fs::metadata(env.container_dir(&p1).join("rootfs/root/data"))
+            .unwrap()
+            .len(),
+        400 << 20
+    );
+}
