@@ -106,16 +106,24 @@ struct LoopFs {
 }
 
 impl LoopFs {
+    /// A 512 MiB btrfs or xfs (with reflinks).
     fn new(env: &Env, fstype: &str) -> LoopFs {
-        let image = env.root.join(format!("{fstype}.img"));
-        let mount = env.root.join(fstype);
-        std::fs::create_dir(&mount).unwrap();
-        sh(&format!("truncate -s 512M {}", image.display()));
         let mkfs = match fstype {
-            "xfs" => format!("mkfs.xfs -q -m reflink=1 {}", image.display()),
-            _ => format!("mkfs.btrfs -q {}", image.display()),
+            "xfs" => "mkfs.xfs -q -m reflink=1",
+            _ => "mkfs.btrfs -q",
         };
-        sh(&mkfs);
+        LoopFs::make(env, fstype, 512, mkfs)
+    }
+
+    /// `size_mb` of `mkfs` on an image, mounted at `<root>/<name>`.
+    fn make(env: &Env, name: &str, size_mb: u64, mkfs: &str) -> LoopFs {
+        let image = env.root.join(format!("{name}.img"));
+        let mount = env.root.join(name);
+        std::fs::create_dir(&mount).unwrap();
+        sh(&format!(
+            "truncate -s {size_mb}M {0} && {mkfs} {0}",
+            image.display()
+        ));
         let out = Command::new("losetup")
             .args(["--find", "--show"])
             .arg(&image)
@@ -775,22 +783,7 @@ fn lvm_and_zfs_fail_cleanly_where_the_kernel_lacks_them() {
 
 /// A small filesystem of the test's own (ext4 on a loop image) for running out of space.
 fn small_fs(env: &Env, mb: u64) -> LoopFs {
-    let image = env.root.join("small.img");
-    let mount = env.root.join("small");
-    std::fs::create_dir(&mount).unwrap();
-    sh(&format!(
-        "truncate -s {mb}M {0} && mkfs.ext4 -q -F {0}",
-        image.display()
-    ));
-    let out = Command::new("losetup")
-        .args(["--find", "--show"])
-        .arg(&image)
-        .output()
-        .unwrap();
-    let device = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    let fs = LoopFs { mount, device };
-    sh(&format!("mount {} {}", fs.device, fs.mount.display()));
-    fs
+    LoopFs::make(env, "small", mb, "mkfs.ext4 -q -F")
 }
 
 /// Failures change nothing: a clone, a snapshot and an in-place restore that run out of
