@@ -7,8 +7,17 @@ mod support;
 use std::process::{Command, Stdio};
 use support::*;
 
-const CHECKS: [&str; 9] = [
-    "layout", "memory", "pids", "devices", "freeze", "stats", "inner", "apparmor", "cleanup",
+const CHECKS: [&str; 10] = [
+    "layout",
+    "memory",
+    "pids",
+    "devices",
+    "freeze",
+    "stats",
+    "inner",
+    "apparmor",
+    "lvm_backend",
+    "cleanup",
 ];
 
 #[test]

@@ -152,6 +152,39 @@ lxc.mount.auto = proc:rw sys:rw" || return 1
     ! grep -qF "$profile" /sys/kernel/security/apparmor/profiles || say_fail "profile still loaded"
 }
 
-for check in layout memory pids devices freeze stats inner apparmor cleanup; do
+# The lvm backend for real: a volume group on a loop device with a thin pool (LXC's
+# default `lxc/lxc`), thin containers, their snapshots, and a classic volume's snapshot.
+lvm_backend() {
+    truncate -s 900M /tmp/pv.img
+    dev=$(losetup -f) && losetup "$dev" /tmp/pv.img || say_fail "no loop device" || return 1
+    { pvcreate -q "$dev" && vgcreate -q lxc "$dev" && lvcreate -q -L 400M -T lxc/lxc; } >/dev/null 2>&1 ||
+        say_fail "volume group and thin pool: $(lvcreate -L 400M -T lxc/lxc 2>&1)" || return 1
+    out=$(lxc-create -n th -t busybox -B lvm --fssize 64M 2>&1) || say_fail "create: $out" || return 1
+    grep -q "lxc.rootfs.path = lvm:/dev/lxc/th" /var/lib/lxc/th/config || say_fail "rootfs.path" || return 1
+    [ "$(lvs --noheadings -o pool_lv lxc/th | tr -d ' ')" = lxc ] || say_fail "not a thin volume" || return 1
+    lxc-start -n th || say_fail "start" || return 1
+    [ "$(in_ct th 'echo kept >/root/state; grep " / " /proc/mounts | cut -d" " -f3')" = ext4 ] ||
+        say_fail "rootfs is not the volume's ext4" || return 1
+    lxc-stop -n th -k
+    out=$(lxc-copy -n th -N ts -s 2>&1) || say_fail "snapshot clone: $out" || return 1
+    lvs --noheadings -o origin lxc/ts | grep -q th || say_fail "ts is no snapshot of th" || return 1
+    lxc-start -n ts || say_fail "start ts" || return 1
+    [ "$(in_ct ts 'cat /root/state; hostname' | tr '\n' ' ')" = "kept ts " ] || say_fail "ts content" || return 1
+    lxc-stop -n ts -k
+    out=$(lxc-snapshot -n th 2>&1) || say_fail "lxc-snapshot: $out" || return 1
+    lxc-snapshot -n th -L | grep -q '^snap0 ' || say_fail "no snap0 listed" || return 1
+    out=$(lxc-snapshot -n th -r snap0 th-snap0 2>&1) || say_fail "restore as new: $out" || return 1
+    # A classic (thick) volume and its LVM snapshot.
+    out=$(lxc-create -n tk -t busybox -B lvm --thinpool none --fssize 64M 2>&1) || say_fail "thick create: $out" || return 1
+    out=$(lxc-copy -n tk -N tks -s -L 32M 2>&1) || say_fail "thick snapshot: $out" || return 1
+    lxc-start -n tks && [ "$(in_ct tks hostname)" = tks ] || say_fail "thick snapshot start" || return 1
+    lxc-stop -n tks -k
+    for c in ts th-snap0 tks tk; do lxc-destroy -n "$c" >/dev/null || say_fail "destroy $c" || return 1; done
+    lxc-destroy -n th -s >/dev/null || say_fail "destroy th -s" || return 1
+    left=$(lvs --noheadings -o lv_name lxc | tr -d ' ' | tr '\n' ' ')
+    [ "$left" = "lxc " ] || say_fail "volumes left: $left" || return 1
+}
+
+for check in layout memory pids devices freeze stats inner apparmor lvm_backend cleanup; do
     run "$check"
 done

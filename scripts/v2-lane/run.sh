@@ -36,7 +36,7 @@ for applet in $("$root/bin/busybox" --list); do
     [ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
 done
 for tool in lxc-create lxc-start lxc-stop lxc-info lxc-attach lxc-freeze lxc-unfreeze \
-    lxc-cgroup lxc-destroy lxc-ls lxc-rs-helper; do
+    lxc-cgroup lxc-destroy lxc-ls lxc-copy lxc-snapshot lxc-rs-helper; do
     strip -o "$root/bin/$tool" "$bin/$tool"
 done
 # apparmor_parser (Debian's apparmor package) loads the generated profiles; it comes with
@@ -47,6 +47,35 @@ cp "$parser" "$root/sbin/apparmor_parser"
 for lib in $(ldd "$parser" | grep -o '/[^ ]*'); do
     mkdir -p "$root$(dirname "$lib")"
     cp -L "$lib" "$root$lib"
+done
+# The lvm backend runs for real here: LVM's tools and mkfs.ext4 with their libraries, and
+# the kernel's device-mapper, thin-pool, snapshot, loop and ext4 modules (in load order).
+copy_with_libs() {
+    cp "$1" "$root$2"
+    for lib in $(ldd "$1" | grep -o '/[^ ]*'); do
+        mkdir -p "$root$(dirname "$lib")"
+        [ -e "$root$lib" ] || cp -L "$lib" "$root$lib"
+    done
+}
+lvm=$(command -v lvm || echo /sbin/lvm)
+mkfs=$(command -v mkfs.ext4 || echo /sbin/mkfs.ext4)
+[ -x "$lvm" ] && [ -x "$mkfs" ] || { echo "v2-lane: lvm2 and e2fsprogs are needed" >&2; exit 1; }
+copy_with_libs "$lvm" /sbin/lvm
+copy_with_libs "$mkfs" /sbin/mkfs.ext4
+for cmd in pvcreate vgcreate lvcreate lvremove lvs vgs vgremove; do ln -s lvm "$root/sbin/$cmd"; done
+mkdir -p "$root/etc/lvm" "$root/lane/modules"
+cat >"$root/etc/lvm/lvm.conf" <<'CONF'
+global { thin_check_executable = "" use_lvmpolld = 0 }
+activation { udev_sync = 0 udev_rules = 0 monitoring = 0 }
+devices { obtain_device_list_from_udev = 0 }
+CONF
+modules=$(dirname "$kernel")/../lib/modules
+for m in loop crc16 mbcache jbd2 ext4 crc32c_generic libcrc32c dm-mod dm-bufio dm-bio-prison \
+    dm-persistent-data dm-thin-pool dm-snapshot; do
+    ko=$(find "$modules" -name "$m.ko" | head -1)
+    [ -n "$ko" ] || { echo "v2-lane: no module $m in $modules" >&2; exit 1; }
+    cp "$ko" "$root/lane/modules/"
+    echo "$m" >>"$root/lane/modules/order"
 done
 cp "$here/init" "$root/init"
 cp "$here/checks.sh" "$root/lane/checks.sh"

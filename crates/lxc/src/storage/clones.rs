@@ -72,10 +72,7 @@ pub fn make_clone(
     defaults: &Defaults,
 ) -> Result<Rootfs> {
     let rootfs = dir.join("rootfs");
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = volume_name(dir);
     let size = if newsize > 0 {
         newsize
     } else {
@@ -173,4 +170,40 @@ pub fn make_clone(
         return Err(e);
     }
     Ok(made)
+}
+
+/// The volume or dataset name of a clone in `dir`: its container's name, or for a snapshot
+/// (`<c>/snaps/snapN`) `<c>_snapN`, so that snapshots of different containers never meet in
+/// one volume group or pool.
+fn volume_name(dir: &Path) -> String {
+    let name = |p: Option<&Path>| {
+        p.and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let parent = dir.parent();
+    if name(parent) == "snaps" {
+        format!(
+            "{}_{}",
+            name(parent.and_then(|p| p.parent())),
+            name(Some(dir))
+        )
+    } else {
+        name(Some(dir))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::volume_name;
+    use std::path::Path;
+
+    #[test]
+    fn snapshot_volumes_carry_their_container_name() {
+        assert_eq!(volume_name(Path::new("/var/lib/lxc/p1")), "p1");
+        assert_eq!(
+            volume_name(Path::new("/var/lib/lxc/p1/snaps/snap0")),
+            "p1_snap0"
+        );
+    }
 }
