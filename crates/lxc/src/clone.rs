@@ -108,9 +108,7 @@ impl Container {
         }
         new.save_config(Some(&config_file))?;
         if spec.flags & CLONE_KEEPNAME == 0 {
-            storage::with_writable_root(&new_rootfs, &mut |root| {
-                set_hostname(root, self.name(), new.name())
-            })?;
+            set_hostname_in(&new_rootfs, self.name(), new.name())?;
         }
         self.run_clone_hooks(new, &new_rootfs, &spec.hookargs)?;
         if *backing == Backing::OverlaySnapshot {
@@ -254,21 +252,42 @@ fn new_macs(c: &mut Container) -> Result<()> {
 
 /// `/etc/hostname` becomes the new name, and the old name in `/etc/hosts` too, both
 /// resolved inside the rootfs so its symlinks cannot reach the host.
-pub(crate) fn set_hostname(root: &Path, old: &str, new: &str) -> Result<()> {
-    let root_fd = lxc_sys::fs::open_dir_path(root).map_err(io_err(root))?;
+pub(crate) fn set_hostname_in(rootfs: &storage::Rootfs, old: &str, new: &str) -> Result<()> {
+    match rootfs {
+        // Straight into the upper layer, reading through it to the lower: no overlay mount.
+        storage::Rootfs::Overlay { lower, upper } => set_hostname(&[upper, lower], upper, old, new),
+        other => {
+            storage::with_writable_root(other, &mut |root| set_hostname(&[root], root, old, new))
+        }
+    }
+}
+
+/// Rewrite `/etc/hostname` and `/etc/hosts`: each read from the first of `layers` that has
+/// it and written to `target`, all resolved inside their root.
+fn set_hostname(layers: &[&Path], target: &Path, old: &str, new: &str) -> Result<()> {
+    let target_fd = lxc_sys::fs::open_dir_path(target).map_err(io_err(target))?;
     let rewrite = |rel: &str, edit: &dyn Fn(&str) -> String| -> Result<()> {
-        let path = root.join(rel);
-        let Ok(fd) = lxc_sys::mount::open_in_root(root_fd.as_fd(), rel, libc::O_RDONLY, 0) else {
+        let found = layers.iter().find_map(|layer| {
+            let root = lxc_sys::fs::open_dir_path(layer).ok()?;
+            let fd = lxc_sys::mount::open_in_root(root.as_fd(), rel, libc::O_RDONLY, 0).ok()?;
+            Some((layer.join(rel), fd))
+        });
+        let Some((path, fd)) = found else {
             return Ok(());
         };
         let text = std::io::read_to_string(std::fs::File::from(fd)).map_err(io_err(&path))?;
-        let flags = libc::O_WRONLY | libc::O_TRUNC;
-        let fd =
-            lxc_sys::mount::open_in_root(root_fd.as_fd(), rel, flags, 0).map_err(io_err(&path))?;
+        let out = target.join(rel);
+        if let Some(dir) = Path::new(rel).parent() {
+            lxc_sys::mount::mkdir_all_in_root(target_fd.as_fd(), &dir.display().to_string(), 0o755)
+                .map_err(io_err(&out))?;
+        }
+        let flags = libc::O_WRONLY | libc::O_TRUNC | libc::O_CREAT;
+        let fd = lxc_sys::mount::open_in_root(target_fd.as_fd(), rel, flags, 0o644)
+            .map_err(io_err(&out))?;
         use std::io::Write;
         std::fs::File::from(fd)
             .write_all(edit(&text).as_bytes())
-            .map_err(io_err(&path))
+            .map_err(io_err(&out))
     };
     rewrite("etc/hostname", &|_| format!("{new}\n"))?;
     rewrite("etc/hosts", &|text| {

@@ -2,7 +2,7 @@
 //! the paths in its and its snapshots' configurations, its hostname, and its origin's note
 //! of it if it is an overlay clone.
 
-use crate::clone::{dependents, pairs, rewrite_paths, set_hostname, DEPENDENTS, ORIGIN};
+use crate::clone::{dependents, pairs, rewrite_paths, set_hostname_in, DEPENDENTS, ORIGIN};
 use crate::container::{validate_name, Container};
 use crate::error::{io_err, Error, Result};
 use crate::storage;
@@ -59,6 +59,6 @@ impl Container {
         self.set_config_item("lxc.uts.name", newname)?;
         self.save_config(None)?;
         let rootfs = storage::Rootfs::of(self)?;
-        storage::with_writable_root(&rootfs, &mut |root| set_hostname(root, &old_name, newname))
+        set_hostname_in(&rootfs, &old_name, newname)
     }
 }
