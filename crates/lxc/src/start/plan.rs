@@ -398,8 +398,8 @@ mod tests {
             Some("lxc.idmap")
         );
         assert_eq!(
-            unsupported_key(&config("lxc.rootfs.path = zfs:/x\n")).as_deref(),
-            Some("lxc.rootfs.path = zfs:...")
+            unsupported_key(&config("lxc.rootfs.path = rbd:/x\n")).as_deref(),
+            Some("lxc.rootfs.path = rbd:...")
         );
     }
 }
