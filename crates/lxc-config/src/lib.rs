@@ -10,6 +10,7 @@ pub mod error;
 pub mod global;
 pub mod hwaddr;
 pub mod idmap;
+pub mod image_index;
 mod legacy;
 pub mod model;
 pub mod parse;

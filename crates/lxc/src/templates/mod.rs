@@ -1,6 +1,7 @@
-//! Templates: native ones (busybox) and LXC-style template scripts.
+//! Templates: native ones (busybox, download) and LXC-style template scripts.
 
 mod busybox;
+pub mod download;
 
 use crate::container::Container;
 use crate::error::{Error, Result};
@@ -18,6 +19,7 @@ pub fn run(
 ) -> Result<()> {
     match name {
         "busybox" => busybox::create(c, rootfs, args),
+        "download" => download::create(c, rootfs, args, quiet),
         _ => run_script(c, name, rootfs, quiet, args),
     }
 }

@@ -1,0 +1,322 @@
+//! The download template against an image server of the test's own (HTTPS with a test CA,
+//! on 127.0.0.1): the seed's messages, a container that starts, the cache (reuse, expiry,
+//! --force-cache with the server down, --flush-cache), --list, and bad images refused with
+//! nothing left behind.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use support::*;
+
+const BUILD: &str = "20261129_12:00";
+
+fn sh(script: &str) {
+    let out = Command::new("sh").args(["-ec", script]).output().unwrap();
+    assert!(out.status.success(), "{script}: {out:?}");
+}
+
+/// A CA and a certificate for 127.0.0.1 signed by it.
+fn make_certs(dir: &Path) {
+    sh(&format!(
+        "cd {} && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem \
+         -subj /CN=lxc-rs-test-ca -days 2 2>/dev/null && \
+         openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr \
+         -subj /CN=127.0.0.1 2>/dev/null && \
+         printf 'subjectAltName=IP:127.0.0.1\\nbasicConstraints=CA:FALSE\\n' > ext && \
+         openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+         -out server.pem -days 2 -extfile ext 2>/dev/null",
+        dir.display()
+    ));
+}
+
+/// The server tree: an index and one busybox image built from our own template's rootfs.
+fn make_image(env: &Env, srv: &Path, rootfs_tar: Option<&str>) {
+    let base = env.name("img");
+    env.create_busybox(&base);
+    let rootfs = env.container_dir(&base).join("rootfs");
+    std::fs::write(rootfs.join("etc/hostname"), "LXC_NAME\n").unwrap();
+    let image = srv.join(format!("images/busybox/1.36/amd64/default/{BUILD}"));
+    std::fs::create_dir_all(&image).unwrap();
+    std::fs::create_dir_all(srv.join("meta/1.0")).unwrap();
+    std::fs::write(
+        srv.join("meta/1.0/index-system"),
+        format!(
+            "busybox;1.36;amd64;default;{BUILD};/images/busybox/1.36/amd64/default/{BUILD}/\n\
+             busybox;1.37;amd64;default;{BUILD};/images/busybox/1.37/amd64/default/{BUILD}/\n"
+        ),
+    )
+    .unwrap();
+    let meta = env.root.join("meta");
+    std::fs::create_dir_all(&meta).unwrap();
+    let expiry = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 3600;
+    std::fs::write(meta.join("expiry"), format!("{expiry}\n")).unwrap();
+    std::fs::write(
+        meta.join("config"),
+        "lxc.arch = x86_64\nlxc.signal.halt = SIGUSR1\nlxc.signal.reboot = SIGTERM\n\
+         lxc.init.cmd = /sbin/init\nlxc.mount.auto = proc:mixed sys:mixed cgroup:mixed\n",
+    )
+    .unwrap();
+    std::fs::write(meta.join("templates"), "/etc/hostname\n").unwrap();
+    std::fs::write(
+        meta.join("create-message"),
+        "You just created a busybox container.\n",
+    )
+    .unwrap();
+    sh(&format!(
+        "tar -C {} -cJf {}/meta.tar.xz .",
+        meta.display(),
+        image.display()
+    ));
+    match rootfs_tar {
+        Some(script) => sh(&script.replace("OUT", &format!("{}/rootfs.tar.xz", image.display()))),
+        None => sh(&format!(
+            "tar -C {} --numeric-owner -cJf {}/rootfs.tar.xz .",
+            rootfs.display(),
+            image.display()
+        )),
+    }
+}
+
+/// The HTTPS server, stopped on drop.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Server {
+    fn start(srv: &Path, certs: &Path) -> Server {
+        let mut child = Command::new("python3")
+            .arg(repo().join("tests/python/https_server.py"))
+            .arg(srv)
+            .arg(certs.join("server.pem"))
+            .arg(certs.join("server.key"))
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        Server {
+            port: line.trim().parse().unwrap(),
+            child,
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Site {
+    env: Env,
+    certs: PathBuf,
+    cache: PathBuf,
+    server: Option<Server>,
+}
+
+impl Site {
+    fn new(tag: &str, rootfs_tar: Option<&str>) -> Site {
+        let env = Env::new(tag);
+        let certs = env.root.join("certs");
+        let srv = env.root.join("srv");
+        std::fs::create_dir_all(&certs).unwrap();
+        make_certs(&certs);
+        make_image(&env, &srv, rootfs_tar);
+        let server = Some(Server::start(&srv, &certs));
+        let cache = env.root.join("cache");
+        Site {
+            env,
+            certs,
+            cache,
+            server,
+        }
+    }
+
+    fn create(&self, name: &str, extra: &[&str]) -> std::process::Output {
+        let port = self.server.as_ref().map_or(1, |s| s.port);
+        let ca = self.certs.join("ca.pem");
+        self.run(name, &format!("127.0.0.1:{port}"), Some(&ca), extra)
+    }
+
+    /// `lxc-create -t download` against `server`, trusting `ca` (else the system's roots).
+    fn run(
+        &self,
+        name: &str,
+        server: &str,
+        ca: Option<&Path>,
+        extra: &[&str],
+    ) -> std::process::Output {
+        let mut cmd = self.env.cmd("lxc-create");
+        cmd.args([
+            "-P",
+            &self.env.lxcpath,
+            "-n",
+            name,
+            "-t",
+            "download",
+            "--",
+            "--server",
+            server,
+        ])
+        .args(extra)
+        .env("LXC_CACHE_PATH", &self.cache);
+        if let Some(ca) = ca {
+            cmd.env("SSL_CERT_FILE", ca);
+        }
+        cmd.output().unwrap()
+    }
+}
+
+const IMAGE: [&str; 6] = ["-d", "busybox", "-r", "1.36", "-a", "amd64"];
+
+fn text(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn the_download_template_creates_caches_and_lists() {
+    let mut site = Site::new("download", None);
+    let env = &site.env;
+    let p1 = env.name("p1");
+    let out = site.create(&p1, &IMAGE);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "Downloading the image index\nDownloading the rootfs\nDownloading the metadata\n\
+         The image cache is now ready\nUnpacking the rootfs\n\n---\nYou just created a busybox container.\n"
+    );
+    let config = std::fs::read_to_string(env.container_dir(&p1).join("config")).unwrap();
+    assert!(
+        config.starts_with("# Distribution configuration\nlxc.arch = x86_64\n"),
+        "{config}"
+    );
+    assert!(
+        config.contains(&format!("lxc.uts.name = {p1}\n")),
+        "{config}"
+    );
+    env.ok("lxc-start", &["-n", &p1]);
+    assert_eq!(
+        env.sh(&p1, "cat /etc/hostname; hostname"),
+        format!("{p1}\n{p1}\n")
+    );
+    env.ok("lxc-stop", &["-n", &p1, "-k"]);
+    let cached = site.cache.join("download/busybox/1.36/amd64/default");
+    assert_eq!(
+        std::fs::read_to_string(cached.join("build_id")).unwrap(),
+        format!("{BUILD}\n")
+    );
+
+    // Cached: no download at all.
+    let p2 = env.name("p2");
+    let out = site.create(&p2, &IMAGE);
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .starts_with("Using image from local cache\nUnpacking the rootfs\n"),
+        "{}",
+        text(&out)
+    );
+    // Expired: the index again, and the same build needs no download.
+    std::fs::write(cached.join("expiry"), "1\n").unwrap();
+    let p3 = env.name("p3");
+    let out = site.create(&p3, &IMAGE);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with(
+            "The cached copy has expired, re-downloading...\nDownloading the image index\nThe cache is already up to date\n"
+        ),
+        "{}",
+        text(&out)
+    );
+    // --list: the table, and no container.
+    let p4 = env.name("p4");
+    let out = site.create(&p4, &["--list", "-r", "1.37"]);
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        listed.contains(&format!("busybox\t1.37\tamd64\tdefault\t{BUILD}\n"))
+            && !listed.contains("1.36"),
+        "{listed}"
+    );
+    assert!(!env.container_dir(&p4).exists());
+
+    // The server goes away: --force-cache still creates; --flush-cache then fails and the
+    // cache is gone.
+    site.server = None;
+    let p5 = env.name("p5");
+    let out = site.create(&p5, &[&IMAGE[..], &["--force-cache"]].concat());
+    assert!(out.status.success(), "{}", text(&out));
+    let p6 = env.name("p6");
+    let out = site.create(&p6, &[&IMAGE[..], &["--flush-cache"]].concat());
+    assert!(!out.status.success());
+    assert!(text(&out).contains("127.0.0.1"), "{}", text(&out));
+    assert!(!cached.exists() && !env.container_dir(&p6).exists());
+}
+
+#[test]
+fn bad_images_and_requests_leave_nothing() {
+    let site = Site::new("downloadbad", None);
+    let env = &site.env;
+    let name = env.name("b");
+    let gone = |name: &str| {
+        assert!(!env.container_dir(name).exists(), "container {name} left");
+        assert!(
+            !site.cache.join("download/busybox/1.36").exists(),
+            "cache left"
+        );
+    };
+    let out = site.create(&name, &["-d", "busybox", "-r", "9.99", "-a", "amd64"]);
+    assert!(!out.status.success());
+    let t = text(&out);
+    assert!(
+        t.contains("no such image: busybox/9.99/amd64/default") && t.contains("busybox\t1.36\t"),
+        "{t}"
+    );
+    gone(&name);
+    // A certificate we do not trust.
+    let port = site.server.as_ref().unwrap().port;
+    let out = site.run(&name, &format!("127.0.0.1:{port}"), None, &IMAGE);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).to_lowercase().contains("certificate"),
+        "{}",
+        text(&out)
+    );
+    gone(&name);
+    // Nothing listening.
+    let out = site.run(
+        &name,
+        "127.0.0.1:1",
+        Some(&site.certs.join("ca.pem")),
+        &IMAGE,
+    );
+    assert!(!out.status.success());
+    gone(&name);
+
+    // Tarballs that reach out of the rootfs, and a truncated one.
+    for (tag, script, want) in [
+        ("dotdot", "mkdir -p /tmp/$$.d/a && echo x > /tmp/$$.d/a/f && tar -C /tmp/$$.d/a -cJf OUT --transform 's,^./f,../../f,' ./f; rm -rf /tmp/$$.d", "\"..\""),
+        ("link", "d=$(mktemp -d) && ln -s /etc $d/evil && mkdir -p $d/x && echo pwned > $d/x/passwd && tar -C $d -cf $d/t.tar ./evil && tar -C $d --transform 's,^./x,./evil,' -rf $d/t.tar ./x/passwd && xz -c $d/t.tar > OUT; rm -rf $d", "not a directory"),
+        ("truncated", "d=$(mktemp -d) && head -c 300000 /dev/urandom > $d/big && tar -C $d -cJf $d/t.tar.xz ./big && head -c 20000 $d/t.tar.xz > OUT; rm -rf $d", "rootfs.tar.xz"),
+    ] {
+        let site = Site::new(&format!("download{tag}"), Some(script));
+        let name = site.env.name("t");
+        let out = site.create(&name, &IMAGE);
+        assert!(!out.status.success(), "{tag}: {}", text(&out));
+        assert!(text(&out).contains(want), "{tag}: {}", text(&out));
+        assert!(!site.env.container_dir(&name).exists(), "{tag}: container left");
+        assert!(!site.cache.join("download/busybox/1.36/amd64/default").exists(), "{tag}: cached");
+        assert!(!std::fs::read_to_string("/etc/passwd").unwrap().contains("pwned"));
+    }
+}
