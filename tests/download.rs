@@ -83,6 +83,30 @@ fn make_image(env: &Env, srv: &Path, rootfs_tar: Option<&str>) {
     }
 }
 
+/// Sign the index and the tarballs with a new OpenPGP key (GnuPG, in a home of the test's
+/// own), and export its public key as the test's keyring.
+fn sign(env: &Env, srv: &Path) {
+    let home = env.root.join("gnupg");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::set_permissions(&home, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    let gpg = format!(
+        "GNUPGHOME={} gpg --batch --quiet --pinentry-mode loopback --passphrase ''",
+        home.display()
+    );
+    let img = srv.join(format!("images/busybox/1.36/amd64/default/{BUILD}"));
+    sh(&format!(
+        "{gpg} --quick-gen-key 'lxc-rs test images <images@invalid>' ed25519 sign 1d && \
+         {gpg} --armor --export > {keyring} && \
+         for f in {srv}/meta/1.0/index-system {img}/rootfs.tar.xz {img}/meta.tar.xz; do \
+           {gpg} --yes --armor --detach-sign -o $f.asc $f; done; \
+         GNUPGHOME={home} gpgconf --kill gpg-agent",
+        keyring = env.root.join("keyring.asc").display(),
+        srv = srv.display(),
+        img = img.display(),
+        home = home.display(),
+    ));
+}
+
 /// The HTTPS server, stopped on drop.
 struct Server {
     child: Child,
@@ -125,13 +149,22 @@ struct Site {
 }
 
 impl Site {
-    fn new(tag: &str, rootfs_tar: Option<&str>) -> Site {
+    /// `rootfs_tar` makes the rootfs tarball (OUT); `after_sign` then changes the signed
+    /// server tree (SRV, IMG: the image's directory).
+    fn new(tag: &str, rootfs_tar: Option<&str>, after_sign: Option<&str>) -> Site {
         let env = Env::new(tag);
         let certs = env.root.join("certs");
         let srv = env.root.join("srv");
         std::fs::create_dir_all(&certs).unwrap();
         make_certs(&certs);
         make_image(&env, &srv, rootfs_tar);
+        sign(&env, &srv);
+        if let Some(script) = after_sign {
+            let img = srv.join(format!("images/busybox/1.36/amd64/default/{BUILD}"));
+            sh(&script
+                .replace("SRV", &srv.display().to_string())
+                .replace("IMG", &img.display().to_string()));
+        }
         let server = Some(Server::start(&srv, &certs));
         let cache = env.root.join("cache");
         Site {
@@ -145,7 +178,9 @@ impl Site {
     fn create(&self, name: &str, extra: &[&str]) -> std::process::Output {
         let port = self.server.as_ref().map_or(1, |s| s.port);
         let ca = self.certs.join("ca.pem");
-        self.run(name, &format!("127.0.0.1:{port}"), Some(&ca), extra)
+        let keyring = self.env.root.join("keyring.asc").display().to_string();
+        let args = [&["--keyring", keyring.as_str()], extra].concat();
+        self.run(name, &format!("127.0.0.1:{port}"), Some(&ca), &args)
     }
 
     /// `lxc-create -t download` against `server`, trusting `ca` (else the system's roots).
@@ -189,14 +224,15 @@ fn text(out: &std::process::Output) -> String {
 
 #[test]
 fn the_download_template_creates_caches_and_lists() {
-    let mut site = Site::new("download", None);
+    let mut site = Site::new("download", None, None);
     let env = &site.env;
     let p1 = env.name("p1");
     let out = site.create(&p1, &IMAGE);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "Downloading the image index\nDownloading the rootfs\nDownloading the metadata\n\
+        "Setting up the GPG keyring\nDownloading the image index\nDownloading the rootfs\n\
+         Downloading the metadata\n\
          The image cache is now ready\nUnpacking the rootfs\n\n---\nYou just created a busybox container.\n"
     );
     let config = std::fs::read_to_string(env.container_dir(&p1).join("config")).unwrap();
@@ -235,7 +271,8 @@ fn the_download_template_creates_caches_and_lists() {
     let out = site.create(&p3, &IMAGE);
     assert!(
         String::from_utf8_lossy(&out.stdout).starts_with(
-            "The cached copy has expired, re-downloading...\nDownloading the image index\nThe cache is already up to date\n"
+            "The cached copy has expired, re-downloading...\nSetting up the GPG keyring\n\
+             Downloading the image index\nThe cache is already up to date\n"
         ),
         "{}",
         text(&out)
@@ -266,7 +303,7 @@ fn the_download_template_creates_caches_and_lists() {
 
 #[test]
 fn bad_images_and_requests_leave_nothing() {
-    let site = Site::new("downloadbad", None);
+    let site = Site::new("downloadbad", None, None);
     let env = &site.env;
     let name = env.name("b");
     let gone = |name: &str| {
@@ -310,7 +347,7 @@ fn bad_images_and_requests_leave_nothing() {
         ("link", "d=$(mktemp -d) && ln -s /etc $d/evil && mkdir -p $d/x && echo pwned > $d/x/passwd && tar -C $d -cf $d/t.tar ./evil && tar -C $d --transform 's,^./x,./evil,' -rf $d/t.tar ./x/passwd && xz -c $d/t.tar > OUT; rm -rf $d", "not a directory"),
         ("truncated", "d=$(mktemp -d) && head -c 300000 /dev/urandom > $d/big && tar -C $d -cJf $d/t.tar.xz ./big && head -c 20000 $d/t.tar.xz > OUT; rm -rf $d", "rootfs.tar.xz"),
     ] {
-        let site = Site::new(&format!("download{tag}"), Some(script));
+        let site = Site::new(&format!("download{tag}"), Some(script), None);
         let name = site.env.name("t");
         let out = site.create(&name, &IMAGE);
         assert!(!out.status.success(), "{tag}: {}", text(&out));
@@ -318,5 +355,44 @@ fn bad_images_and_requests_leave_nothing() {
         assert!(!site.env.container_dir(&name).exists(), "{tag}: container left");
         assert!(!site.cache.join("download/busybox/1.36/amd64/default").exists(), "{tag}: cached");
         assert!(!std::fs::read_to_string("/etc/passwd").unwrap().contains("pwned"));
+    }
+
+    // Signatures: an altered tarball or index, a missing signature.
+    for (tag, change, want) in [
+        (
+            "altered",
+            "printf x >> IMG/rootfs.tar.xz",
+            "rootfs.tar.xz: BAD signature",
+        ),
+        (
+            "index",
+            "echo 'x;y;amd64;default;1;/x/' >> SRV/meta/1.0/index-system",
+            "index-system: BAD signature",
+        ),
+        (
+            "unsigned",
+            "rm IMG/meta.tar.xz.asc",
+            "meta.tar.xz: missing signature",
+        ),
+    ] {
+        let site = Site::new(&format!("download{tag}"), None, Some(change));
+        let name = site.env.name("s");
+        let out = site.create(&name, &IMAGE);
+        assert!(!out.status.success(), "{tag}: {}", text(&out));
+        assert!(text(&out).contains(want), "{tag}: {}", text(&out));
+        assert!(
+            !site.env.container_dir(&name).exists(),
+            "{tag}: container left"
+        );
+        assert!(
+            !site.cache.join("download/busybox/1.36").exists(),
+            "{tag}: cached"
+        );
+        // --no-validate takes the server's word, with a warning.
+        if tag == "unsigned" {
+            let out = site.create(&name, &[&IMAGE[..], &["--no-validate"]].concat());
+            assert!(out.status.success(), "{}", text(&out));
+            assert!(text(&out).contains("WARNING: Running without gpg validation!"));
+        }
     }
 }

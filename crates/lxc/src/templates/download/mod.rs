@@ -6,6 +6,7 @@
 
 mod fetch;
 pub mod unpack;
+mod verify;
 
 use crate::container::Container;
 use crate::error::{Error, Result};
@@ -20,10 +21,13 @@ struct Options {
     flush_cache: bool,
     force_cache: bool,
     list: bool,
+    /// `--keyring FILE`: the trusted OpenPGP keys.
+    keyring: Option<PathBuf>,
+    no_validate: bool,
 }
 
 const USAGE: &str = "download template: -d DIST -r RELEASE -a ARCH [--variant V] [--server HOST] \
-    [--flush-cache] [--force-cache] [-l|--list]";
+    [--flush-cache] [--force-cache] [--keyring FILE] [--no-validate] [-l|--list]";
 
 fn fail(c: &Container, message: impl Into<String>) -> Error {
     Error::Template {
@@ -67,7 +71,9 @@ fn parse(c: &Container, args: &[String]) -> Result<Options> {
             "--keyid" | "--keyserver" => {
                 value()?;
             }
-            "--no-validate" | "--standard-resolver" => {}
+            "--keyring" => o.keyring = Some(PathBuf::from(value()?)),
+            "--no-validate" => o.no_validate = true,
+            "--standard-resolver" => {}
             "-h" | "--help" => return Err(fail(c, USAGE)),
             other => return Err(fail(c, format!("unknown option {other}\n{USAGE}"))),
         }
@@ -154,9 +160,14 @@ fn expired(cache: &Path) -> bool {
 
 /// The system index: the compat-suffixed file first, as the template asks.
 fn download_index(c: &Container, fetcher: &fetch::Fetcher) -> Result<Vec<Image>> {
+    let (_, body) = download_index_raw(c, fetcher)?;
+    Ok(image_index::parse(&String::from_utf8_lossy(&body)))
+}
+
+fn download_index_raw(c: &Container, fetcher: &fetch::Fetcher) -> Result<(&'static str, Vec<u8>)> {
     for path in ["/meta/1.0/index-system.7", "/meta/1.0/index-system"] {
         if let Some(body) = fetcher.get(path)? {
-            return Ok(image_index::parse(&String::from_utf8_lossy(&body)));
+            return Ok((path, body));
         }
     }
     Err(fail(
@@ -165,12 +176,50 @@ fn download_index(c: &Container, fetcher: &fetch::Fetcher) -> Result<Vec<Image>>
     ))
 }
 
+/// The trusted keys: `--keyring`, `LXC_DOWNLOAD_KEYRING`, or `download-keyring.gpg` /
+/// `.asc` in the configuration directory. With none, HTTPS alone is the trust, as in
+/// LXC 5.0; `--no-validate` skips the signatures with a warning.
+fn keyring(c: &Container, o: &Options) -> Result<Option<verify::Keyring>> {
+    if o.no_validate {
+        eprintln!("WARNING: Running without gpg validation!");
+        return Ok(None);
+    }
+    let dir = &c.paths().config_dir;
+    let path = o
+        .keyring
+        .clone()
+        .or_else(|| std::env::var_os("LXC_DOWNLOAD_KEYRING").map(PathBuf::from))
+        .or_else(|| {
+            ["download-keyring.gpg", "download-keyring.asc"]
+                .iter()
+                .map(|f| dir.join(f))
+                .find(|p| p.is_file())
+        });
+    path.map(|p| verify::Keyring::load(&p).map_err(|e| fail(c, e)))
+        .transpose()
+}
+
 /// Bring the cache up to date with the server: download beside it, then swap it in, so a
 /// failed download leaves the old cache (or none) and nothing half-made.
 fn refresh(c: &Container, o: &Options, cache: &Path, say: &dyn Fn(&str)) -> Result<()> {
     let fetcher = fetch::Fetcher::new(&o.server)?;
+    let keyring = keyring(c, o)?;
+    if keyring.is_some() {
+        say("Setting up the GPG keyring");
+    }
+    let checked = |what: &str, data: &[u8]| -> Result<()> {
+        let Some(keyring) = &keyring else {
+            return Ok(());
+        };
+        let sig = fetcher
+            .get(&format!("{what}.asc"))?
+            .ok_or_else(|| fail(c, format!("{what}: missing signature ({what}.asc)")))?;
+        keyring.check(what, data, &sig).map_err(|e| fail(c, e))
+    };
     say("Downloading the image index");
-    let index = download_index(c, &fetcher)?;
+    let (index_path, index) = download_index_raw(c, &fetcher)?;
+    checked(index_path, &index)?;
+    let index = image_index::parse(&String::from_utf8_lossy(&index));
     let Some(image) = index.iter().find(|i| o.wanted.matches(i)) else {
         let available = image_index::table(index.iter().filter(|i| i.variant == o.wanted.variant));
         return Err(fail(
@@ -200,18 +249,22 @@ fn refresh(c: &Container, o: &Options, cache: &Path, say: &dyn Fn(&str)) -> Resu
     std::fs::create_dir(&temp).map_err(crate::error::io_err(&temp))?;
     let fetched = (|| -> Result<()> {
         let base = image.path.trim_end_matches('/');
-        say("Downloading the rootfs");
-        if !fetcher.get_file(
-            &format!("{base}/rootfs.tar.xz"),
-            &temp.join("rootfs.tar.xz"),
-        )? {
-            return Err(fail(c, format!("{base}/rootfs.tar.xz: not on the server")));
+        for (file, message) in [
+            ("rootfs.tar.xz", "Downloading the rootfs"),
+            ("meta.tar.xz", "Downloading the metadata"),
+        ] {
+            say(message);
+            let remote = format!("{base}/{file}");
+            let local = temp.join(file);
+            if !fetcher.get_file(&remote, &local)? {
+                return Err(fail(c, format!("{remote}: not on the server")));
+            }
+            if keyring.is_some() {
+                let data = std::fs::read(&local).map_err(crate::error::io_err(&local))?;
+                checked(&remote, &data)?;
+            }
         }
-        say("Downloading the metadata");
         let meta = temp.join("meta.tar.xz");
-        if !fetcher.get_file(&format!("{base}/meta.tar.xz"), &meta)? {
-            return Err(fail(c, format!("{base}/meta.tar.xz: not on the server")));
-        }
         unpack::unpack(&meta, &temp, &[]).map_err(|e| fail(c, e.to_string()))?;
         std::fs::remove_file(&meta).map_err(crate::error::io_err(&meta))?;
         // A rootfs that does not unpack is refused before it is cached.
@@ -226,6 +279,14 @@ fn refresh(c: &Container, o: &Options, cache: &Path, say: &dyn Fn(&str)) -> Resu
     })();
     if let Err(e) = fetched {
         let _ = std::fs::remove_dir_all(&temp);
+        // The directories made for it go too, as far as they are empty.
+        let mut dir = Some(parent);
+        while let Some(d) = dir.filter(|d| d.file_name().is_some_and(|n| n != "download")) {
+            if std::fs::remove_dir(d).is_err() {
+                break;
+            }
+            dir = d.parent();
+        }
         return Err(e);
     }
     if cache.exists() {
