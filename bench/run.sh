@@ -134,6 +134,47 @@ for side in ours theirs; do
 done
 sync
 bench_with btrfs_snapshot "bash -c 'BIN/lxc-destroy -P PATHX -n s >/dev/null 2>&1; true'" "BIN/lxc-copy -P PATHX -n g -N s -s" "$work/btrfs/SIDE"
+
+# The download template against a local HTTPS server with a test CA (our side reads it
+# from SSL_CERT_FILE, LXC's wget from WGETRC), one image for both: the reference busybox
+# rootfs. HTTPS only on both sides (LXC 5.0 checks no signatures).
+dl=$work/dl
+build=20261129_12:00
+img=$dl/srv/images/busybox/1.36/amd64/default/$build
+mkdir -p "$img" "$dl/srv/meta/1.0" "$dl/meta"
+(
+    cd "$dl"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -subj /CN=bench-ca -days 2 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' >ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile ext 2>/dev/null
+)
+tar -C "$work/theirs/b/rootfs" --numeric-owner -cJf "$img/rootfs.tar.xz" .
+printf 'lxc.arch = x86_64\n' >"$dl/meta/config"
+printf '/etc/hostname\n' >"$dl/meta/templates"
+echo $(( $(date +%s) + 86400 )) >"$dl/meta/expiry"
+echo "A busybox container." >"$dl/meta/create-message"
+tar -C "$dl/meta" -cJf "$img/meta.tar.xz" .
+echo "busybox;1.36;amd64;default;$build;/images/busybox/1.36/amd64/default/$build/" >"$dl/srv/meta/1.0/index-system"
+mkfifo "$dl/port"
+python3 tests/python/https_server.py "$dl/srv" "$dl/server.pem" "$dl/server.key" >"$dl/port" &
+server_pid=$!
+port=$(head -1 "$dl/port")
+printf 'ca_certificate = %s\n' "$dl/ca.pem" >"$dl/wgetrc"
+export WGETRC="$dl/wgetrc" SSL_CERT_FILE="$dl/ca.pem"
+create_dl="env LXC_CACHE_PATH=$dl/cache-SIDE BIN/lxc-create -P PATHX -n d -t download -- -d busybox -r 1.36 -a amd64 --server 127.0.0.1:$port"
+for side in ours theirs; do
+    bin=$ours; [ $side = theirs ] && bin=$theirs
+    c=${create_dl//BIN/$bin}; c=${c//PATHX/$work/$side}; c=${c//SIDE/$side}
+    $c >/dev/null && $bin/lxc-destroy -P "$work/$side" -n d >/dev/null
+done
+bench_with download_cached "bash -c 'BIN/lxc-destroy -P PATHX -n d >/dev/null 2>&1; true'" "$create_dl" "$work/SIDE"
+bench_with download_uncached "bash -c 'BIN/lxc-destroy -P PATHX -n d >/dev/null 2>&1; rm -rf $dl/cache-SIDE; true'" "$create_dl" "$work/SIDE"
+for side in ours theirs; do
+    bin=$ours; [ $side = theirs ] && bin=$theirs
+    $bin/lxc-destroy -P "$work/$side" -n d >/dev/null 2>&1 || true
+done
+kill $server_pid
 for side in ours theirs; do
     bin=$ours; [ $side = theirs ] && bin=$theirs
     $bin/lxc-start -P "$work/$side" -n b
@@ -169,7 +210,7 @@ done
 bench ls_fancy "BIN/lxc-ls -P PATHX --fancy"
 
 printf '\n%-28s %12s %12s %8s\n' "operation (median)" "lxc-rs" "LXC 5.0.2" "ratio"
-for label in start_stop confined_cycle veth_cycle execute clone_copy clone_overlay btrfs_snapshot attach info ls_fancy; do
+for label in start_stop confined_cycle veth_cycle execute clone_copy clone_overlay btrfs_snapshot download_cached download_uncached attach info ls_fancy; do
     o=${result[$label-ours]}; t=${result[$label-theirs]}
     python3 -c "import sys; o,t=float(sys.argv[2]),float(sys.argv[3]); print('%-28s %10.2fms %10.2fms %7.2fx' % (sys.argv[1], o*1000, t*1000, o/t))" "$label" "$o" "$t"
 done
