@@ -135,7 +135,8 @@ done
 sync
 bench_with btrfs_snapshot "bash -c 'BIN/lxc-destroy -P PATHX -n s >/dev/null 2>&1; true'" "BIN/lxc-copy -P PATHX -n g -N s -s" "$work/btrfs/SIDE"
 
-# The download template against a local HTTPS server with a test CA (our side reads it
+# The download template (containers on the xfs above) against a local HTTPS server with
+# a test CA (our side reads it
 # from SSL_CERT_FILE, LXC's wget from WGETRC), one image for both: the reference busybox
 # rootfs. HTTPS only on both sides (LXC 5.0 checks no signatures).
 dl=$work/dl
@@ -165,14 +166,14 @@ export WGETRC="$dl/wgetrc" SSL_CERT_FILE="$dl/ca.pem"
 create_dl="env LXC_CACHE_PATH=$dl/cache-SIDE BIN/lxc-create -P PATHX -n d -t download -- -d busybox -r 1.36 -a amd64 --server 127.0.0.1:$port"
 for side in ours theirs; do
     bin=$ours; [ $side = theirs ] && bin=$theirs
-    c=${create_dl//BIN/$bin}; c=${c//PATHX/$work/$side}; c=${c//SIDE/$side}
-    $c >/dev/null && $bin/lxc-destroy -P "$work/$side" -n d >/dev/null
+    c=${create_dl//BIN/$bin}; c=${c//PATHX/$work/xfs/$side}; c=${c//SIDE/$side}
+    $c >/dev/null && $bin/lxc-destroy -P "$work/xfs/$side" -n d >/dev/null
 done
-bench_with download_cached "bash -c 'BIN/lxc-destroy -P PATHX -n d >/dev/null 2>&1; true'" "$create_dl" "$work/SIDE"
-bench_with download_uncached "bash -c 'BIN/lxc-destroy -P PATHX -n d >/dev/null 2>&1; rm -rf $dl/cache-SIDE; true'" "$create_dl" "$work/SIDE"
+bench_with download_cached "bash -c 'BIN/lxc-destroy -P PATHX -n d >/dev/null 2>&1; true'" "$create_dl" "$work/xfs/SIDE"
+bench_with download_uncached "bash -c 'BIN/lxc-destroy -P PATHX -n d >/dev/null 2>&1; rm -rf $dl/cache-SIDE; true'" "$create_dl" "$work/xfs/SIDE"
 for side in ours theirs; do
     bin=$ours; [ $side = theirs ] && bin=$theirs
-    $bin/lxc-destroy -P "$work/$side" -n d >/dev/null 2>&1 || true
+    $bin/lxc-destroy -P "$work/xfs/$side" -n d >/dev/null 2>&1 || true
 done
 kill $server_pid
 for side in ours theirs; do

@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(lxc_tools::main_as("lxc-attach"));
+    std::process::exit(lxc_tools::main_with("lxc-attach", lxc_tools::entry::attach));
 }

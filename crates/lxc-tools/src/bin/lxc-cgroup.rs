@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(lxc_tools::main_as("lxc-cgroup"));
+    std::process::exit(lxc_tools::main_with("lxc-cgroup", lxc_tools::entry::cgroup));
 }

@@ -1,3 +1,6 @@
 fn main() {
-    std::process::exit(lxc_tools::main_as("lxc-checkconfig"));
+    std::process::exit(lxc_tools::main_with(
+        "lxc-checkconfig",
+        lxc_tools::entry::checkconfig,
+    ));
 }

@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(lxc_tools::main_as("lxc-clone"));
+    std::process::exit(lxc_tools::main_with("lxc-clone", lxc_tools::entry::clone));
 }

@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(lxc_tools::main_as("lxc-config"));
+    std::process::exit(lxc_tools::main_with("lxc-config", lxc_tools::entry::config));
 }

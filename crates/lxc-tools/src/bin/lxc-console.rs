@@ -1,3 +1,6 @@
 fn main() {
-    std::process::exit(lxc_tools::main_as("lxc-console"));
+    std::process::exit(lxc_tools::main_with(
+        "lxc-console",
+        lxc_tools::entry::console,
+    ));
 }

@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(lxc_tools::main_as("lxc-copy"));
+    std::process::exit(lxc_tools::main_with("lxc-copy", lxc_tools::entry::copy));
 }

@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(lxc_tools::main_as("lxc-create"));
+    std::process::exit(lxc_tools::main_with("lxc-create", lxc_tools::entry::create));
 }

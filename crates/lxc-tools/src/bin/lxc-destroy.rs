@@ -1,3 +1,6 @@
 fn main() {
-    std::process::exit(lxc_tools::main_as("lxc-destroy"));
+    std::process::exit(lxc_tools::main_with(
+        "lxc-destroy",
+        lxc_tools::entry::destroy,
+    ));
 }

@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(lxc_tools::main_as("lxc-device"));
+    std::process::exit(lxc_tools::main_with("lxc-device", lxc_tools::entry::device));
 }

@@ -1,3 +1,6 @@
 fn main() {
-    std::process::exit(lxc_tools::main_as("lxc-execute"));
+    std::process::exit(lxc_tools::main_with(
+        "lxc-execute",
+        lxc_tools::entry::execute,
+    ));
 }

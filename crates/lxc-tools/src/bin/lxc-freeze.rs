@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(lxc_tools::main_as("lxc-freeze"));
+    std::process::exit(lxc_tools::main_with("lxc-freeze", lxc_tools::entry::freeze));
 }

@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(lxc_tools::main_as("lxc-info"));
+    std::process::exit(lxc_tools::main_with("lxc-info", lxc_tools::entry::info));
 }

@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(lxc_tools::main_as("lxc-ls"));
+    std::process::exit(lxc_tools::main_with("lxc-ls", lxc_tools::entry::ls));
 }

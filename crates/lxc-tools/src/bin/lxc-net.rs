@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(lxc_tools::main_as("lxc-net"));
+    std::process::exit(lxc_tools::main_with("lxc-net", lxc_tools::entry::net));
 }

@@ -1,3 +1,6 @@
 fn main() {
-    std::process::exit(lxc_tools::main_as("lxc-snapshot"));
+    std::process::exit(lxc_tools::main_with(
+        "lxc-snapshot",
+        lxc_tools::entry::snapshot,
+    ));
 }

@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(lxc_tools::main_as("lxc-start"));
+    std::process::exit(lxc_tools::main_with("lxc-start", lxc_tools::entry::start));
 }

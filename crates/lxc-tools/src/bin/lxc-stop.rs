@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(lxc_tools::main_as("lxc-stop"));
+    std::process::exit(lxc_tools::main_with("lxc-stop", lxc_tools::entry::stop));
 }

@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(lxc_tools::main_as("lxc-top"));
+    std::process::exit(lxc_tools::main_with("lxc-top", lxc_tools::entry::top));
 }

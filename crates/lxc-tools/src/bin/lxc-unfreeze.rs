@@ -1,3 +1,6 @@
 fn main() {
-    std::process::exit(lxc_tools::main_as("lxc-unfreeze"));
+    std::process::exit(lxc_tools::main_with(
+        "lxc-unfreeze",
+        lxc_tools::entry::unfreeze,
+    ));
 }

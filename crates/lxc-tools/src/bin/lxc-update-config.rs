@@ -1,3 +1,6 @@
 fn main() {
-    std::process::exit(lxc_tools::main_as("lxc-update-config"));
+    std::process::exit(lxc_tools::main_with(
+        "lxc-update-config",
+        lxc_tools::entry::update_config,
+    ));
 }

@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(lxc_tools::main_as("lxc-wait"));
+    std::process::exit(lxc_tools::main_with("lxc-wait", lxc_tools::entry::wait));
 }
