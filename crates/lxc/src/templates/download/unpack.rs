@@ -16,8 +16,60 @@ use std::path::{Component, Path, PathBuf};
 /// entries listed in `excludes` (as `./dev/null` or `dev/null`).
 pub fn unpack(archive: &Path, target: &Path, excludes: &[String]) -> Result<()> {
     let file = std::fs::File::open(archive).map_err(crate::error::io_err(archive))?;
-    let reader = xz2::read::XzDecoder::new(std::io::BufReader::with_capacity(1 << 16, file));
-    unpack_from(reader, &archive.display().to_string(), target, excludes)
+    let mut reader = xz2::read::XzDecoder::new(std::io::BufReader::with_capacity(1 << 16, file));
+    // Decompressing is half the work: a scoped thread does it while this one makes the
+    // files (as `tar -xJ` pipes xz into tar). Nothing forks while it runs; it is joined
+    // before this returns.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(32);
+    std::thread::scope(|scope| {
+        scope.spawn(move || loop {
+            let mut chunk = vec![0u8; 1 << 16];
+            match reader.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => {
+                    chunk.truncate(n);
+                    if tx.send(Ok(chunk)).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    break;
+                }
+            }
+        });
+        let stream = ChunkReader {
+            rx,
+            chunk: Vec::new(),
+            at: 0,
+        };
+        unpack_from(stream, &archive.display().to_string(), target, excludes)
+    })
+}
+
+/// The decompressed stream, as the decoding thread hands it over.
+struct ChunkReader {
+    rx: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    chunk: Vec<u8>,
+    at: usize,
+}
+
+impl Read for ChunkReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.at == self.chunk.len() {
+            match self.rx.recv() {
+                Ok(chunk) => {
+                    self.chunk = chunk?;
+                    self.at = 0;
+                }
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.chunk.len() - self.at);
+        buf[..n].copy_from_slice(&self.chunk[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
 }
 
 /// Unpack an uncompressed tar stream (named `what` in errors).
