@@ -86,6 +86,19 @@ fn make_image(env: &Env, srv: &Path, rootfs_tar: Option<&str>) {
 /// Sign the index and the tarballs with a new OpenPGP key (GnuPG, in a home of the test's
 /// own), and export its public key as the test's keyring.
 fn sign(env: &Env, srv: &Path) {
+    let gpg = new_key(env);
+    let img = srv.join(format!("images/busybox/1.36/amd64/default/{BUILD}"));
+    sh(&format!(
+        "for f in {srv}/meta/1.0/index-system {img}/rootfs.tar.xz {img}/meta.tar.xz; do \
+           {gpg} --yes --armor --detach-sign -o $f.asc $f; done",
+        srv = srv.display(),
+        img = img.display(),
+    ));
+}
+
+/// A new signing key in a GnuPG home of the test's own (`<root>/gnupg`), its public half
+/// exported as the test's keyring (`<root>/keyring.asc`); the gpg command line for it.
+fn new_key(env: &Env) -> String {
     let home = env.root.join("gnupg");
     std::fs::create_dir_all(&home).unwrap();
     std::fs::set_permissions(&home, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
@@ -93,19 +106,26 @@ fn sign(env: &Env, srv: &Path) {
         "GNUPGHOME={} gpg --batch --quiet --pinentry-mode loopback --passphrase ''",
         home.display()
     );
-    let img = srv.join(format!("images/busybox/1.36/amd64/default/{BUILD}"));
     sh(&format!(
         "{gpg} --quick-gen-key 'lxc-rs test images <images@invalid>' ed25519 sign 1d && \
-         {gpg} --armor --export > {keyring} && \
-         for f in {srv}/meta/1.0/index-system {img}/rootfs.tar.xz {img}/meta.tar.xz; do \
-           {gpg} --yes --armor --detach-sign -o $f.asc $f; done; \
-         GNUPGHOME={home} gpgconf --kill gpg-agent",
+         {gpg} --armor --export > {keyring}",
         keyring = env.root.join("keyring.asc").display(),
-        srv = srv.display(),
-        img = img.display(),
-        home = home.display(),
     ));
+    gpg
 }
+
+impl Drop for Env2 {
+    fn drop(&mut self) {
+        let _ = Command::new("gpgconf")
+            .arg("--kill")
+            .arg("gpg-agent")
+            .env("GNUPGHOME", self.0.join("gnupg"))
+            .status();
+    }
+}
+
+/// Stops the GnuPG agent of a test's home when the test ends.
+struct Env2(PathBuf);
 
 /// The HTTPS server, stopped on drop.
 struct Server {
@@ -142,6 +162,7 @@ impl Drop for Server {
 }
 
 struct Site {
+    _agent: Env2,
     env: Env,
     certs: PathBuf,
     cache: PathBuf,
@@ -168,6 +189,7 @@ impl Site {
         let server = Some(Server::start(&srv, &certs));
         let cache = env.root.join("cache");
         Site {
+            _agent: Env2(env.root.clone()),
             env,
             certs,
             cache,
@@ -212,6 +234,7 @@ impl Site {
     }
 }
 
+const MINI: [&str; 6] = ["-d", "mini", "-r", "1", "-a", "amd64"];
 const IMAGE: [&str; 6] = ["-d", "busybox", "-r", "1.36", "-a", "amd64"];
 
 fn text(out: &std::process::Output) -> String {
@@ -395,4 +418,88 @@ fn bad_images_and_requests_leave_nothing() {
             assert!(text(&out).contains("WARNING: Running without gpg validation!"));
         }
     }
+}
+
+/// lxc-image-publish: a container's rootfs becomes a signed image in a server tree that a
+/// static HTTPS server serves and the download template creates from; a build is
+/// published once.
+#[test]
+fn a_published_image_is_served_and_created() {
+    let env = Env::new("publish");
+    let _agent = Env2(env.root.clone());
+    let certs = env.root.join("certs");
+    std::fs::create_dir_all(&certs).unwrap();
+    make_certs(&certs);
+    new_key(&env);
+    let src = env.name("src");
+    env.create_busybox(&src);
+    let srv = env.root.join("srv");
+    let home = env.root.join("gnupg");
+    let publish = |extra: &[&str]| {
+        let mut cmd = env.cmd("lxc-image-publish");
+        cmd.args(["-P", &env.lxcpath, "-n", &src])
+            .args(MINI)
+            .arg("--out")
+            .arg(&srv)
+            .args([
+                "--build-id",
+                BUILD,
+                "--sign-key",
+                "images@invalid",
+                "--gnupg-home",
+            ])
+            .arg(&home)
+            .args(extra);
+        cmd.output().unwrap()
+    };
+    let out = publish(&[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let img = srv.join(format!("images/mini/1/amd64/default/{BUILD}"));
+    for f in [
+        "rootfs.tar.xz",
+        "rootfs.tar.xz.asc",
+        "meta.tar.xz",
+        "meta.tar.xz.asc",
+    ] {
+        assert!(img.join(f).is_file(), "{f}");
+    }
+    let index = std::fs::read_to_string(srv.join("meta/1.0/index-system")).unwrap();
+    assert_eq!(
+        index,
+        format!("mini;1;amd64;default;{BUILD};/images/mini/1/amd64/default/{BUILD}/\n")
+    );
+    assert!(
+        srv.join("meta/1.0/index-system.asc").is_file()
+            && srv.join("meta/1.0/index-user").is_file()
+    );
+    let out = publish(&[]);
+    assert!(
+        !out.status.success() && text(&out).contains("that build is published"),
+        "{}",
+        text(&out)
+    );
+
+    let server = Server::start(&srv, &certs);
+    let name = env.name("m");
+    let out = env
+        .cmd("lxc-create")
+        .args(["-P", &env.lxcpath, "-n", &name, "-t", "download", "--"])
+        .args(MINI)
+        .arg("--server")
+        .arg(format!("127.0.0.1:{}", server.port))
+        .arg("--keyring")
+        .arg(env.root.join("keyring.asc"))
+        .env("SSL_CERT_FILE", certs.join("ca.pem"))
+        .env("LXC_CACHE_PATH", env.root.join("cache"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("You just created a mini 1 amd64 (default) container."),
+        "{}",
+        text(&out)
+    );
+    env.ok("lxc-start", &["-n", &name]);
+    assert_eq!(env.sh(&name, "hostname"), format!("{name}\n"));
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
 }

@@ -119,4 +119,8 @@ pub mod entry {
     pub fn clone(args: Vec<String>) -> Res<i32> {
         tools::copy::run_clone(args)
     }
+
+    pub fn image_publish(args: Vec<String>) -> Res<i32> {
+        tools::publish::run(args)
+    }
 }

@@ -11,6 +11,7 @@ pub mod freeze;
 pub mod info;
 pub mod ls;
 pub mod net;
+pub mod publish;
 pub mod snapshot;
 pub mod start;
 pub mod stop;

@@ -2,6 +2,7 @@
 
 mod busybox;
 pub mod download;
+pub mod publish;
 
 use crate::container::Container;
 use crate::error::{Error, Result};

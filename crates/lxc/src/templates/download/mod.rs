@@ -133,8 +133,13 @@ pub fn create(c: &mut Container, rootfs: &Path, args: &[String], quiet: bool) ->
         refresh(c, &o, &cache, &say)?;
     }
     say("Unpacking the rootfs");
-    unpack::unpack(&cache.join("rootfs.tar.xz"), rootfs, &[])
-        .map_err(|e| fail(c, e.to_string()))?;
+    let plain = cache.join("rootfs.tar");
+    let unpacked = if plain.is_file() {
+        unpack::unpack_plain(&plain, rootfs, &[])
+    } else {
+        unpack::unpack(&cache.join("rootfs.tar.xz"), rootfs, &[])
+    };
+    unpacked.map_err(|e| fail(c, e.to_string()))?;
     std::fs::create_dir_all(rootfs.join("dev/pts")).map_err(crate::error::io_err(rootfs))?;
     assemble(c, &cache, rootfs)?;
     if let Ok(message) = std::fs::read_to_string(cache.join("create-message")) {
@@ -267,10 +272,15 @@ fn refresh(c: &Container, o: &Options, cache: &Path, say: &dyn Fn(&str)) -> Resu
         let meta = temp.join("meta.tar.xz");
         unpack::unpack(&meta, &temp, &[]).map_err(|e| fail(c, e.to_string()))?;
         std::fs::remove_file(&meta).map_err(crate::error::io_err(&meta))?;
-        // A rootfs that does not unpack is refused before it is cached.
+        // Decompressed once here (the cache keeps the tar beside LXC's .tar.xz: a cached
+        // create then only unpacks), and a rootfs that does not unpack is refused before
+        // it is cached.
+        let plain = temp.join("rootfs.tar");
+        unpack::decompress(&temp.join("rootfs.tar.xz"), &plain)
+            .map_err(|e| fail(c, e.to_string()))?;
         let probe = temp.join(".probe");
         std::fs::create_dir(&probe).map_err(crate::error::io_err(&probe))?;
-        let checked = unpack::unpack(&temp.join("rootfs.tar.xz"), &probe, &[]);
+        let checked = unpack::unpack_plain(&plain, &probe, &[]);
         std::fs::remove_dir_all(&probe).map_err(crate::error::io_err(&probe))?;
         checked.map_err(|e| fail(c, e.to_string()))?;
         let build = temp.join("build_id");

@@ -47,6 +47,27 @@ pub fn unpack(archive: &Path, target: &Path, excludes: &[String]) -> Result<()> 
     })
 }
 
+/// Unpack the uncompressed tarball `tar` (the cache keeps one beside the `.tar.xz`, so a
+/// cached create does not decompress again).
+pub fn unpack_plain(tar: &Path, target: &Path, excludes: &[String]) -> Result<()> {
+    let file = std::fs::File::open(tar).map_err(crate::error::io_err(tar))?;
+    let reader = std::io::BufReader::with_capacity(1 << 16, file);
+    unpack_from(reader, &tar.display().to_string(), target, excludes)
+}
+
+/// Decompress the xz file `from` into `to`.
+pub fn decompress(from: &Path, to: &Path) -> Result<()> {
+    let file = std::fs::File::open(from).map_err(crate::error::io_err(from))?;
+    let mut reader = xz2::read::XzDecoder::new(std::io::BufReader::with_capacity(1 << 16, file));
+    let mut out = std::fs::File::create(to).map_err(crate::error::io_err(to))?;
+    std::io::copy(&mut reader, &mut out).map_err(|e| Error::Template {
+        name: String::new(),
+        template: "download".into(),
+        message: format!("{}: truncated or corrupt: {e}", from.display()),
+    })?;
+    Ok(())
+}
+
 /// The decompressed stream, as the decoding thread hands it over.
 struct ChunkReader {
     rx: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,

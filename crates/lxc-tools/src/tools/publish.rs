@@ -1,0 +1,66 @@
+//! lxc-image-publish: `[-n NAME [-P LXCPATH] | --rootfs DIR] -d DIST -r RELEASE -a ARCH
+//! [--variant V] --out DIR [--build-id ID] [--expiry DAYS] [--config FILE] [--message FILE]
+//! [--sign-key KEY [--gnupg-home DIR]]`: an image for one's own server (lxc-rs's own tool).
+
+use crate::common::{about, fail, parse, Handled, Res};
+use lexopt::prelude::*;
+use lxc::templates::publish::Publish;
+use std::path::PathBuf;
+
+const USAGE: &str = "[-n NAME | --rootfs DIR] -d DIST -r RELEASE -a ARCH [--variant V] --out DIR \
+    [--build-id ID] [--expiry DAYS] [--config FILE] [--message FILE] [--sign-key KEY [--gnupg-home DIR]]";
+
+pub fn run(args: Vec<String>) -> Res<i32> {
+    let mut p = Publish::default();
+    let mut rootfs = None;
+    let mut out = None;
+    let mut files: Vec<(&str, String)> = Vec::new();
+    let common = parse("lxc-image-publish", USAGE, args, |parser, arg| {
+        let mut value = || -> Res<String> { Ok(parser.value()?.string()?) };
+        match arg {
+            Short('d') | Long("dist") => p.dist = value()?,
+            Short('r') | Long("release") => p.release = value()?,
+            Short('a') | Long("arch") => p.arch = value()?,
+            Long("variant") => p.variant = value()?,
+            Long("rootfs") => rootfs = Some(PathBuf::from(value()?)),
+            Long("out") => out = Some(PathBuf::from(value()?)),
+            Long("build-id") => p.build_id = Some(value()?),
+            Long("expiry") => {
+                let v = value()?;
+                p.expiry_days = Some(v.parse().map_err(|_| fail(format!("--expiry {v}: days")))?);
+            }
+            Long("config") => files.push(("config", value()?)),
+            Long("message") => files.push(("message", value()?)),
+            Long("sign-key") => p.sign_key = Some(value()?),
+            Long("gnupg-home") => p.gnupg_home = Some(PathBuf::from(value()?)),
+            _ => return Ok(Handled::No),
+        }
+        Ok(Handled::Yes)
+    })?;
+    for (what, file) in files {
+        let text = std::fs::read_to_string(&file).map_err(|e| fail(format!("{file}: {e}")))?;
+        match what {
+            "config" => p.config = Some(text),
+            _ => p.create_message = Some(text),
+        }
+    }
+    p.out =
+        out.ok_or_else(|| fail(format!("--out is needed\nUsage: lxc-image-publish {USAGE}")))?;
+    p.rootfs = match (rootfs, &common.name) {
+        (Some(dir), _) => dir,
+        (None, Some(name)) => {
+            let c = common.container()?;
+            lxc::storage::rootfs_dir(&c)
+                .map_err(|e| fail(about(name, e)))?
+                .ok_or_else(|| fail(format!("{name}: its rootfs is not a directory")))?
+        }
+        (None, None) => {
+            return Err(fail(format!(
+                "-n NAME or --rootfs DIR\nUsage: lxc-image-publish {USAGE}"
+            )))
+        }
+    };
+    let dir = lxc::templates::publish::publish(&p).map_err(|e| fail(e.to_string()))?;
+    println!("{}", dir.display());
+    Ok(0)
+}
