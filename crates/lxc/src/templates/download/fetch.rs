@@ -15,6 +15,8 @@ const SYSTEM_ROOTS: &str = "/etc/ssl/certs/ca-certificates.crt";
 pub struct Fetcher {
     agent: ureq::Agent,
     base: String,
+    /// Show a progress bar for each download (a terminal, not quiet).
+    pub progress: bool,
 }
 
 fn fail(message: String) -> Error {
@@ -55,7 +57,11 @@ impl Fetcher {
             .http_status_as_error(false)
             .build()
             .new_agent();
-        Ok(Fetcher { agent, base })
+        Ok(Fetcher {
+            agent,
+            base,
+            progress: false,
+        })
     }
 
     /// The server's base URL.
@@ -80,13 +86,26 @@ impl Fetcher {
             match self.agent.get(&url).call() {
                 Ok(response) if response.status() == 404 => return Ok(false),
                 Ok(response) if response.status().is_success() => {
-                    let mut reader = response.into_body().into_reader();
+                    let length = response
+                        .headers()
+                        .get("content-length")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.parse::<u64>().ok());
+                    let bar = self.progress.then(|| bar(length, path));
+                    let reader = response.into_body().into_reader();
+                    let mut reader: Box<dyn Read> = match &bar {
+                        Some(bar) => Box::new(bar.wrap_read(reader)),
+                        None => Box::new(reader),
+                    };
                     let mut buf = vec![0u8; 1 << 16];
                     loop {
                         let n = reader
                             .read(&mut buf)
                             .map_err(|e| fail(format!("{url}: download cut short: {e}")))?;
                         if n == 0 {
+                            if let Some(bar) = bar {
+                                bar.finish_and_clear();
+                            }
                             return Ok(true);
                         }
                         out.write_all(&buf[..n])
@@ -105,4 +124,20 @@ impl Fetcher {
         let mut file = std::fs::File::create(dest).map_err(crate::error::io_err(dest))?;
         self.get_to(path, &mut file)
     }
+}
+
+/// A bar for `length` bytes (a spinner when the server did not say), labelled by file.
+pub(super) fn bar(length: Option<u64>, path: &str) -> indicatif::ProgressBar {
+    let bar = match length {
+        Some(n) => indicatif::ProgressBar::new(n),
+        None => indicatif::ProgressBar::new_spinner(),
+    };
+    let name = path.rsplit('/').next().unwrap_or(path).to_string();
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{msg:>16} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(name);
+    bar
 }

@@ -21,6 +21,8 @@ struct Options {
     flush_cache: bool,
     force_cache: bool,
     list: bool,
+    /// Progress bars (a terminal, and not quiet).
+    progress: bool,
     /// `--keyring FILE`: the trusted OpenPGP keys.
     keyring: Option<PathBuf>,
     no_validate: bool,
@@ -83,7 +85,9 @@ fn parse(c: &Container, args: &[String]) -> Result<Options> {
 
 /// Fill `rootfs` with the image the arguments name and write the container's config.
 pub fn create(c: &mut Container, rootfs: &Path, args: &[String], quiet: bool) -> Result<()> {
-    let o = parse(c, args)?;
+    let mut o = parse(c, args)?;
+    let quiet = quiet || std::env::var_os("LXC_CREATE_QUIET").is_some();
+    o.progress = !quiet && lxc_sys::fs::isatty(1);
     let say = |text: &str| {
         if !quiet {
             println!("{text}");
@@ -135,7 +139,7 @@ pub fn create(c: &mut Container, rootfs: &Path, args: &[String], quiet: bool) ->
     say("Unpacking the rootfs");
     let plain = cache.join("rootfs.tar");
     let unpacked = if plain.is_file() {
-        unpack::unpack_plain(&plain, rootfs, &[])
+        unpack::unpack_plain(&plain, rootfs, &[], o.progress)
     } else {
         unpack::unpack(&cache.join("rootfs.tar.xz"), rootfs, &[])
     };
@@ -207,7 +211,8 @@ fn keyring(c: &Container, o: &Options) -> Result<Option<verify::Keyring>> {
 /// Bring the cache up to date with the server: download beside it, then swap it in, so a
 /// failed download leaves the old cache (or none) and nothing half-made.
 fn refresh(c: &Container, o: &Options, cache: &Path, say: &dyn Fn(&str)) -> Result<()> {
-    let fetcher = fetch::Fetcher::new(&o.server)?;
+    let mut fetcher = fetch::Fetcher::new(&o.server)?;
+    fetcher.progress = o.progress;
     let keyring = keyring(c, o)?;
     if keyring.is_some() {
         say("Setting up the GPG keyring");
@@ -280,7 +285,7 @@ fn refresh(c: &Container, o: &Options, cache: &Path, say: &dyn Fn(&str)) -> Resu
             .map_err(|e| fail(c, e.to_string()))?;
         let probe = temp.join(".probe");
         std::fs::create_dir(&probe).map_err(crate::error::io_err(&probe))?;
-        let checked = unpack::unpack_plain(&plain, &probe, &[]);
+        let checked = unpack::unpack_plain(&plain, &probe, &[], false);
         std::fs::remove_dir_all(&probe).map_err(crate::error::io_err(&probe))?;
         checked.map_err(|e| fail(c, e.to_string()))?;
         let build = temp.join("build_id");

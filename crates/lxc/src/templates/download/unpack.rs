@@ -49,9 +49,21 @@ pub fn unpack(archive: &Path, target: &Path, excludes: &[String]) -> Result<()> 
 
 /// Unpack the uncompressed tarball `tar` (the cache keeps one beside the `.tar.xz`, so a
 /// cached create does not decompress again).
-pub fn unpack_plain(tar: &Path, target: &Path, excludes: &[String]) -> Result<()> {
+pub fn unpack_plain(tar: &Path, target: &Path, excludes: &[String], progress: bool) -> Result<()> {
     let file = std::fs::File::open(tar).map_err(crate::error::io_err(tar))?;
     let reader = std::io::BufReader::with_capacity(1 << 16, file);
+    if progress {
+        let length = std::fs::metadata(tar).ok().map(|m| m.len());
+        let bar = super::fetch::bar(length, "unpacking");
+        let done = unpack_from(
+            bar.wrap_read(reader),
+            &tar.display().to_string(),
+            target,
+            excludes,
+        );
+        bar.finish_and_clear();
+        return done;
+    }
     unpack_from(reader, &tar.display().to_string(), target, excludes)
 }
 
