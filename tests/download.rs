@@ -311,6 +311,39 @@ fn the_download_template_creates_caches_and_lists() {
     );
     assert!(!env.container_dir(&p4).exists());
 
+    // The default server from the global lxc.conf (`lxc.download.server`).
+    let port = site.server.as_ref().unwrap().port;
+    let mut global = std::fs::read_to_string(&env.global).unwrap();
+    global.push_str(&format!("lxc.download.server = 127.0.0.1:{port}\n"));
+    std::fs::write(&env.global, global).unwrap();
+    let p7 = env.name("p7");
+    let keyring = env.root.join("keyring.asc");
+    let out = env
+        .cmd("lxc-create")
+        .args([
+            "-P",
+            &env.lxcpath,
+            "-n",
+            &p7,
+            "-t",
+            "download",
+            "--",
+            "--flush-cache",
+            "--keyring",
+        ])
+        .arg(&keyring)
+        .args(IMAGE)
+        .env("SSL_CERT_FILE", site.certs.join("ca.pem"))
+        .env("LXC_CACHE_PATH", &site.cache)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("Downloading the rootfs"),
+        "{}",
+        text(&out)
+    );
+
     // The server goes away: --force-cache still creates; --flush-cache then fails and the
     // cache is gone.
     site.server = None;

@@ -26,6 +26,9 @@ pub const ALL_GLOBAL_KEYS: &[&str] = &[
     "lxc.cgroup.use",
     "lxc.cgroup.pattern",
     "lxc.bdev.rbd.rbdpool",
+    // lxc-rs's own: the download template's default image server (LXC reads no such key,
+    // and skips lines it does not know).
+    "lxc.download.server",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -40,8 +40,13 @@ fn fail(c: &Container, message: impl Into<String>) -> Error {
 }
 
 fn parse(c: &Container, args: &[String]) -> Result<Options> {
+    // The global `lxc.download.server`, else LXC's own server.
+    let server = lxc_config::GlobalConfig::load(c.paths())
+        .ok()
+        .and_then(|g| g.get("lxc.download.server"))
+        .unwrap_or_else(|| "images.linuxcontainers.org".into());
     let mut o = Options {
-        server: "images.linuxcontainers.org".into(),
+        server,
         wanted: Wanted {
             variant: "default".into(),
             ..Default::default()
