@@ -67,6 +67,12 @@ bench_with() { # name, prepare (run before each timing), command; BIN and PATHX 
         result[$label-$side]=$(median "$work/$label-$side.json")
     done
 }
+destroy_on_xfs() { # names: the benchmark's containers on the xfs, both sides
+    for side in ours theirs; do
+        bin=$ours; [ $side = theirs ] && bin=$theirs
+        for n in "$@"; do $bin/lxc-destroy -P "$work/xfs/$side" -n "$n" >/dev/null 2>&1 || true; done
+    done
+}
 bench() { # name, command-with-BIN-and-P
     local label=$1 cmd=$2
     for side in ours theirs; do
@@ -120,11 +126,7 @@ for side in ours theirs; do
 done
 bench_with clone_copy "bash -c 'BIN/lxc-destroy -P PATHX -n k >/dev/null 2>&1; true'" "BIN/lxc-copy -P PATHX -n b -N k" "$work/xfs/SIDE"
 bench_with clone_overlay "bash -c 'BIN/lxc-destroy -P PATHX -n o >/dev/null 2>&1; true'" "BIN/lxc-copy -P PATHX -n b -N o -s -B overlay" "$work/xfs/SIDE"
-for side in ours theirs; do
-    bin=$ours; [ $side = theirs ] && bin=$theirs
-    $bin/lxc-destroy -P "$work/xfs/$side" -n k >/dev/null 2>&1 || true
-    $bin/lxc-destroy -P "$work/xfs/$side" -n o >/dev/null 2>&1 || true
-done
+destroy_on_xfs k o
 # A btrfs snapshot clone of a container holding 1 GiB, on a btrfs filesystem of our own.
 for side in ours theirs; do
     bin=$ours; [ $side = theirs ] && bin=$theirs
@@ -171,10 +173,7 @@ for side in ours theirs; do
 done
 bench_with download_cached "bash -c 'BIN/lxc-destroy -P PATHX -n d >/dev/null 2>&1; true'" "$create_dl" "$work/xfs/SIDE"
 bench_with download_uncached "bash -c 'BIN/lxc-destroy -P PATHX -n d >/dev/null 2>&1; rm -rf $dl/cache-SIDE; true'" "$create_dl" "$work/xfs/SIDE"
-for side in ours theirs; do
-    bin=$ours; [ $side = theirs ] && bin=$theirs
-    $bin/lxc-destroy -P "$work/xfs/$side" -n d >/dev/null 2>&1 || true
-done
+destroy_on_xfs d
 kill $server_pid
 for side in ours theirs; do
     bin=$ours; [ $side = theirs ] && bin=$theirs
