@@ -89,6 +89,8 @@ fn clones_snapshots_and_rename() {
         "listed: snap0 a comment 19 True".to_string(),
         "listed: snap1 False 19 True".to_string(),
         "restore as new: True True".to_string(),
+        "refused with a dependent: False".to_string(),
+        "dependent destroyed: True".to_string(),
         "restore in place: True".to_string(),
         "destroy snap1: True ['snap0']".to_string(),
         format!("rename: {name}-n True False"),

@@ -337,6 +337,20 @@ fn an_overlay_created_container_keeps_its_changes_in_delta0() {
     );
     assert!(dir.join("delta0/root/changed").exists());
     assert!(!dir.join("rootfs/root/changed").exists());
+    // Restoring in place swaps delta0 only: the lower (the container's own rootfs
+    // directory) stays.
+    env.ok("lxc-snapshot", &["-n", &name]);
+    assert_eq!(
+        run_in(&env, &name, "echo y > /root/later; ls /root"),
+        "changed\nlater\n"
+    );
+    env.ok("lxc-snapshot", &["-n", &name, "-r", "snap0"]);
+    assert!(
+        dir.join("rootfs/bin/busybox").exists(),
+        "the lower was lost"
+    );
+    assert_eq!(run_in(&env, &name, "ls /root"), "changed\n");
+    env.ok("lxc-snapshot", &["-n", &name, "-d", "ALL"]);
     env.ok("lxc-destroy", &["-n", &name]);
     assert!(!dir.exists());
 }

@@ -24,6 +24,15 @@ fn loop_containers_run_clone_and_snapshot() {
     assert_eq!(std::fs::metadata(&image).unwrap().len(), 128 << 20);
     assert!(config_of(&env, &p1).contains(&format!("lxc.rootfs.path = loop:{}", image.display())));
     assert!(no_loop_for(&image));
+    // A second create of the same name is refused and leaves the first as it was.
+    let size = std::fs::metadata(&image).unwrap().len();
+    fails_with(
+        &env,
+        "lxc-create",
+        &["-n", &p1, "-t", "busybox", "-B", "loop"],
+        "already exists",
+    );
+    assert_eq!(std::fs::metadata(&image).unwrap().len(), size);
     let out = run_in(
         &env,
         &p1,

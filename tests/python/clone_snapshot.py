@@ -16,6 +16,9 @@ print("snapshot:", c.snapshot(f.name), c.snapshot())
 for s in c.snapshot_list():
     print("listed:", s[0], s[1] is not None and open(s[1]).read().strip(), len(s[2]), s[3] == os.path.join(lxcpath, name, "snaps"))
 print("restore as new:", c.snapshot_restore("snap0", name + "-r"), lxc.Container(name + "-r", lxcpath).defined)
+# An in-place restore is refused while an overlay clone reads the rootfs.
+print("refused with a dependent:", c.snapshot_restore("snap1"))
+print("dependent destroyed:", snap.destroy())
 print("restore in place:", c.snapshot_restore("snap1"))
 print("destroy snap1:", c.snapshot_destroy("snap1"), [s[0] for s in c.snapshot_list()])
 renamed = copy.rename(name + "-n")

@@ -69,7 +69,7 @@ impl Container {
         std::fs::create_dir(&dir).map_err(io_err(&dir))?;
         if let Err(e) = self.clone_into(&mut new, &src_rootfs, &backing, spec) {
             // Nothing half-made stays; the source was only read.
-            if let Err(cleanup) = storage::destroy_made(&new, &dir) {
+            if let Err(cleanup) = storage::destroy_made(&new, &dir, &src_rootfs) {
                 tracing::error!(container = %newname, "cleanup after failed clone: {cleanup}");
             }
             return Err(e);
@@ -112,7 +112,9 @@ impl Container {
         }
         self.run_clone_hooks(new, &new_rootfs, &spec.hookargs)?;
         if *backing == Backing::OverlaySnapshot {
-            record_dependent(self, new)?;
+            if let Some(owner) = lower_owner(self, src_rootfs) {
+                record_dependent(&owner, new)?;
+            }
         }
         std::fs::remove_file(&partial).map_err(io_err(&partial))?;
         drop(marker);
@@ -154,16 +156,24 @@ impl Container {
 pub(crate) const DEPENDENTS: &str = "lxc_snapshots";
 pub(crate) const ORIGIN: &str = "lxc_rdepends";
 
+/// Whose directory holds the lower layer an overlay clone of `src` reads, as
+/// (lxcpath, name): the source's own rootfs (a `dir` source, or an overlay created with its
+/// lower inside its directory), else the container the source itself was cloned from.
+fn lower_owner(src: &Container, rootfs: &storage::Rootfs) -> Option<(String, String)> {
+    match rootfs {
+        storage::Rootfs::Overlay { lower, .. } if !lower.starts_with(src.dir()) => {
+            pairs(&src.dir().join(ORIGIN)).into_iter().next()
+        }
+        _ => Some((src.config_path().to_string(), src.name().to_string())),
+    }
+}
+
 /// An overlay clone reads its origin's rootfs: note it on both sides, so the origin is not
 /// destroyed from under it.
-fn record_dependent(origin: &Container, clone: &Container) -> Result<()> {
+fn record_dependent((path, name): &(String, String), clone: &Container) -> Result<()> {
     let back = clone.dir().join(ORIGIN);
-    std::fs::write(
-        &back,
-        format!("{}\n{}\n", origin.config_path(), origin.name()),
-    )
-    .map_err(io_err(&back))?;
-    let list = origin.dir().join(DEPENDENTS);
+    std::fs::write(&back, format!("{path}\n{name}\n")).map_err(io_err(&back))?;
+    let list = Path::new(path).join(name).join(DEPENDENTS);
     let mut text = std::fs::read_to_string(&list).unwrap_or_default();
     text.push_str(&format!("{}\n{}\n", clone.config_path(), clone.name()));
     std::fs::write(&list, text).map_err(io_err(&list))
@@ -267,15 +277,21 @@ pub(crate) fn set_hostname_in(rootfs: &storage::Rootfs, old: &str, new: &str) ->
 fn set_hostname(layers: &[&Path], target: &Path, old: &str, new: &str) -> Result<()> {
     let target_fd = lxc_sys::fs::open_dir_path(target).map_err(io_err(target))?;
     let rewrite = |rel: &str, edit: &dyn Fn(&str) -> String| -> Result<()> {
+        // Regular files only: a FIFO or device node planted there is left alone.
         let found = layers.iter().find_map(|layer| {
             let root = lxc_sys::fs::open_dir_path(layer).ok()?;
-            let fd = lxc_sys::mount::open_in_root(root.as_fd(), rel, libc::O_RDONLY, 0).ok()?;
-            Some((layer.join(rel), fd))
+            let flags = libc::O_RDONLY | libc::O_NONBLOCK;
+            let fd = lxc_sys::mount::open_in_root(root.as_fd(), rel, flags, 0).ok()?;
+            let file = std::fs::File::from(fd);
+            file.metadata()
+                .ok()?
+                .is_file()
+                .then(|| (layer.join(rel), file))
         });
         let Some((path, fd)) = found else {
             return Ok(());
         };
-        let text = std::io::read_to_string(std::fs::File::from(fd)).map_err(io_err(&path))?;
+        let text = std::io::read_to_string(fd).map_err(io_err(&path))?;
         let out = target.join(rel);
         if let Some(dir) = Path::new(rel).parent() {
             lxc_sys::mount::mkdir_all_in_root(target_fd.as_fd(), &dir.display().to_string(), 0o755)

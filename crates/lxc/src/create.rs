@@ -39,10 +39,14 @@ impl Container {
         // As LXC: a container exists when its rootfs does. A config saved ahead of create
         // (python3-lxc saves one) is not an existing container.
         let rootfs_exists = self.is_defined()
-            && storage::rootfs_dir(self)
-                .ok()
-                .flatten()
-                .is_some_and(|r| r.exists());
+            && self.config().rootfs_path.is_some()
+            && match storage::Rootfs::of(self) {
+                Ok(storage::Rootfs::Dir(p) | storage::Rootfs::Btrfs(p)) => p.exists(),
+                Ok(storage::Rootfs::Overlay { upper, .. }) => upper.exists(),
+                Ok(storage::Rootfs::Loop(image) | storage::Rootfs::Lvm(image)) => image.exists(),
+                Ok(storage::Rootfs::Zfs(_)) => true,
+                Err(_) => false,
+            };
         if rootfs_exists {
             return Err(Error::AlreadyDefined(self.name().to_string()));
         }

@@ -149,6 +149,18 @@ impl Container {
         if self.is_running() {
             return Err(Error::AlreadyRunning(self.name().to_string()));
         }
+        // A restore replaces a directory rootfs: overlay clones reading it would lose it.
+        let replaced_dir = matches!(
+            crate::storage::Rootfs::of(self),
+            Ok(crate::storage::Rootfs::Dir(_) | crate::storage::Rootfs::Btrfs(_))
+        );
+        let users = crate::clone::dependents(self);
+        if replaced_dir && !users.is_empty() {
+            return Err(Error::Command {
+                name: self.name().to_string(),
+                message: format!("snapshot clones use its rootfs: {}", users.join(", ")),
+            });
+        }
         // The snapshot is cloned beside the container first; only once that worked does the
         // container's own rootfs go, and the clone's takes its place.
         let temp = format!(".{}-restore-{}", self.name(), std::process::id());
@@ -163,12 +175,15 @@ impl Container {
         for entry in std::fs::read_dir(&from).map_err(io_err(&from))? {
             let entry = entry.map_err(io_err(&from))?;
             let name = entry.file_name();
-            if name == "config" {
+            // The clone's own bookkeeping stays behind; what the container already has
+            // (its snapshots, an overlay's lower or mount point) is never replaced: only
+            // the storage the old rootfs gave up is filled again.
+            if name == "config" || name == "lxc_rdepends" || name == "partial" {
                 continue;
             }
             let target = to.join(&name);
-            if target.is_dir() {
-                std::fs::remove_dir_all(&target).map_err(io_err(&target))?;
+            if target.symlink_metadata().is_ok() {
+                continue;
             }
             std::fs::rename(entry.path(), &target).map_err(io_err(&target))?;
         }

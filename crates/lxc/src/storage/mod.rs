@@ -236,8 +236,11 @@ fn remove_tree(dir: &Path) -> Result<()> {
 }
 
 /// Remove what a failed clone or snapshot made under its new directory `dir`.
-pub fn destroy_made(new: &Container, dir: &Path) -> Result<()> {
+/// `src` is the source's rootfs: until the clone's own is set in its config, the config
+/// still names the source's, which is never touched.
+pub fn destroy_made(new: &Container, dir: &Path, src: &Rootfs) -> Result<()> {
     match Rootfs::of(new) {
+        Ok(made) if made == *src => {}
         Ok(Rootfs::Btrfs(p)) if p.starts_with(dir) => btrfs::delete_subvolume(&p)?,
         Ok(made @ (Rootfs::Lvm(_) | Rootfs::Zfs(_))) if new.config().rootfs_path.is_some() => {
             destroy_storage(&made)?

@@ -1,7 +1,7 @@
 //! Downloads from the image server over HTTPS (rustls), as the download template makes
 //! them: LXC's user agent, a 30 s timeout, three tries. The trusted roots are the system's
-//! (`/etc/ssl/certs/ca-certificates.crt`), or the PEM file in `SSL_CERT_FILE`. A plain
-//! `http://` server is refused unless allowed (`--no-validate` style testing only).
+//! (`/etc/ssl/certs/ca-certificates.crt`), or the PEM file in `SSL_CERT_FILE`. An HTTPS
+//! server may not redirect to plain HTTP.
 
 use crate::error::{Error, Result};
 use std::io::Read;
@@ -53,7 +53,10 @@ impl Fetcher {
         let agent = ureq::Agent::config_builder()
             .tls_config(tls)
             .user_agent(USER_AGENT)
-            .timeout_global(Some(Duration::from_secs(30)))
+            // 30 s to connect and to answer, as wget -T 30; a big download may take longer.
+            .timeout_connect(Some(Duration::from_secs(30)))
+            .timeout_recv_response(Some(Duration::from_secs(30)))
+            .https_only(base.starts_with("https://"))
             .http_status_as_error(false)
             .build()
             .new_agent();

@@ -13,6 +13,17 @@ use crate::error::{Error, Result};
 use lxc_config::image_index::{self, Image, Wanted};
 use std::path::{Path, PathBuf};
 
+/// The metadata files an image may carry (anything else in meta.tar.xz is ignored).
+const METADATA: [&str; 7] = [
+    "config",
+    "config-user",
+    "excludes-user",
+    "expiry",
+    "templates",
+    "create-message",
+    "fstab",
+];
+
 /// The template's options (5.0's, and 1.0's GPG ones accepted for old scripts).
 #[derive(Debug, Default)]
 struct Options {
@@ -126,6 +137,14 @@ pub fn create(c: &mut Container, rootfs: &Path, args: &[String], quiet: bool) ->
         std::fs::remove_dir_all(&cache).map_err(crate::error::io_err(&cache))?;
         use_cache = false;
     }
+    // A copy cached without signature checks is not taken when they are asked for now.
+    if use_cache
+        && !o.no_validate
+        && !cache.join("validated").exists()
+        && keyring_path(c, &o).is_some()
+    {
+        use_cache = false;
+    }
     if use_cache && !o.force_cache && expired(&cache) {
         say("The cached copy has expired, re-downloading...");
         use_cache = false;
@@ -149,7 +168,10 @@ pub fn create(c: &mut Container, rootfs: &Path, args: &[String], quiet: bool) ->
         unpack::unpack(&cache.join("rootfs.tar.xz"), rootfs, &[])
     };
     unpacked.map_err(|e| fail(c, e.to_string()))?;
-    std::fs::create_dir_all(rootfs.join("dev/pts")).map_err(crate::error::io_err(rootfs))?;
+    // Inside the rootfs (its own /dev may be a symlink).
+    let root = lxc_sys::fs::open_dir_path(rootfs).map_err(crate::error::io_err(rootfs))?;
+    lxc_sys::mount::mkdir_all_in_root(std::os::fd::AsFd::as_fd(&root), "dev/pts", 0o755)
+        .map_err(crate::error::io_err(rootfs.join("dev/pts")))?;
     assemble(c, &cache, rootfs)?;
     if let Ok(message) = std::fs::read_to_string(cache.join("create-message")) {
         if !quiet {
@@ -198,9 +220,14 @@ fn keyring(c: &Container, o: &Options) -> Result<Option<verify::Keyring>> {
         eprintln!("WARNING: Running without gpg validation!");
         return Ok(None);
     }
+    keyring_path(c, o)
+        .map(|p| verify::Keyring::load(&p).map_err(|e| fail(c, e)))
+        .transpose()
+}
+
+fn keyring_path(c: &Container, o: &Options) -> Option<PathBuf> {
     let dir = &c.paths().config_dir;
-    let path = o
-        .keyring
+    o.keyring
         .clone()
         .or_else(|| std::env::var_os("LXC_DOWNLOAD_KEYRING").map(PathBuf::from))
         .or_else(|| {
@@ -208,9 +235,7 @@ fn keyring(c: &Container, o: &Options) -> Result<Option<verify::Keyring>> {
                 .iter()
                 .map(|f| dir.join(f))
                 .find(|p| p.is_file())
-        });
-    path.map(|p| verify::Keyring::load(&p).map_err(|e| fail(c, e)))
-        .transpose()
+        })
 }
 
 /// Bring the cache up to date with the server: download beside it, then swap it in, so a
@@ -248,6 +273,16 @@ fn refresh(c: &Container, o: &Options, cache: &Path, say: &dyn Fn(&str)) -> Resu
             ),
         ));
     };
+    let path_ok = image.path.starts_with('/')
+        && !image.path.starts_with("//")
+        && !image.path.contains(['@', '?', '#', '\\'])
+        && !image.path.split('/').any(|c| c == "..");
+    if !path_ok {
+        return Err(fail(
+            c,
+            format!("the index names a bad image path: {}", image.path),
+        ));
+    }
     let cached_build = std::fs::read_to_string(cache.join("build_id")).unwrap_or_default();
     if cached_build.trim() == image.build_id && cache.join("rootfs.tar.xz").is_file() {
         say("The cache is already up to date");
@@ -280,7 +315,18 @@ fn refresh(c: &Container, o: &Options, cache: &Path, say: &dyn Fn(&str)) -> Resu
             }
         }
         let meta = temp.join("meta.tar.xz");
-        unpack::unpack(&meta, &temp, &[]).map_err(|e| fail(c, e.to_string()))?;
+        // The metadata unpacks apart; only its known regular files come into the cache.
+        let unpacked = temp.join(".meta");
+        std::fs::create_dir(&unpacked).map_err(crate::error::io_err(&unpacked))?;
+        unpack::unpack(&meta, &unpacked, &[]).map_err(|e| fail(c, e.to_string()))?;
+        for name in METADATA {
+            let from = unpacked.join(name);
+            let regular = std::fs::symlink_metadata(&from).is_ok_and(|m| m.file_type().is_file());
+            if regular {
+                std::fs::copy(&from, temp.join(name)).map_err(crate::error::io_err(&from))?;
+            }
+        }
+        std::fs::remove_dir_all(&unpacked).map_err(crate::error::io_err(&unpacked))?;
         std::fs::remove_file(&meta).map_err(crate::error::io_err(&meta))?;
         // Decompressed once here (the cache keeps the tar beside LXC's .tar.xz: a cached
         // create then only unpacks), and a rootfs that does not unpack is refused before
@@ -293,6 +339,10 @@ fn refresh(c: &Container, o: &Options, cache: &Path, say: &dyn Fn(&str)) -> Resu
         let checked = unpack::unpack_plain(&plain, &probe, &[], false);
         std::fs::remove_dir_all(&probe).map_err(crate::error::io_err(&probe))?;
         checked.map_err(|e| fail(c, e.to_string()))?;
+        if keyring.is_some() {
+            let mark = temp.join("validated");
+            std::fs::write(&mark, "").map_err(crate::error::io_err(&mark))?;
+        }
         let build = temp.join("build_id");
         std::fs::write(&build, format!("{}\n", image.build_id))
             .map_err(crate::error::io_err(&build))
@@ -309,10 +359,15 @@ fn refresh(c: &Container, o: &Options, cache: &Path, say: &dyn Fn(&str)) -> Resu
         }
         return Err(e);
     }
+    // The old cache steps aside before the new one takes its name.
+    let old = parent.join(format!(".{}.old-{}", o.wanted.variant, std::process::id()));
     if cache.exists() {
-        std::fs::remove_dir_all(cache).map_err(crate::error::io_err(cache))?;
+        std::fs::rename(cache, &old).map_err(crate::error::io_err(cache))?;
     }
     std::fs::rename(&temp, cache).map_err(crate::error::io_err(cache))?;
+    if old.exists() {
+        std::fs::remove_dir_all(&old).map_err(crate::error::io_err(&old))?;
+    }
     say("The image cache is now ready");
     Ok(())
 }
@@ -359,12 +414,17 @@ fn assemble(c: &mut Container, cache: &Path, rootfs: &Path) -> Result<()> {
     let root = lxc_sys::fs::open_dir_path(rootfs).map_err(crate::error::io_err(rootfs))?;
     for path in list.lines().map(str::trim).filter(|l| !l.is_empty()) {
         use std::os::fd::AsFd;
-        let Ok(fd) = lxc_sys::mount::open_in_root(root.as_fd(), path, libc::O_RDONLY, 0) else {
+        // Regular files only: a FIFO or a device node named there is left alone.
+        let flags = libc::O_RDONLY | libc::O_NONBLOCK;
+        let Ok(fd) = lxc_sys::mount::open_in_root(root.as_fd(), path, flags, 0) else {
             continue;
         };
+        let fd = std::fs::File::from(fd);
+        if !fd.metadata().is_ok_and(|m| m.is_file()) {
+            continue;
+        }
         let shown = rootfs.join(path.trim_start_matches('/'));
-        let old = std::io::read_to_string(std::fs::File::from(fd))
-            .map_err(crate::error::io_err(&shown))?;
+        let old = std::io::read_to_string(fd).map_err(crate::error::io_err(&shown))?;
         let fd =
             lxc_sys::mount::open_in_root(root.as_fd(), path, libc::O_WRONLY | libc::O_TRUNC, 0)
                 .map_err(crate::error::io_err(&shown))?;

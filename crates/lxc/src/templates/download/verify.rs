@@ -41,6 +41,14 @@ impl Keyring {
             DetachedSignature::from_bytes(signature)
         }
         .map_err(|e| format!("{what}: unreadable signature: {e}"))?;
+        // Only a signature over data counts (not a key certification over those bytes).
+        use pgp::packet::SignatureType;
+        if !matches!(
+            sig.signature.typ(),
+            Some(SignatureType::Binary | SignatureType::Text)
+        ) {
+            return Err(format!("{what}: not a data signature"));
+        }
         for key in &self.keys {
             if sig.verify(key, data).is_ok() {
                 return Ok(());
