@@ -232,10 +232,13 @@ pub(crate) fn rewrite_paths(text: &str, old: &Path, new: &Path) -> String {
     let mut rest = text;
     while let Some(at) = rest.find(&old) {
         let after = &rest[at + old.len()..];
-        let whole = after
-            .chars()
-            .next()
-            .is_none_or(|c| c == '/' || c.is_whitespace() || c == ':');
+        let before = rest[..at].chars().next_back();
+        let starts = before.is_none_or(|c| c.is_whitespace() || c == ':' || c == '=');
+        let whole = starts
+            && after
+                .chars()
+                .next()
+                .is_none_or(|c| c == '/' || c.is_whitespace() || c == ':');
         out.push_str(&rest[..at]);
         out.push_str(if whole { &new } else { &old });
         rest = after;
@@ -331,6 +334,10 @@ mod tests {
     fn paths_are_rewritten_only_as_whole_components() {
         let text = "lxc.rootfs.path = dir:/x/p1/rootfs\nlxc.mount.entry = /x/p10 mnt none bind\n\
                     lxc.log.file = /x/p1\nlxc.rootfs.path = overlay:/x/p1/rootfs:/x/p1/delta0\n";
+        assert_eq!(
+            rewrite_paths("a = /data/x/p1/f\n", Path::new("/x/p1"), Path::new("/y/p2")),
+            "a = /data/x/p1/f\n"
+        );
         let out = rewrite_paths(text, Path::new("/x/p1"), Path::new("/y/p2"));
         assert_eq!(
             out,

@@ -47,10 +47,20 @@ impl Container {
         }
         if let Some((path, name)) = origin {
             let list = Path::new(&path).join(name).join(DEPENDENTS);
-            let old = format!("{}\n{}\n", self.config_path(), self.name());
-            let renamed = format!("{}\n{newname}\n", self.config_path());
-            if let Ok(text) = std::fs::read_to_string(&list) {
-                std::fs::write(&list, text.replace(&old, &renamed)).map_err(io_err(&list))?;
+            let me = (self.config_path().to_string(), self.name().to_string());
+            let text: String = pairs(&list)
+                .into_iter()
+                .map(|p| {
+                    if p == me {
+                        (p.0, newname.to_string())
+                    } else {
+                        p
+                    }
+                })
+                .map(|(a, b)| format!("{a}\n{b}\n"))
+                .collect();
+            if list.exists() {
+                std::fs::write(&list, text).map_err(io_err(&list))?;
             }
         }
         let old_name = self.name().to_string();

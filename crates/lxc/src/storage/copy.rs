@@ -167,6 +167,9 @@ impl Copier {
                     }
                     Err(e) => return Err(e),
                 };
+                if n == 0 {
+                    break; // the source shrank while it was copied
+                }
                 at += n;
             }
             self.stats.bytes += end - start;
