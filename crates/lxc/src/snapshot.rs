@@ -169,21 +169,37 @@ impl Container {
             flags: CLONE_KEEPNAME | CLONE_KEEPMACADDR | CLONE_KEEPBDEVTYPE | CLONE_MAYBE_SNAPSHOT,
             ..CloneSpec::default()
         };
+        let old_rootfs = crate::storage::Rootfs::of(self)?;
         let restored = source.clone(&temp, &spec)?;
         let (from, to) = (restored.dir(), self.dir());
-        crate::storage::destroy_rootfs(self)?;
+        // The old rootfs's pieces in the container's directory step aside, the restored
+        // ones take their names, the config switches, and only then does the old go: a
+        // failure before the switch leaves the container as it was.
+        let aside = to.join(format!(".restore-old-{}", std::process::id()));
+        std::fs::create_dir(&aside).map_err(io_err(&aside))?;
+        let owned = |path: &Path| match &old_rootfs {
+            crate::storage::Rootfs::Dir(p)
+            | crate::storage::Rootfs::Btrfs(p)
+            | crate::storage::Rootfs::Loop(p) => p == path,
+            crate::storage::Rootfs::Overlay { upper, .. } => {
+                upper == path || crate::storage::overlay::workdir_of(upper) == path
+            }
+            _ => false,
+        };
         for entry in std::fs::read_dir(&from).map_err(io_err(&from))? {
             let entry = entry.map_err(io_err(&from))?;
             let name = entry.file_name();
-            // The clone's own bookkeeping stays behind; what the container already has
-            // (its snapshots, an overlay's lower or mount point) is never replaced: only
-            // the storage the old rootfs gave up is filled again.
+            // The clone's own bookkeeping stays behind; what the container keeps (its
+            // snapshots, an overlay's lower or mount point) is never replaced.
             if name == "config" || name == "lxc_rdepends" || name == "partial" {
                 continue;
             }
             let target = to.join(&name);
             if target.symlink_metadata().is_ok() {
-                continue;
+                if !owned(&target) {
+                    continue;
+                }
+                std::fs::rename(&target, aside.join(&name)).map_err(io_err(&target))?;
             }
             std::fs::rename(entry.path(), &target).map_err(io_err(&target))?;
         }
@@ -191,8 +207,34 @@ impl Container {
             .map_err(io_err(restored.config_file_name()))?;
         let text = crate::clone::rewrite_paths(&text, &from, &to);
         let config = self.config_file_name().to_path_buf();
-        std::fs::write(&config, text).map_err(io_err(&config))?;
+        let staged = config.with_extension("restore");
+        std::fs::write(&staged, text).map_err(io_err(&staged))?;
+        std::fs::rename(&staged, &config).map_err(io_err(&config))?;
         std::fs::remove_dir_all(&from).map_err(io_err(&from))?;
+        // Now the old storage goes, wherever it stepped aside to.
+        let moved = |p: &PathBuf| match p.file_name() {
+            Some(n) if p.parent() == Some(to.as_path()) && aside.join(n).exists() => aside.join(n),
+            _ => p.clone(),
+        };
+        let old = match &old_rootfs {
+            crate::storage::Rootfs::Dir(p) => crate::storage::Rootfs::Dir(moved(p)),
+            crate::storage::Rootfs::Btrfs(p) => crate::storage::Rootfs::Btrfs(moved(p)),
+            crate::storage::Rootfs::Loop(p) => crate::storage::Rootfs::Loop(moved(p)),
+            crate::storage::Rootfs::Overlay { lower, upper } => crate::storage::Rootfs::Overlay {
+                lower: lower.clone(),
+                upper: moved(upper),
+            },
+            other => other.clone(),
+        };
+        if let crate::storage::Rootfs::Overlay { upper, .. } = &old_rootfs {
+            let work = crate::storage::overlay::workdir_of(upper);
+            let _ = std::fs::remove_dir_all(moved(&work));
+        }
+        let restored_is_old = crate::storage::Rootfs::of(&restored).ok() == Some(old.clone());
+        if !restored_is_old && self.config().rootfs_managed {
+            crate::storage::destroy_storage(&old)?;
+        }
+        std::fs::remove_dir_all(&aside).map_err(io_err(&aside))?;
         self.load_config(Some(&config))
     }
 
