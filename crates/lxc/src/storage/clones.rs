@@ -73,10 +73,16 @@ pub fn make_clone(
 ) -> Result<Rootfs> {
     let rootfs = dir.join("rootfs");
     let name = volume_name(dir);
-    let size = if newsize > 0 {
-        newsize
-    } else {
-        block::DEFAULT_SIZE
+    // A new volume is as big as the source's, unless a size is given.
+    let source_size = match src {
+        Rootfs::Lvm(dev) => lvm::size_of(dev),
+        Rootfs::Loop(image) => std::fs::metadata(image).ok().map(|m| m.len()),
+        _ => None,
+    };
+    let size = match (newsize, source_size) {
+        (0, Some(n)) => n,
+        (0, None) => block::DEFAULT_SIZE,
+        (n, _) => n,
     };
     let made = match backing {
         Backing::CopyDir => {

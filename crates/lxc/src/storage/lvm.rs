@@ -119,6 +119,23 @@ pub fn snapshot(origin: &Path, new: &str, size: u64) -> Result<PathBuf> {
     Ok(Path::new("/dev").join(vg).join(new))
 }
 
+/// The size of the volume at `device` in bytes, as LVM reports it.
+pub fn size_of(device: &Path) -> Option<u64> {
+    let dev = device.display().to_string();
+    let mut cmd = lvm(&[
+        "lvs",
+        "--noheadings",
+        "--units",
+        "b",
+        "--nosuffix",
+        "-o",
+        "lv_size",
+        &dev,
+    ]);
+    let out = crate::runner::run(&mut cmd, crate::runner::Capture::All).ok()?;
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+}
+
 pub fn destroy(device: &Path) -> Result<()> {
     if !device.exists() && !succeeds(&["lvs", &device.display().to_string()]) {
         return Ok(());
