@@ -72,11 +72,12 @@ impl Fetcher {
         &self.base
     }
 
-    /// GET `path` (from the server root): Ok(None) when the server says 404.
+    /// GET `path` (from the server root) into memory, at most 64 MiB (an index or a
+    /// signature): Ok(None) when the server says 404.
     pub fn get(&self, path: &str) -> Result<Option<Vec<u8>>> {
-        let mut body = Vec::new();
+        let mut body = Capped(Vec::new(), 64 << 20);
         match self.get_to(path, &mut body)? {
-            true => Ok(Some(body)),
+            true => Ok(Some(body.0)),
             false => Ok(None),
         }
     }
@@ -143,4 +144,23 @@ pub(super) fn bar(length: Option<u64>, path: &str) -> indicatif::ProgressBar {
     }
     bar.set_message(name);
     bar
+}
+
+/// A buffer that refuses to grow past its limit.
+struct Capped(Vec<u8>, usize);
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + buf.len() > self.1 {
+            return Err(std::io::Error::other(
+                "larger than an index or a signature can be",
+            ));
+        }
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }

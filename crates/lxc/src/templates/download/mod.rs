@@ -34,6 +34,8 @@ struct Options {
     list: bool,
     /// Progress bars (a terminal, and not quiet).
     progress: bool,
+    /// LXC 1.0's `--keyid` / `--keyserver` were given.
+    legacy_gpg: bool,
     /// `--keyring FILE`: the trusted OpenPGP keys.
     keyring: Option<PathBuf>,
     no_validate: bool,
@@ -88,6 +90,7 @@ fn parse(c: &Container, args: &[String]) -> Result<Options> {
             // LXC 1.0's GPG options: accepted so old scripts run; HTTPS is what is trusted.
             "--keyid" | "--keyserver" => {
                 value()?;
+                o.legacy_gpg = true;
             }
             "--keyring" => o.keyring = Some(PathBuf::from(value()?)),
             "--no-validate" => o.no_validate = true,
@@ -220,8 +223,14 @@ fn keyring(c: &Container, o: &Options) -> Result<Option<verify::Keyring>> {
         eprintln!("WARNING: Running without gpg validation!");
         return Ok(None);
     }
-    keyring_path(c, o)
-        .map(|p| verify::Keyring::load(&p).map_err(|e| fail(c, e)))
+    let path = keyring_path(c, o);
+    if path.is_none() && o.legacy_gpg {
+        eprintln!(
+            "WARNING: --keyid/--keyserver are not used: signatures are checked against a \
+             local keyring (--keyring FILE); without one, HTTPS alone is trusted"
+        );
+    }
+    path.map(|p| verify::Keyring::load(&p).map_err(|e| fail(c, e)))
         .transpose()
 }
 

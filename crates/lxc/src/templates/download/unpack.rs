@@ -302,7 +302,14 @@ fn set_xattrs(
     xattrs: &[(CString, Vec<u8>)],
 ) -> std::io::Result<()> {
     for (key, value) in xattrs {
-        tree::set_xattr_at(dir, name, key, value)?;
+        if let Err(e) = tree::set_xattr_at(dir, name, key, value) {
+            // What the target cannot hold (user.* on a symlink, a filesystem without
+            // xattrs) is skipped, as tar does; anything else is an error.
+            if !matches!(e.raw_os_error(), Some(libc::EPERM | libc::ENOTSUP)) {
+                return Err(e);
+            }
+            tracing::debug!(?key, "xattr not kept: {e}");
+        }
     }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! OpenPGP detached signatures (`.asc`) on the index and the tarballs, checked in pure Rust
 //! against a keyring of trusted public keys (armored or binary; several keys allowed). A
-//! key or subkey counts only with valid self-signatures.
+//! subkey counts only with a valid binding to its primary key.
 
 use pgp::composed::{Deserializable, DetachedSignature, SignedPublicKey};
 use std::path::Path;
@@ -22,11 +22,10 @@ impl Keyring {
                 .map(|(keys, _)| keys.collect())
                 .map_err(|e| format!("keyring {}: {e}", path.display()))?
         };
-        let keys: Vec<SignedPublicKey> = parsed
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|k| k.verify_bindings().is_ok())
-            .collect();
+        // The keyring is the administrator's choice of primary keys (a key exported from a
+        // keyserver may carry third-party certifications, which need not verify here); a
+        // subkey counts only with a valid binding to its primary (checked in `check`).
+        let keys: Vec<SignedPublicKey> = parsed.into_iter().filter_map(Result::ok).collect();
         if keys.is_empty() {
             return Err(format!("keyring {}: no usable public key", path.display()));
         }
