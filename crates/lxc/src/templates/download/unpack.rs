@@ -128,7 +128,7 @@ pub fn unpack_from(
         let mut entry = entry.map_err(|e| bad("", format!("truncated or corrupt: {e}")))?;
         let raw = entry.path_bytes().into_owned();
         let shown = String::from_utf8_lossy(&raw).into_owned();
-        let rel = clean(&shown).map_err(|m| bad(&shown, m))?;
+        let rel = clean(OsStr::from_bytes(&raw)).map_err(|m| bad(&shown, m))?;
         if rel.as_os_str().is_empty() || excludes.contains(&rel) {
             continue;
         }
@@ -153,7 +153,8 @@ pub fn unpack_from(
 }
 
 /// A relative path without `.` components; `..` and absolute paths are refused.
-fn clean(path: &str) -> std::result::Result<PathBuf, String> {
+fn clean(path: impl AsRef<OsStr>) -> std::result::Result<PathBuf, String> {
+    let path = path.as_ref();
     let mut out = PathBuf::new();
     for c in Path::new(path).components() {
         match c {
@@ -205,10 +206,29 @@ fn place(
     let (parent, name) = parent_of(root, rel)?;
     let dir = parent.as_fd();
     let mode = header.mode()? & 0o7777;
-    let (uid, gid) = (header.uid()? as u32, header.gid()? as u32);
+    let id =
+        |v: u64| u32::try_from(v).map_err(|_| std::io::Error::other(format!("id {v} too large")));
+    let (uid, gid) = (id(header.uid()?)?, id(header.gid()?)?);
     let mtime = header.mtime()?;
     let xattrs = pax_xattrs(entry)?;
     let kind = header.entry_type();
+    let known = matches!(
+        kind,
+        tar::EntryType::Directory
+            | tar::EntryType::Regular
+            | tar::EntryType::Continuous
+            | tar::EntryType::GNUSparse
+            | tar::EntryType::Symlink
+            | tar::EntryType::Link
+            | tar::EntryType::Char
+            | tar::EntryType::Block
+            | tar::EntryType::Fifo
+    );
+    if !known {
+        // Metadata entries (PAX, GNU long names) are folded in by the tar crate; anything
+        // else is not ours to guess at, and removes nothing.
+        return Ok(None);
+    }
     // An entry replaces what an earlier one left at its name (not a directory).
     if !kind.is_dir() {
         if let Ok(st) = tree::stat_at(dir, &name) {
@@ -227,7 +247,7 @@ fn place(
             }
             other => other?,
         },
-        tar::EntryType::Regular | tar::EntryType::Continuous => {
+        tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
             let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL;
             let fd = tree::open_at(dir, &name, flags, 0o600)?;
             let mut file = std::fs::File::from(fd);
@@ -244,7 +264,7 @@ fn place(
             let target = entry
                 .link_name_bytes()
                 .ok_or_else(|| std::io::Error::other("hard link without a target"))?;
-            let target = clean(&String::from_utf8_lossy(&target)).map_err(std::io::Error::other)?;
+            let target = clean(OsStr::from_bytes(&target)).map_err(std::io::Error::other)?;
             let (old_dir, old_name) = parent_of(root, &target)?;
             tree::link_at(old_dir.as_fd(), &old_name, dir, &name)?;
             return Ok(None);
