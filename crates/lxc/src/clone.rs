@@ -354,6 +354,12 @@ pub fn destroy_ephemeral(lxcpath: &str, name: &str) -> Result<()> {
     if !c.is_defined() {
         return Ok(());
     }
+    // What others still need stays: snapshots of it, clones reading its rootfs.
+    let users = dependents(&c);
+    if !users.is_empty() || !c.snapshot_list()?.is_empty() {
+        tracing::warn!(container = %name, "ephemeral, but kept: it has snapshots or clones ({})", users.join(", "));
+        return Ok(());
+    }
     storage::destroy_rootfs(&c)?;
     forget_origin(&c);
     let dir = c.dir();

@@ -6,7 +6,7 @@ use crate::clone::{dependents, pairs, rewrite_paths, set_hostname_in, DEPENDENTS
 use crate::container::{validate_name, Container};
 use crate::error::{io_err, Error, Result};
 use crate::storage;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 impl Container {
     /// Rename this stopped container (its directory, configuration, hostname and snapshots
@@ -34,16 +34,36 @@ impl Container {
             return Err(Error::AlreadyDefined(newname.to_string()));
         }
         let origin = pairs(&old_dir.join(ORIGIN)).into_iter().next();
-        std::fs::rename(&old_dir, &new_dir).map_err(io_err(&new_dir))?;
-        // Every configuration under the directory (its own, its snapshots') names it.
-        let mut configs = vec![new_dir.join("config")];
-        if let Ok(snaps) = std::fs::read_dir(new_dir.join("snaps")) {
-            configs.extend(snaps.flatten().map(|e| e.path().join("config")));
+        // Every configuration under the directory (its own, its snapshots') names it: read
+        // them before the move, so that a failure after it can put everything back.
+        let mut configs = vec![PathBuf::from("config")];
+        if let Ok(snaps) = std::fs::read_dir(old_dir.join("snaps")) {
+            configs.extend(
+                snaps
+                    .flatten()
+                    .map(|e| Path::new("snaps").join(e.file_name()).join("config")),
+            );
         }
-        for config in configs.iter().filter(|c| c.is_file()) {
-            let text = std::fs::read_to_string(config).map_err(io_err(config))?;
-            std::fs::write(config, rewrite_paths(&text, &old_dir, &new_dir))
-                .map_err(io_err(config))?;
+        let mut texts = Vec::new();
+        for rel in configs.into_iter().filter(|r| old_dir.join(r).is_file()) {
+            let path = old_dir.join(&rel);
+            texts.push((rel, std::fs::read_to_string(&path).map_err(io_err(&path))?));
+        }
+        std::fs::rename(&old_dir, &new_dir).map_err(io_err(&new_dir))?;
+        let updated = (|| -> Result<()> {
+            for (rel, text) in &texts {
+                let path = new_dir.join(rel);
+                std::fs::write(&path, rewrite_paths(text, &old_dir, &new_dir))
+                    .map_err(io_err(&path))?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = updated {
+            for (rel, text) in &texts {
+                let _ = std::fs::write(new_dir.join(rel), text);
+            }
+            let _ = std::fs::rename(&new_dir, &old_dir);
+            return Err(e);
         }
         if let Some((path, name)) = origin {
             let list = Path::new(&path).join(name).join(DEPENDENTS);
