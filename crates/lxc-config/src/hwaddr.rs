@@ -30,6 +30,14 @@ fn fill(template: &str, noise: &[u8]) -> String {
         .collect()
 }
 
+/// `n` random characters of `alphabet` (generated names: `vethXXXXXX`, ephemeral clones).
+pub fn random_chars(n: usize, alphabet: &[u8]) -> String {
+    random_bytes(n)
+        .iter()
+        .map(|b| char::from(alphabet[usize::from(*b) % alphabet.len().max(1)]))
+        .collect()
+}
+
 /// Random bytes from the kernel's pool (a clock-derived mix where that cannot be read).
 pub fn random_bytes(n: usize) -> Vec<u8> {
     use std::io::Read;

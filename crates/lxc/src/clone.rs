@@ -403,10 +403,7 @@ impl Container {
             ));
         }
         let name = eph.name.clone().unwrap_or_else(|| {
-            let tail: String = lxc_config::hwaddr::random_bytes(6)
-                .iter()
-                .map(|b| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[usize::from(*b) % 36]))
-                .collect();
+            let tail = lxc_config::hwaddr::random_chars(6, b"abcdefghijklmnopqrstuvwxyz0123456789");
             format!("{}-{tail}", self.name())
         });
         let mut spec = spec.clone();

@@ -66,16 +66,25 @@ fn timestamp() -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
-    let secs = now.as_secs() as i64;
-    let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
-    let (y, m, d) = civil_from_days(days);
+    let [y, m, d, h, min, s] = utc_parts(now.as_secs() as i64);
     format!(
-        "{y:04}{m:02}{d:02}{:02}{:02}{:02}.{:03}",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60,
+        "{y:04}{m:02}{d:02}{h:02}{min:02}{s:02}.{:03}",
         now.subsec_millis()
     )
+}
+
+/// Now, in seconds since the epoch.
+pub(crate) fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Year, month, day, hour, minute, second (UTC) of `secs` since the epoch.
+pub(crate) fn utc_parts(secs: i64) -> [i64; 6] {
+    let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
+    let (y, m, d) = civil_from_days(days);
+    [y, m, d, rem / 3600, (rem % 3600) / 60, rem % 60]
 }
 
 /// Days since 1970-01-01 to a civil date (proleptic Gregorian).

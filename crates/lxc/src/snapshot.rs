@@ -260,16 +260,6 @@ impl Container {
 
 /// Now as LXC writes `ts` (UTC here).
 fn timestamp() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs() as i64;
-    let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
-    let (y, m, d) = crate::log::civil_from_days(days);
-    format!(
-        "{y:04}:{m:02}:{d:02} {:02}:{:02}:{:02}",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    let [y, m, d, h, min, s] = crate::log::utc_parts(crate::log::now_secs());
+    format!("{y:04}:{m:02}:{d:02} {h:02}:{min:02}:{s:02}")
 }

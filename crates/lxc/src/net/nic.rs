@@ -480,13 +480,8 @@ pub(crate) fn parse_mac(text: &str) -> Result<[u8; 6], String> {
 
 /// `vethXXXXXX`, as LXC names a host end nobody named.
 fn random_name(prefix: &str) -> String {
-    let bytes = lxc_config::hwaddr::random_bytes(6);
     let chars = b"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    let tail: String = bytes
-        .iter()
-        .map(|b| chars[usize::from(*b) % chars.len()] as char)
-        .collect();
-    format!("{prefix}{tail}")
+    format!("{prefix}{}", lxc_config::hwaddr::random_chars(6, chars))
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! HTTP(S) server can serve the tree.
 
 use crate::error::{io_err, Error, Result};
+use crate::storage::block::run;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -38,30 +39,10 @@ fn fail(message: String) -> Error {
     }
 }
 
-fn run(cmd: &mut Command, what: &str) -> Result<()> {
-    let out = crate::runner::run(cmd, crate::runner::Capture::All)
-        .map_err(|e| fail(format!("{what}: {e}")))?;
-    if out.status.success() {
-        return Ok(());
-    }
-    Err(fail(format!(
-        "{what} failed: {}",
-        String::from_utf8_lossy(&out.stderr).trim()
-    )))
-}
-
 /// Now as the index writes build ids.
 fn build_id_now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
-    let (y, m, d) = crate::log::civil_from_days(days);
-    format!(
-        "{y:04}{m:02}{d:02}_{:02}:{:02}",
-        rem / 3600,
-        (rem % 3600) / 60
-    )
+    let [y, m, d, h, min, _] = crate::log::utc_parts(crate::log::now_secs());
+    format!("{y:04}{m:02}{d:02}_{h:02}:{min:02}")
 }
 
 /// The kernel's name for an image architecture (`lxc.arch`).
