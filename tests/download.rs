@@ -48,6 +48,12 @@ fn make_image(env: &Env, srv: &Path, rootfs_tar: Option<&str>) {
         ),
     )
     .unwrap();
+    // Unprivileged callers see only what works in a user namespace.
+    std::fs::write(
+        srv.join("meta/1.0/index-user"),
+        format!("busybox;1.36;amd64;default;{BUILD};/images/busybox/1.36/amd64/default/{BUILD}/\n"),
+    )
+    .unwrap();
     let meta = env.root.join("meta");
     std::fs::create_dir_all(&meta).unwrap();
     let expiry = std::time::SystemTime::now()
@@ -62,6 +68,13 @@ fn make_image(env: &Env, srv: &Path, rootfs_tar: Option<&str>) {
          lxc.init.cmd = /sbin/init\nlxc.mount.auto = proc:mixed sys:mixed cgroup:mixed\n",
     )
     .unwrap();
+    std::fs::write(
+        meta.join("config-user"),
+        "lxc.arch = x86_64\nlxc.signal.halt = SIGUSR1\nlxc.init.cmd = /sbin/init\n\
+         lxc.environment = IMAGE_MODE=user\n",
+    )
+    .unwrap();
+    std::fs::write(meta.join("excludes-user"), "./dev/ttyS9\n./var/spool\n").unwrap();
     std::fs::write(meta.join("templates"), "/etc/hostname\n").unwrap();
     std::fs::write(
         meta.join("create-message"),
@@ -74,7 +87,9 @@ fn make_image(env: &Env, srv: &Path, rootfs_tar: Option<&str>) {
         image.display()
     ));
     match rootfs_tar {
-        Some(script) => sh(&script.replace("OUT", &format!("{}/rootfs.tar.xz", image.display()))),
+        Some(script) => sh(&script
+            .replace("OUT", &format!("{}/rootfs.tar.xz", image.display()))
+            .replace("ROOTFS", &rootfs.display().to_string())),
         None => sh(&format!(
             "tar -C {} --numeric-owner -cJf {}/rootfs.tar.xz .",
             rootfs.display(),
@@ -89,7 +104,8 @@ fn sign(env: &Env, srv: &Path) {
     let gpg = new_key(env);
     let img = srv.join(format!("images/busybox/1.36/amd64/default/{BUILD}"));
     sh(&format!(
-        "for f in {srv}/meta/1.0/index-system {img}/rootfs.tar.xz {img}/meta.tar.xz; do \
+        "for f in {srv}/meta/1.0/index-system {srv}/meta/1.0/index-user {img}/rootfs.tar.xz \
+           {img}/meta.tar.xz; do \
            {gpg} --yes --armor --detach-sign -o $f.asc $f; done",
         srv = srv.display(),
         img = img.display(),
@@ -535,4 +551,84 @@ fn a_published_image_is_served_and_created() {
     env.ok("lxc-start", &["-n", &name]);
     assert_eq!(env.sh(&name, "hostname"), format!("{name}\n"));
     env.ok("lxc-stop", &["-n", &name, "-k"]);
+}
+
+/// An unprivileged container (`lxc.idmap` in its config) made by root: the user index, the
+/// image's `config-user` and `excludes-user`, owners shifted to the mapped host ids (set-id
+/// bits kept), the rootfs and directory owned by the container's root; an owner the maps
+/// leave out is refused and leaves nothing.
+#[test]
+fn user_mode_images_for_unprivileged_containers() {
+    use std::os::unix::fs::MetadataExt;
+    let script = "d=$(mktemp -d) && cp -a ROOTFS/. $d/ && mknod $d/dev/ttyS9 c 4 73 && \
+        mkdir -p $d/home/user $d/var/spool/mail && echo hi > $d/home/user/file && \
+        chown -R 1000:1001 $d/home/user && echo s > $d/bin/setid && chmod 4755 $d/bin/setid && \
+        tar -C $d --numeric-owner -cJf OUT . ; rm -rf $d";
+    let site = Site::new("usermode", Some(script), None);
+    let conf = site.env.root.join("unprivileged.conf");
+    std::fs::write(
+        &conf,
+        "lxc.net.0.type = empty\nlxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 200000 65536\n",
+    )
+    .unwrap();
+    let create = |name: &str, extra: &[&str]| {
+        let port = site.server.as_ref().unwrap().port;
+        let keyring = site.env.root.join("keyring.asc");
+        let mut cmd = site.env.cmd("lxc-create");
+        cmd.args(["-P", &site.env.lxcpath, "-n", name, "-t", "download", "-f"])
+            .arg(&conf)
+            .args(["--", "--server", &format!("127.0.0.1:{port}"), "--keyring"])
+            .arg(&keyring)
+            .args(extra)
+            .env("LXC_CACHE_PATH", &site.cache)
+            .env("SSL_CERT_FILE", site.certs.join("ca.pem"));
+        cmd.output().unwrap()
+    };
+    // The user index lists only what works unprivileged.
+    let name = site.env.name("u");
+    let out = create(&name, &["--list"]);
+    let listed = text(&out);
+    assert!(listed.contains("busybox\t1.36"), "{listed}");
+    assert!(!listed.contains("1.37"), "{listed}");
+
+    let out = create(&name, &IMAGE);
+    assert!(out.status.success(), "{}", text(&out));
+    let dir = site.env.container_dir(&name);
+    let rootfs = dir.join("rootfs");
+    let owner = |p: &Path| {
+        let m = std::fs::symlink_metadata(p).unwrap();
+        (m.uid(), m.gid())
+    };
+    assert_eq!(owner(&dir), (100000, 200000));
+    assert_eq!(owner(&rootfs), (100000, 200000));
+    assert_eq!(owner(&rootfs.join("bin/busybox")), (100000, 200000));
+    assert_eq!(owner(&rootfs.join("home/user/file")), (101000, 201001));
+    assert_eq!(owner(&rootfs.join("dev/pts")), (100000, 200000));
+    let setid = std::fs::metadata(rootfs.join("bin/setid")).unwrap();
+    assert_eq!(setid.mode() & 0o7777, 0o4755);
+    // excludes-user: the device node and a whole directory stay out.
+    assert!(!rootfs.join("dev/ttyS9").exists());
+    assert!(!rootfs.join("var/spool").exists());
+    let config = std::fs::read_to_string(dir.join("config")).unwrap();
+    assert!(config.contains("IMAGE_MODE=user"), "{config}");
+    assert!(config.contains("lxc.idmap = u 0 100000 65536"), "{config}");
+    let hostname = std::fs::read_to_string(rootfs.join("etc/hostname")).unwrap();
+    assert_eq!(hostname.trim(), name);
+    site.env.ok("lxc-destroy", &["-n", &name]);
+
+    // Maps that leave out uid 1000 cannot hold the image: refused, nothing left.
+    std::fs::write(
+        &conf,
+        "lxc.net.0.type = empty\nlxc.idmap = u 0 100000 1000\nlxc.idmap = g 0 200000 65536\n",
+    )
+    .unwrap();
+    let name = site.env.name("u");
+    let out = create(&name, &IMAGE);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("home/user") && text(&out).contains("not mapped"),
+        "{}",
+        text(&out)
+    );
+    assert!(!site.env.container_dir(&name).exists());
 }

@@ -71,3 +71,37 @@ fn config_items_round_trip_through_save() {
     assert!(c.set_config_item("lxc.bogus", "1").is_err());
     assert!(c.get_keys(None).iter().any(|k| k == "lxc.uts.name"));
 }
+
+/// A start and a destroy are ordered by the container's lock: a start that arrives while a
+/// destroy holds it finds the container gone and says so; a destroy after the start's socket
+/// is bound sees a running container and refuses.
+#[test]
+fn start_and_destroy_are_ordered_by_the_lock() {
+    let env = Env::new("order");
+    let name = env.name("order");
+    env.create_busybox(&name);
+    let c = lxc::Container::with_paths(&name, Some(&env.lxcpath), env.paths()).unwrap();
+    let guard = c.lock().unwrap();
+    let mut start = env.cmd("lxc-start");
+    start.args(["-P", &env.lxcpath, "-n", &name, "-d"]);
+    let waiting = start.stderr(std::process::Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // What a destroy does under the lock, then the lock goes.
+    std::fs::remove_dir_all(env.container_dir(&name)).unwrap();
+    drop(guard);
+    let out = waiting.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is not defined"), "{err}");
+    assert!(no_monitor(&env.lxcpath, &name));
+    assert!(no_cgroup_for(&name));
+
+    let other = env.name("order");
+    env.create_busybox(&other);
+    env.ok("lxc-start", &["-n", &other, "-d"]);
+    let out = env.run("lxc-destroy", &["-n", &other]);
+    assert!(!out.status.success());
+    assert!(env.container_dir(&other).join("config").exists());
+    env.ok("lxc-stop", &["-n", &other, "-k"]);
+    env.ok("lxc-destroy", &["-n", &other]);
+}

@@ -510,3 +510,39 @@ fn lxc_1_0_snapshot_location_is_read() {
     assert!(!legacy.join("snap0").exists());
     let _ = std::fs::remove_dir_all(std::path::PathBuf::from(format!("{}snaps", env.lxcpath)));
 }
+
+/// A destroy never deletes through a mount point inside the container's directory: it stops
+/// there, names it, and the mounted files survive.
+#[test]
+fn destroy_stops_at_a_mount_point_inside_the_container() {
+    let env = Env::new("mountpoint");
+    let name = env.name("mp");
+    env.create_busybox(&name);
+    let host_dir = env.root.join("host-data");
+    std::fs::create_dir_all(&host_dir).unwrap();
+    std::fs::write(host_dir.join("precious"), "keep me").unwrap();
+    let target = env.container_dir(&name).join("rootfs/mnt/bound");
+    std::fs::create_dir_all(&target).unwrap();
+    let mounted = Command::new("mount")
+        .arg("--bind")
+        .arg(&host_dir)
+        .arg(&target)
+        .status()
+        .unwrap();
+    assert!(mounted.success());
+    let out = env.run("lxc-destroy", &["-n", &name]);
+    let unmounted = Command::new("umount").arg(&target).status().unwrap();
+    assert!(unmounted.success());
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("mnt/bound") && err.contains("mount point"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(host_dir.join("precious")).unwrap(),
+        "keep me"
+    );
+    env.ok("lxc-destroy", &["-n", &name]);
+    assert!(!env.container_dir(&name).exists());
+}

@@ -179,6 +179,9 @@ lvm_backend() {
     out=$(lxc-copy -n tk -N tks -s -L 32M 2>&1) || say_fail "thick snapshot: $out" || return 1
     lxc-start -n tks && [ "$(in_ct tks hostname)" = tks ] || say_fail "thick snapshot start" || return 1
     lxc-stop -n tks -k
+    # Snapshot volumes hang off their origin: it is not destroyed from under them.
+    ! lxc-destroy -n tk >/dev/null 2>&1 || say_fail "tk destroyed under its snapshot tks" || return 1
+    ! lxc-destroy -n th >/dev/null 2>&1 || say_fail "th destroyed under its snapshot ts" || return 1
     for c in ts th-snap0 tks tk; do lxc-destroy -n "$c" >/dev/null || say_fail "destroy $c" || return 1; done
     lxc-destroy -n th -s >/dev/null || say_fail "destroy th -s" || return 1
     left=$(lvs --noheadings -o lv_name lxc | tr -d ' ' | tr '\n' ' ')

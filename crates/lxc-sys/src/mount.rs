@@ -63,7 +63,9 @@ struct OpenHow {
     resolve: u64,
 }
 
+pub(crate) const RESOLVE_NO_XDEV: u64 = 0x01;
 const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
+pub(crate) const RESOLVE_NO_SYMLINKS: u64 = 0x04;
 const RESOLVE_IN_ROOT: u64 = 0x10;
 
 /// openat2 with RESOLVE_IN_ROOT: `path` is resolved as if `root` were `/`, so absolute
@@ -72,6 +74,23 @@ pub fn open_in_root(root: BorrowedFd<'_>, path: &str, flags: i32, mode: u32) -> 
     let rel = path.trim_start_matches('/');
     let rel = if rel.is_empty() { "." } else { rel };
     let c = cstr(rel)?;
+    openat2(
+        root,
+        &c,
+        flags,
+        mode,
+        RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    )
+}
+
+/// openat2 with the given `RESOLVE_*` flags (O_CLOEXEC added; EAGAIN retried).
+pub(crate) fn openat2(
+    dir: BorrowedFd<'_>,
+    path: &std::ffi::CStr,
+    flags: i32,
+    mode: u32,
+    resolve: u64,
+) -> Result<OwnedFd> {
     let how = OpenHow {
         flags: (flags | libc::O_CLOEXEC) as u64,
         mode: if flags & libc::O_CREAT != 0 {
@@ -79,15 +98,15 @@ pub fn open_in_root(root: BorrowedFd<'_>, path: &str, flags: i32, mode: u32) -> 
         } else {
             0
         },
-        resolve: RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        resolve,
     };
     loop {
-        // SAFETY: how is a valid open_how of the size we pass; c is a valid C string.
+        // SAFETY: how is a valid open_how of the size we pass; path is a valid C string.
         let ret = unsafe {
             libc::syscall(
                 libc::SYS_openat2,
-                root.as_raw_fd(),
-                c.as_ptr(),
+                dir.as_raw_fd(),
+                path.as_ptr(),
                 &how as *const OpenHow,
                 std::mem::size_of::<OpenHow>(),
             )

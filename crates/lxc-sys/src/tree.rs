@@ -81,6 +81,30 @@ pub fn list_dir(dir: BorrowedFd<'_>) -> Result<Vec<OsString>> {
     Ok(names)
 }
 
+/// The entries of a directory fd with whether each is a directory (from readdir's type, no
+/// stat of each entry).
+pub fn list_dir_kinds(dir: BorrowedFd<'_>) -> Result<Vec<(OsString, bool)>> {
+    let mut entries = Vec::new();
+    for entry in std::fs::read_dir(crate::fs::fd_path(dir))? {
+        let entry = entry?;
+        entries.push((entry.file_name(), entry.file_type()?.is_dir()));
+    }
+    Ok(entries)
+}
+
+/// Open the directory `name` in `dir` only if that stays on `dir`'s mount: a mount point
+/// (or a symlink) gives EXDEV (ELOOP) instead of a descriptor on another filesystem.
+pub fn open_dir_same_mount(dir: BorrowedFd<'_>, name: &OsStr) -> Result<OwnedFd> {
+    let c = cname(name)?;
+    crate::mount::openat2(
+        dir,
+        &c,
+        libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW,
+        0,
+        crate::mount::RESOLVE_NO_XDEV | crate::mount::RESOLVE_NO_SYMLINKS,
+    )
+}
+
 pub fn mkdir_at(dir: BorrowedFd<'_>, name: &OsStr, mode: u32) -> Result<()> {
     let c = cname(name)?;
     // SAFETY: valid dirfd and C string.

@@ -123,4 +123,8 @@ pub mod entry {
     pub fn image_publish(args: Vec<String>) -> Res<i32> {
         tools::publish::run(args)
     }
+
+    pub fn usernsexec(args: Vec<String>) -> Res<i32> {
+        tools::usernsexec::run(args)
+    }
 }

@@ -5,6 +5,7 @@
 
 use crate::container::{validate_name, Container};
 use crate::error::{io_err, Error, Result};
+use crate::state::State;
 use crate::storage::{self, Backing};
 use lxc_sys::fs::{ofd_lock, LockKind};
 use std::os::fd::AsFd;
@@ -46,12 +47,6 @@ impl Container {
         if !self.is_defined() || !self.config_loaded() {
             return Err(Error::NotDefined(self.name().to_string()));
         }
-        if spec.flags & CLONE_ALLOW_RUNNING == 0 && self.is_running() {
-            return Err(Error::Command {
-                name: self.name().to_string(),
-                message: "is running; stop it first or allow cloning a running container".into(),
-            });
-        }
         let lxcpath = spec
             .lxcpath
             .clone()
@@ -60,6 +55,12 @@ impl Container {
         let src_rootfs = storage::Rootfs::of(self)?;
         let backing = storage::clone_backing(&src_rootfs, spec)?;
         let _guard = self.lock()?;
+        if spec.flags & CLONE_ALLOW_RUNNING == 0 && !matches!(self.state()?, State::Stopped) {
+            return Err(Error::Command {
+                name: self.name().to_string(),
+                message: "is running; stop it first or allow cloning a running container".into(),
+            });
+        }
         let _new_guard = new.lock()?;
         let dir = new.dir();
         if dir.exists() {
@@ -111,7 +112,11 @@ impl Container {
             set_hostname_in(&new_rootfs, self.name(), new.name())?;
         }
         self.run_clone_hooks(new, &new_rootfs, &spec.hookargs)?;
-        if *backing == Backing::OverlaySnapshot {
+        // Overlay clones read the origin's rootfs; LVM and ZFS snapshots hang off its volume.
+        if matches!(
+            backing,
+            Backing::OverlaySnapshot | Backing::LvmSnapshot | Backing::ZfsSnapshot
+        ) {
             if let Some(owner) = lower_owner(self, src_rootfs) {
                 record_dependent(&owner, new)?;
             }
@@ -168,15 +173,43 @@ fn lower_owner(src: &Container, rootfs: &storage::Rootfs) -> Option<(String, Str
     }
 }
 
-/// An overlay clone reads its origin's rootfs: note it on both sides, so the origin is not
+/// A snapshot clone needs its origin's storage: note it on both sides, so the origin is not
 /// destroyed from under it.
-fn record_dependent((path, name): &(String, String), clone: &Container) -> Result<()> {
+fn record_dependent(origin: &(String, String), clone: &Container) -> Result<()> {
     let back = clone.dir().join(ORIGIN);
+    let (path, name) = origin;
     std::fs::write(&back, format!("{path}\n{name}\n")).map_err(io_err(&back))?;
+    let me = (clone.config_path().to_string(), clone.name().to_string());
+    edit_dependents(clone, origin, |list| list.push(me))
+}
+
+/// Change the origin's list of dependents. Clones of different containers may share an
+/// origin: the list has a lock of its own (not the container's, which a cloning source may
+/// already hold).
+pub(crate) fn edit_dependents(
+    any: &Container,
+    (path, name): &(String, String),
+    edit: impl FnOnce(&mut Vec<(String, String)>),
+) -> Result<()> {
+    let _guard = crate::lock::lock(
+        &any.paths().runtime_dir,
+        path,
+        &format!("{name}.dependents"),
+        LockKind::Exclusive,
+    )?;
     let list = Path::new(path).join(name).join(DEPENDENTS);
-    let mut text = std::fs::read_to_string(&list).unwrap_or_default();
-    text.push_str(&format!("{}\n{}\n", clone.config_path(), clone.name()));
-    std::fs::write(&list, text).map_err(io_err(&list))
+    let mut entries = pairs(&list);
+    edit(&mut entries);
+    if entries.is_empty() {
+        return match std::fs::remove_file(&list) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io_err(&list)(e)),
+            _ => Ok(()),
+        };
+    }
+    let text: String = entries.iter().map(|(a, b)| format!("{a}\n{b}\n")).collect();
+    let staged = list.with_extension("lxc-rs-tmp");
+    std::fs::write(&staged, text).map_err(io_err(&staged))?;
+    std::fs::rename(&staged, &list).map_err(io_err(&list))
 }
 
 /// The (lxcpath, name) pairs of a file of such pairs.
@@ -203,23 +236,12 @@ pub fn dependents(c: &Container) -> Vec<String> {
 
 /// Before `c`'s directory goes: strike it from its origin's list of dependents.
 pub fn forget_origin(c: &Container) {
-    let Some((path, name)) = pairs(&c.dir().join(ORIGIN)).into_iter().next() else {
+    let Some(origin) = pairs(&c.dir().join(ORIGIN)).into_iter().next() else {
         return;
     };
-    let list = Path::new(&path).join(&name).join(DEPENDENTS);
     let me = (c.config_path().to_string(), c.name().to_string());
-    let rest: String = pairs(&list)
-        .into_iter()
-        .filter(|p| *p != me)
-        .map(|(a, b)| format!("{a}\n{b}\n"))
-        .collect();
-    let done = if rest.is_empty() {
-        std::fs::remove_file(&list)
-    } else {
-        std::fs::write(&list, rest)
-    };
-    if let Err(e) = done {
-        tracing::warn!("{}: {e}", list.display());
+    if let Err(e) = edit_dependents(c, &origin, |list| list.retain(|p| *p != me)) {
+        tracing::warn!("{e}");
     }
 }
 
@@ -351,6 +373,8 @@ mod tests {
 /// storage and directory; an overlay origin is only read.
 pub fn destroy_ephemeral(lxcpath: &str, name: &str) -> Result<()> {
     let c = Container::new(name, Some(lxcpath))?;
+    // The monitor calls this with its socket still bound: no state check, only the lock.
+    let _guard = c.lock()?;
     if !c.is_defined() {
         return Ok(());
     }
@@ -363,7 +387,7 @@ pub fn destroy_ephemeral(lxcpath: &str, name: &str) -> Result<()> {
     storage::destroy_rootfs(&c)?;
     forget_origin(&c);
     let dir = c.dir();
-    std::fs::remove_dir_all(&dir).map_err(io_err(&dir))
+    storage::remove_tree(&dir)
 }
 
 /// What makes an ephemeral clone (`lxc-copy -e`).

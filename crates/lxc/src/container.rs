@@ -131,6 +131,16 @@ impl Container {
         !matches!(self.state(), Ok(State::Stopped) | Err(_))
     }
 
+    /// For operations that replace or remove the container: refuse unless its monitor is
+    /// known to be gone (a monitor that does not answer is not proof that it stopped).
+    /// Call with the container's lock held, so that no start slips in after the check.
+    pub(crate) fn ensure_stopped(&self) -> Result<()> {
+        match self.state()? {
+            State::Stopped => Ok(()),
+            _ => Err(Error::AlreadyRunning(self.name.clone())),
+        }
+    }
+
     /// Init's pid in the host's pid namespace, if running.
     pub fn init_pid(&self) -> Result<Option<i32>> {
         commands::get_init_pid(&self.lxcpath, &self.name)
@@ -217,9 +227,7 @@ impl Container {
         if !self.is_defined() {
             return Err(Error::NotDefined(self.name.clone()));
         }
-        if self.is_running() {
-            return Err(Error::AlreadyRunning(self.name.clone()));
-        }
+        self.ensure_stopped()?;
         let refuse = |message: String| Error::Command {
             name: self.name.clone(),
             message,
@@ -240,7 +248,7 @@ impl Container {
         crate::storage::destroy_rootfs(self)?;
         crate::clone::forget_origin(self);
         let dir = self.dir();
-        std::fs::remove_dir_all(&dir).map_err(io_err(&dir))?;
+        crate::storage::remove_tree(&dir)?;
         self.clear_config();
         Ok(())
     }
@@ -263,7 +271,7 @@ impl Container {
             tracing::warn!(container = %self.name, "removing the leftovers of an interrupted create");
             let dir = self.dir();
             crate::storage::destroy_rootfs_dir(&dir.join("rootfs"));
-            std::fs::remove_dir_all(&dir).map_err(io_err(&dir))?;
+            crate::storage::remove_tree(&dir)?;
         }
         Ok(())
     }

@@ -71,7 +71,7 @@ impl Container {
         let made = match self.make_storage(bdev, specs) {
             Ok(made) => made,
             Err(e) => {
-                let _ = std::fs::remove_dir_all(&dir);
+                let _ = storage::remove_tree(&dir);
                 self.clear_config();
                 return Err(e);
             }
@@ -90,7 +90,7 @@ impl Container {
                 }
             }
             storage::destroy_rootfs_dir(&dir.join("rootfs"));
-            if let Err(cleanup) = std::fs::remove_dir_all(&dir) {
+            if let Err(cleanup) = storage::remove_tree(&dir) {
                 tracing::error!(container = %self.name(), "cleanup after failed create: {cleanup}");
             }
             self.clear_config();
@@ -182,6 +182,11 @@ impl Container {
             storage::btrfs::create_subvolume(&rootfs)?;
         }
         std::fs::create_dir_all(&rootfs).map_err(io_err(&rootfs))?;
+        // An unprivileged container's root owns its directory, as in LXC.
+        let maps = lxc_config::idmap::IdMaps::new(&self.config().idmaps);
+        if !maps.is_empty() {
+            storage::shift::chown_to_mapped_root(&dir, &maps)?;
+        }
         if self.config().uts_name.is_none() {
             let name = self.name().to_string();
             self.set_config_item("lxc.uts.name", &name)?;

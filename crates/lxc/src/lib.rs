@@ -26,6 +26,7 @@ pub mod state;
 pub mod stop;
 pub mod storage;
 pub mod templates;
+pub mod userns;
 
 pub use attach::{AttachOptions, EnvPolicy};
 pub use container::{

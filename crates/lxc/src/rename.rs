@@ -2,7 +2,7 @@
 //! the paths in its and its snapshots' configurations, its hostname, and its origin's note
 //! of it if it is an overlay clone.
 
-use crate::clone::{dependents, pairs, rewrite_paths, set_hostname_in, DEPENDENTS, ORIGIN};
+use crate::clone::{dependents, edit_dependents, pairs, rewrite_paths, set_hostname_in, ORIGIN};
 use crate::container::{validate_name, Container};
 use crate::error::{io_err, Error, Result};
 use crate::storage;
@@ -16,9 +16,9 @@ impl Container {
         if !self.is_defined() {
             return Err(Error::NotDefined(self.name().to_string()));
         }
-        if self.is_running() {
-            return Err(Error::AlreadyRunning(self.name().to_string()));
-        }
+        let new = Container::with_paths(newname, Some(self.config_path()), self.paths().clone())?;
+        let _guard = self.lock()?;
+        self.ensure_stopped()?;
         let users = dependents(self);
         if !users.is_empty() {
             return Err(Error::Command {
@@ -26,8 +26,6 @@ impl Container {
                 message: format!("snapshot clones use its rootfs: {}", users.join(", ")),
             });
         }
-        let new = Container::with_paths(newname, Some(self.config_path()), self.paths().clone())?;
-        let _guard = self.lock()?;
         let _new_guard = new.lock()?;
         let (old_dir, new_dir) = (self.dir(), new.dir());
         if new_dir.exists() {
@@ -65,23 +63,13 @@ impl Container {
             let _ = std::fs::rename(&new_dir, &old_dir);
             return Err(e);
         }
-        if let Some((path, name)) = origin {
-            let list = Path::new(&path).join(name).join(DEPENDENTS);
+        if let Some(origin) = origin {
             let me = (self.config_path().to_string(), self.name().to_string());
-            let text: String = pairs(&list)
-                .into_iter()
-                .map(|p| {
-                    if p == me {
-                        (p.0, newname.to_string())
-                    } else {
-                        p
-                    }
-                })
-                .map(|(a, b)| format!("{a}\n{b}\n"))
-                .collect();
-            if list.exists() {
-                std::fs::write(&list, text).map_err(io_err(&list))?;
-            }
+            edit_dependents(self, &origin, |list| {
+                for entry in list.iter_mut().filter(|p| **p == me) {
+                    entry.1 = newname.to_string();
+                }
+            })?;
         }
         let old_name = self.name().to_string();
         *self = new;

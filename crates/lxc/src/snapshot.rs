@@ -146,9 +146,8 @@ impl Container {
             };
             return source.clone(newname, &spec).map(drop);
         }
-        if self.is_running() {
-            return Err(Error::AlreadyRunning(self.name().to_string()));
-        }
+        let _guard = self.lock()?;
+        self.ensure_stopped()?;
         // A restore replaces a directory rootfs: overlay clones reading it would lose it.
         let replaced_dir = matches!(
             crate::storage::Rootfs::of(self),
@@ -210,7 +209,7 @@ impl Container {
         let staged = config.with_extension("restore");
         std::fs::write(&staged, text).map_err(io_err(&staged))?;
         std::fs::rename(&staged, &config).map_err(io_err(&config))?;
-        std::fs::remove_dir_all(&from).map_err(io_err(&from))?;
+        crate::storage::remove_tree(&from)?;
         // Now the old storage goes, wherever it stepped aside to.
         let moved = |p: &PathBuf| match p.file_name() {
             Some(n) if p.parent() == Some(to.as_path()) && aside.join(n).exists() => aside.join(n),
@@ -228,13 +227,13 @@ impl Container {
         };
         if let crate::storage::Rootfs::Overlay { upper, .. } = &old_rootfs {
             let work = crate::storage::overlay::workdir_of(upper);
-            let _ = std::fs::remove_dir_all(moved(&work));
+            let _ = crate::storage::remove_tree(&moved(&work));
         }
         let restored_is_old = crate::storage::Rootfs::of(&restored).ok() == Some(old.clone());
         if !restored_is_old && self.config().rootfs_managed {
             crate::storage::destroy_storage(&old)?;
         }
-        std::fs::remove_dir_all(&aside).map_err(io_err(&aside))?;
+        crate::storage::remove_tree(&aside)?;
         self.load_config(Some(&config))
     }
 

@@ -8,6 +8,7 @@ fn main() {
         "attach" => lxc::attach::helper_attach(),
         "init" => lxc::start::helper_init(),
         "netns" => lxc::net::inside::helper_netns(),
+        "usernsexec" => lxc::userns::helper_usernsexec(),
         _ => {
             eprintln!("lxc-rs-helper is started by the lxc-rs library, not by hand");
             2

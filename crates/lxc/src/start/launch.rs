@@ -63,7 +63,29 @@ pub fn monitor_main(req: StartRequest, mut status: Status, fork_to_background: b
     );
     lxc_sys::process::ignore_sigpipe();
     let socket = crate::commands::socket_name(&req.lxcpath, &req.name);
-    let listener = match lxc_sys::sock::abstract_listen(&socket) {
+    // Under the container's lock until the socket is bound: a destroy, rename or restore
+    // (which check the state under that lock) either finishes first or sees us running.
+    let lock = crate::lock::lock(
+        std::path::Path::new(&req.runtime_dir),
+        &req.lxcpath,
+        &name,
+        lxc_sys::fs::LockKind::Exclusive,
+    );
+    let lock = match lock {
+        Ok(lock) => lock,
+        Err(e) => {
+            status.report(&name, Err(e.to_string()));
+            return status.code();
+        }
+    };
+    if req.config_file_existed && !std::path::Path::new(&req.config_file).exists() {
+        // Destroyed or renamed while this start was on its way.
+        status.report(&name, Err(format!("container \"{name}\" is not defined")));
+        return status.code();
+    }
+    let listener = lxc_sys::sock::abstract_listen(&socket);
+    drop(lock);
+    let listener = match listener {
         Ok(l) => l,
         Err(e) => {
             let message = if e.raw_os_error() == Some(libc::EADDRINUSE) {

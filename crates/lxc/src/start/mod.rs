@@ -93,6 +93,7 @@ impl Container {
             lxcpath: self.config_path().to_string(),
             config_text: self.config().to_text(),
             config_file: self.config_file_name().display().to_string(),
+            config_file_existed: self.config_file_name().exists(),
             daemonize: self.daemonize,
             use_init,
             argv: argv.to_vec(),

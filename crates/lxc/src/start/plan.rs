@@ -14,6 +14,9 @@ pub struct StartRequest {
     pub config_text: String,
     /// The config file path (for errors, `LXC_CONFIG_FILE` and the running config).
     pub config_file: String,
+    /// The config file existed when the start was asked for (it must still, under the lock).
+    #[serde(default)]
+    pub config_file_existed: bool,
     pub daemonize: bool,
     /// lxc-execute: run `argv` under our minimal init.
     pub use_init: bool,

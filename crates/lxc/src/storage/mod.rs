@@ -10,6 +10,8 @@ pub mod copy;
 pub mod loopback;
 pub mod lvm;
 pub mod overlay;
+pub mod remove;
+pub mod shift;
 pub mod zfs;
 
 use crate::container::Container;
@@ -228,12 +230,7 @@ pub fn destroy_storage(rootfs: &Rootfs) -> Result<()> {
     }
 }
 
-fn remove_tree(dir: &Path) -> Result<()> {
-    match std::fs::remove_dir_all(dir) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io_err(dir)(e)),
-        _ => Ok(()),
-    }
-}
+pub use remove::remove_tree;
 
 /// Remove what a failed clone or snapshot made under its new directory `dir`.
 /// `src` is the source's rootfs: until the clone's own is set in its config, the config
@@ -256,9 +253,7 @@ pub fn destroy_made(new: &Container, dir: &Path, src: &Rootfs) -> Result<()> {
 
 /// Best-effort removal during cleanup of a failed create (the error is logged, not raised).
 pub fn destroy_rootfs_dir(dir: &Path) {
-    if dir.exists() {
-        if let Err(e) = std::fs::remove_dir_all(dir) {
-            tracing::error!(path = %dir.display(), "cleanup failed: {e}");
-        }
+    if let Err(e) = remove_tree(dir) {
+        tracing::error!("cleanup failed: {e}");
     }
 }

@@ -7,6 +7,7 @@ pub mod publish;
 use crate::container::Container;
 use crate::error::{Error, Result};
 use crate::runner::Capture;
+use lxc_config::idmap::IdMaps;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -18,10 +19,32 @@ pub fn run(
     quiet: bool,
     args: &[String],
 ) -> Result<()> {
+    // An unprivileged container (lxc.idmap): its root owns the rootfs, and what the
+    // template makes belongs to the ids the maps give it on the host.
+    let maps = IdMaps::new(&c.config().idmaps);
+    let native = matches!(name, "busybox" | "download");
+    if !maps.is_empty() && native && lxc_sys::geteuid() != 0 {
+        // Our own templates give files to the mapped ids with chown, which takes root.
+        return Err(template_error(
+            c,
+            name,
+            "not supported yet: an unprivileged container made by a non-root user with a \
+             native template",
+        ));
+    }
+    if !maps.is_empty() {
+        crate::storage::shift::chown_to_mapped_root(rootfs, &maps)?;
+    }
     match name {
-        "busybox" => busybox::create(c, rootfs, args),
+        "busybox" => {
+            busybox::create(c, rootfs, args)?;
+            if !maps.is_empty() {
+                crate::storage::shift::shift_tree(rootfs, &maps)?;
+            }
+            Ok(())
+        }
         "download" => download::create(c, rootfs, args, quiet),
-        _ => run_script(c, name, rootfs, quiet, args),
+        _ => run_script(c, name, rootfs, quiet, args, &maps),
     }
 }
 
@@ -40,6 +63,7 @@ fn run_script(
     rootfs: &Path,
     quiet: bool,
     args: &[String],
+    maps: &IdMaps,
 ) -> Result<()> {
     let script = if name.contains('/') {
         PathBuf::from(name)
@@ -53,12 +77,28 @@ fn run_script(
             format!("no template script at {}", script.display()),
         ));
     }
-    let mut cmd = Command::new(&script);
+    // With id maps the script runs as root of a user namespace, as LXC runs it, told
+    // where the creating user appears there.
+    let (mut cmd, mapped) = if maps.is_empty() {
+        (Command::new(&script), None)
+    } else {
+        let (all, uid, gid) = crate::userns::with_caller(maps)?;
+        let cmd = crate::userns::command(&all, &[script.display().to_string()])?;
+        (cmd, Some((uid, gid)))
+    };
     cmd.arg(format!("--path={}", c.dir().display()))
         .arg(format!("--name={}", c.name()))
         .arg(format!("--rootfs={}", rootfs.display()))
-        .args(args)
-        .env("LXC_NAME", c.name())
+        .args(args);
+    if let Some((uid, gid)) = mapped {
+        cmd.args([
+            "--mapped-uid",
+            &uid.to_string(),
+            "--mapped-gid",
+            &gid.to_string(),
+        ]);
+    }
+    cmd.env("LXC_NAME", c.name())
         .env("LXC_PATH", c.dir())
         .env("LXC_ROOTFS_PATH", rootfs)
         .env("LXC_CONFIG_FILE", c.dir().join("config"));

@@ -10,19 +10,49 @@ mod verify;
 
 use crate::container::Container;
 use crate::error::{Error, Result};
+use lxc_config::idmap::IdMaps;
 use lxc_config::image_index::{self, Image, Wanted};
 use std::path::{Path, PathBuf};
 
-/// The metadata files an image may carry (anything else in meta.tar.xz is ignored).
-const METADATA: [&str; 7] = [
+/// The metadata files an image may carry, each also as `<name>-user` (user mode) and with
+/// a compat-level suffix (`config.7`); anything else in meta.tar.xz is ignored.
+const METADATA: [&str; 6] = [
     "config",
-    "config-user",
-    "excludes-user",
+    "excludes",
     "expiry",
     "templates",
     "create-message",
     "fstab",
 ];
+
+/// The download compat level we speak (LXC 5.0's).
+const COMPAT: &str = "7";
+
+fn is_metadata(file: &str) -> bool {
+    let base = match file.rsplit_once('.') {
+        Some((base, level)) if !level.is_empty() && level.bytes().all(|b| b.is_ascii_digit()) => {
+            base
+        }
+        _ => file,
+    };
+    let base = base.strip_suffix("-user").unwrap_or(base);
+    METADATA.contains(&base)
+}
+
+/// LXC's `relevant_file`: `<f>`, or `<f>-user` in user mode if the image has one, then the
+/// compat-suffixed variant of that if present.
+fn relevant(cache: &Path, file: &str, user: bool) -> PathBuf {
+    let mut path = cache.join(file);
+    let user_file = cache.join(format!("{file}-user"));
+    if user && user_file.exists() {
+        path = user_file;
+    }
+    let compat = PathBuf::from(format!("{}.{COMPAT}", path.display()));
+    if compat.exists() {
+        path = compat;
+    }
+    path
+}
 
 /// The template's options (5.0's, and 1.0's GPG ones accepted for old scripts).
 #[derive(Debug, Default)]
@@ -39,6 +69,9 @@ struct Options {
     /// `--keyring FILE`: the trusted OpenPGP keys.
     keyring: Option<PathBuf>,
     no_validate: bool,
+    /// User mode (an unprivileged container: `lxc.idmap` set): `index-user` and the
+    /// `-user` metadata.
+    user: bool,
 }
 
 const USAGE: &str = "download template: -d DIST -r RELEASE -a ARCH [--variant V] [--server HOST] \
@@ -105,6 +138,8 @@ fn parse(c: &Container, args: &[String]) -> Result<Options> {
 /// Fill `rootfs` with the image the arguments name and write the container's config.
 pub fn create(c: &mut Container, rootfs: &Path, args: &[String], quiet: bool) -> Result<()> {
     let mut o = parse(c, args)?;
+    let maps = IdMaps::new(&c.config().idmaps);
+    o.user = !maps.is_empty();
     let quiet = quiet || std::env::var_os("LXC_CREATE_QUIET").is_some();
     o.progress = !quiet && lxc_sys::fs::isatty(1);
     let say = |text: &str| {
@@ -114,7 +149,7 @@ pub fn create(c: &mut Container, rootfs: &Path, args: &[String], quiet: bool) ->
     };
     if o.list {
         say("Downloading the image index");
-        let index = download_index(c, &fetch::Fetcher::new(&o.server)?)?;
+        let index = download_index(c, &fetch::Fetcher::new(&o.server)?, o.user)?;
         print!(
             "\n{}",
             image_index::table(index.iter().filter(|i| o.wanted.matches(i)))
@@ -164,22 +199,48 @@ pub fn create(c: &mut Container, rootfs: &Path, args: &[String], quiet: bool) ->
         refresh(c, &o, &cache, &say)?;
     }
     say("Unpacking the rootfs");
+    let excludes: Vec<String> = std::fs::read_to_string(relevant(&cache, "excludes", o.user))
+        .unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect();
+    let how = unpack::Placement {
+        excludes: &excludes,
+        ids: o.user.then_some(&maps),
+    };
     let plain = cache.join("rootfs.tar");
     let unpacked = if plain.is_file() {
-        unpack::unpack_plain(&plain, rootfs, &[], o.progress)
+        unpack::unpack_plain(&plain, rootfs, how, o.progress)
     } else {
-        unpack::unpack(&cache.join("rootfs.tar.xz"), rootfs, &[])
+        unpack::unpack(&cache.join("rootfs.tar.xz"), rootfs, how)
     };
     unpacked.map_err(|e| fail(c, e.to_string()))?;
-    // Inside the rootfs (its own /dev may be a symlink).
-    let root = lxc_sys::fs::open_dir_path(rootfs).map_err(crate::error::io_err(rootfs))?;
-    lxc_sys::mount::mkdir_all_in_root(std::os::fd::AsFd::as_fd(&root), "dev/pts", 0o755)
-        .map_err(crate::error::io_err(rootfs.join("dev/pts")))?;
-    assemble(c, &cache, rootfs)?;
-    if let Ok(message) = std::fs::read_to_string(cache.join("create-message")) {
+    make_dev_pts(rootfs, o.user.then_some(&maps))?;
+    assemble(c, &cache, rootfs, o.user)?;
+    if let Ok(message) = std::fs::read_to_string(relevant(&cache, "create-message", o.user)) {
         if !quiet {
             print!("\n---\n{message}");
         }
+    }
+    Ok(())
+}
+
+/// `mkdir -p <rootfs>/dev/pts`, inside the rootfs (its own /dev may be a symlink); in an
+/// unprivileged container owned by its root.
+fn make_dev_pts(rootfs: &Path, maps: Option<&IdMaps>) -> Result<()> {
+    use std::os::fd::AsFd;
+    let root = lxc_sys::fs::open_dir_path(rootfs).map_err(crate::error::io_err(rootfs))?;
+    let pts = rootfs.join("dev/pts");
+    lxc_sys::mount::mkdir_all_in_root(root.as_fd(), "dev/pts", 0o755)
+        .map_err(crate::error::io_err(&pts))?;
+    if let Some(maps) = maps {
+        let (uid, gid) = crate::storage::shift::host_ids(maps, (0, 0), &pts)?;
+        let dev = lxc_sys::mount::open_in_root(root.as_fd(), "dev", libc::O_DIRECTORY, 0)
+            .map_err(crate::error::io_err(rootfs.join("dev")))?;
+        lxc_sys::tree::chown_at(dev.as_fd(), std::ffi::OsStr::new("pts"), uid, gid)
+            .map_err(crate::error::io_err(&pts))?;
     }
     Ok(())
 }
@@ -197,15 +258,24 @@ fn expired(cache: &Path) -> bool {
     expiry < now
 }
 
-/// The system index: the compat-suffixed file first, as the template asks.
-fn download_index(c: &Container, fetcher: &fetch::Fetcher) -> Result<Vec<Image>> {
-    let (_, body) = download_index_raw(c, fetcher)?;
+/// The index of the mode (`index-system` or `index-user`): the compat-suffixed file first,
+/// as the template asks.
+fn download_index(c: &Container, fetcher: &fetch::Fetcher, user: bool) -> Result<Vec<Image>> {
+    let (_, body) = download_index_raw(c, fetcher, user)?;
     Ok(image_index::parse(&String::from_utf8_lossy(&body)))
 }
 
-fn download_index_raw(c: &Container, fetcher: &fetch::Fetcher) -> Result<(&'static str, Vec<u8>)> {
-    for path in ["/meta/1.0/index-system.7", "/meta/1.0/index-system"] {
-        if let Some(body) = fetcher.get(path)? {
+fn download_index_raw(
+    c: &Container,
+    fetcher: &fetch::Fetcher,
+    user: bool,
+) -> Result<(String, Vec<u8>)> {
+    let index = if user { "index-user" } else { "index-system" };
+    for path in [
+        format!("/meta/1.0/{index}.{COMPAT}"),
+        format!("/meta/1.0/{index}"),
+    ] {
+        if let Some(body) = fetcher.get(&path)? {
             return Ok((path, body));
         }
     }
@@ -266,8 +336,8 @@ fn refresh(c: &Container, o: &Options, cache: &Path, say: &dyn Fn(&str)) -> Resu
         keyring.check(what, data, &sig).map_err(|e| fail(c, e))
     };
     say("Downloading the image index");
-    let (index_path, index) = download_index_raw(c, &fetcher)?;
-    checked(index_path, &index)?;
+    let (index_path, index) = download_index_raw(c, &fetcher, o.user)?;
+    checked(&index_path, &index)?;
     let index = image_index::parse(&String::from_utf8_lossy(&index));
     let Some(image) = index.iter().find(|i| o.wanted.matches(i)) else {
         let available = image_index::table(index.iter().filter(|i| i.variant == o.wanted.variant));
@@ -327,12 +397,15 @@ fn refresh(c: &Container, o: &Options, cache: &Path, say: &dyn Fn(&str)) -> Resu
         // The metadata unpacks apart; only its known regular files come into the cache.
         let unpacked = temp.join(".meta");
         std::fs::create_dir(&unpacked).map_err(crate::error::io_err(&unpacked))?;
-        unpack::unpack(&meta, &unpacked, &[]).map_err(|e| fail(c, e.to_string()))?;
-        for name in METADATA {
-            let from = unpacked.join(name);
-            let regular = std::fs::symlink_metadata(&from).is_ok_and(|m| m.file_type().is_file());
-            if regular {
-                std::fs::copy(&from, temp.join(name)).map_err(crate::error::io_err(&from))?;
+        unpack::unpack(&meta, &unpacked, unpack::Placement::default())
+            .map_err(|e| fail(c, e.to_string()))?;
+        for entry in std::fs::read_dir(&unpacked).map_err(crate::error::io_err(&unpacked))? {
+            let entry = entry.map_err(crate::error::io_err(&unpacked))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let regular = entry.file_type().is_ok_and(|t| t.is_file());
+            if regular && is_metadata(&name) {
+                let from = entry.path();
+                std::fs::copy(&from, temp.join(&name)).map_err(crate::error::io_err(&from))?;
             }
         }
         std::fs::remove_dir_all(&unpacked).map_err(crate::error::io_err(&unpacked))?;
@@ -345,7 +418,7 @@ fn refresh(c: &Container, o: &Options, cache: &Path, say: &dyn Fn(&str)) -> Resu
             .map_err(|e| fail(c, e.to_string()))?;
         let probe = temp.join(".probe");
         std::fs::create_dir(&probe).map_err(crate::error::io_err(&probe))?;
-        let checked = unpack::unpack_plain(&plain, &probe, &[], false);
+        let checked = unpack::unpack_plain(&plain, &probe, unpack::Placement::default(), false);
         std::fs::remove_dir_all(&probe).map_err(crate::error::io_err(&probe))?;
         checked.map_err(|e| fail(c, e.to_string()))?;
         if keyring.is_some() {
@@ -383,9 +456,21 @@ fn refresh(c: &Container, o: &Options, cache: &Path, say: &dyn Fn(&str)) -> Resu
 
 /// The container's config: the image's `config`, then the container's own lines (network
 /// lines last), placeholders filled; then the files listed in `templates` inside the rootfs.
-fn assemble(c: &mut Container, cache: &Path, rootfs: &Path) -> Result<()> {
-    let image_config = std::fs::read_to_string(cache.join("config"))
-        .map_err(|_| fail(c, "the image has no config in its metadata"))?;
+fn assemble(c: &mut Container, cache: &Path, rootfs: &Path, user: bool) -> Result<()> {
+    let config_file = relevant(cache, "config", user);
+    let image_config = std::fs::read_to_string(&config_file).map_err(|_| {
+        fail(
+            c,
+            format!(
+                "the image has no {} in its metadata",
+                config_file
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+            ),
+        )
+    })?;
+    let fstab = std::fs::read_to_string(relevant(cache, "fstab", user)).ok();
     let file = c.dir().join("config");
     let current = std::fs::read_to_string(&file).map_err(crate::error::io_err(&file))?;
     let (network, own): (Vec<&str>, Vec<&str>) = current
@@ -403,6 +488,9 @@ fn assemble(c: &mut Container, cache: &Path, rootfs: &Path) -> Result<()> {
         text.push_str(line);
         text.push('\n');
     }
+    if fstab.is_some() {
+        text.push_str("lxc.mount.fstab = LXC_PATH/fstab\n");
+    }
     text.push_str(&format!("lxc.uts.name = {}\n", c.name()));
     text.push_str("\n# Network configuration\n");
     for line in network {
@@ -417,9 +505,13 @@ fn assemble(c: &mut Container, cache: &Path, rootfs: &Path) -> Result<()> {
             .replace("LXC_TEMPLATE_CONFIG", "/usr/share/lxc/config")
             .replace("LXC_HOOK_DIR", "/usr/share/lxc/hooks")
     };
+    if let Some(fstab) = fstab {
+        let target = c.dir().join("fstab");
+        std::fs::write(&target, fill(&fstab)).map_err(crate::error::io_err(&target))?;
+    }
     std::fs::write(&file, fill(&text)).map_err(crate::error::io_err(&file))?;
     c.load_config(Some(&file))?;
-    let list = std::fs::read_to_string(cache.join("templates")).unwrap_or_default();
+    let list = std::fs::read_to_string(relevant(cache, "templates", user)).unwrap_or_default();
     let root = lxc_sys::fs::open_dir_path(rootfs).map_err(crate::error::io_err(rootfs))?;
     for path in list.lines().map(str::trim).filter(|l| !l.is_empty()) {
         use std::os::fd::AsFd;

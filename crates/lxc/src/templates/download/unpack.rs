@@ -5,6 +5,8 @@
 //! earlier pointing at `/etc`), is refused, naming the entry.
 
 use crate::error::{Error, Result};
+use lxc_config::idmap::IdMaps;
+use lxc_config::IdMapKind;
 use lxc_sys::tree;
 use std::ffi::{CString, OsStr, OsString};
 use std::io::Read;
@@ -12,9 +14,18 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 
-/// Unpack the xz-compressed tarball `archive` into the directory `target`, skipping the
-/// entries listed in `excludes` (as `./dev/null` or `dev/null`).
-pub fn unpack(archive: &Path, target: &Path, excludes: &[String]) -> Result<()> {
+/// How entries are placed: what to leave out and whose ids they get.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Placement<'a> {
+    /// Entries (as `./dev/null` or `dev/null`) left out, with everything below them.
+    pub excludes: &'a [String],
+    /// An unprivileged container's maps: owners become the host ids they map to, and an
+    /// owner they leave out is refused.
+    pub ids: Option<&'a IdMaps>,
+}
+
+/// Unpack the xz-compressed tarball `archive` into the directory `target`.
+pub fn unpack(archive: &Path, target: &Path, how: Placement<'_>) -> Result<()> {
     let file = std::fs::File::open(archive).map_err(crate::error::io_err(archive))?;
     let mut reader = xz2::read::XzDecoder::new(std::io::BufReader::with_capacity(1 << 16, file));
     // Decompressing is half the work: a scoped thread does it while this one makes the
@@ -43,13 +54,13 @@ pub fn unpack(archive: &Path, target: &Path, excludes: &[String]) -> Result<()> 
             chunk: Vec::new(),
             at: 0,
         };
-        unpack_from(stream, &archive.display().to_string(), target, excludes)
+        unpack_from(stream, &archive.display().to_string(), target, how)
     })
 }
 
 /// Unpack the uncompressed tarball `tar` (the cache keeps one beside the `.tar.xz`, so a
 /// cached create does not decompress again).
-pub fn unpack_plain(tar: &Path, target: &Path, excludes: &[String], progress: bool) -> Result<()> {
+pub fn unpack_plain(tar: &Path, target: &Path, how: Placement<'_>, progress: bool) -> Result<()> {
     let file = std::fs::File::open(tar).map_err(crate::error::io_err(tar))?;
     let reader = std::io::BufReader::with_capacity(1 << 16, file);
     if progress {
@@ -59,12 +70,12 @@ pub fn unpack_plain(tar: &Path, target: &Path, excludes: &[String], progress: bo
             bar.wrap_read(reader),
             &tar.display().to_string(),
             target,
-            excludes,
+            how,
         );
         bar.finish_and_clear();
         return done;
     }
-    unpack_from(reader, &tar.display().to_string(), target, excludes)
+    unpack_from(reader, &tar.display().to_string(), target, how)
 }
 
 /// Decompress the xz file `from` into `to`.
@@ -106,14 +117,9 @@ impl Read for ChunkReader {
 }
 
 /// Unpack an uncompressed tar stream (named `what` in errors).
-pub fn unpack_from(
-    reader: impl Read,
-    what: &str,
-    target: &Path,
-    excludes: &[String],
-) -> Result<()> {
+pub fn unpack_from(reader: impl Read, what: &str, target: &Path, how: Placement<'_>) -> Result<()> {
     let root = lxc_sys::fs::open_dir(target).map_err(crate::error::io_err(target))?;
-    let excludes: Vec<PathBuf> = excludes.iter().filter_map(|e| clean(e).ok()).collect();
+    let excludes: Vec<PathBuf> = how.excludes.iter().filter_map(|e| clean(e).ok()).collect();
     let bad = |entry: &str, message: String| Error::Template {
         name: String::new(),
         template: "download".into(),
@@ -129,10 +135,11 @@ pub fn unpack_from(
         let raw = entry.path_bytes().into_owned();
         let shown = String::from_utf8_lossy(&raw).into_owned();
         let rel = clean(OsStr::from_bytes(&raw)).map_err(|m| bad(&shown, m))?;
-        if rel.as_os_str().is_empty() || excludes.contains(&rel) {
+        if rel.as_os_str().is_empty() || excludes.iter().any(|e| rel.starts_with(e)) {
             continue;
         }
-        let done = place(&root, &rel, &mut entry).map_err(|e| bad(&shown, e.to_string()))?;
+        let done =
+            place(&root, &rel, &mut entry, how.ids).map_err(|e| bad(&shown, e.to_string()))?;
         if let Some(dir) = done {
             dirs.push(dir);
         }
@@ -201,16 +208,34 @@ fn place(
     root: &OwnedFd,
     rel: &Path,
     entry: &mut tar::Entry<'_, impl Read>,
+    ids: Option<&IdMaps>,
 ) -> std::io::Result<Option<(PathBuf, u32, u64)>> {
     let header = entry.header().clone();
     let (parent, name) = parent_of(root, rel)?;
     let dir = parent.as_fd();
     let mode = header.mode()? & 0o7777;
+    let pax = pax_records(entry)?;
     let id =
         |v: u64| u32::try_from(v).map_err(|_| std::io::Error::other(format!("id {v} too large")));
-    let (uid, gid) = (id(header.uid()?)?, id(header.gid()?)?);
-    let mtime = header.mtime()?;
-    let xattrs = pax_xattrs(entry)?;
+    let (mut uid, mut gid) = (
+        id(pax.uid.map_or_else(|| header.uid(), Ok)?)?,
+        id(pax.gid.map_or_else(|| header.gid(), Ok)?)?,
+    );
+    if let Some(maps) = ids {
+        (uid, gid) = match (
+            maps.to_host(IdMapKind::Uid, uid),
+            maps.to_host(IdMapKind::Gid, gid),
+        ) {
+            (Some(u), Some(g)) => (u, g),
+            _ => {
+                return Err(std::io::Error::other(format!(
+                    "owner {uid}:{gid} is not mapped by the container's lxc.idmap"
+                )))
+            }
+        };
+    }
+    let mtime = pax.mtime.map_or_else(|| header.mtime(), Ok)?;
+    let xattrs = pax.xattrs;
     let kind = header.entry_type();
     let known = matches!(
         kind,
@@ -300,20 +325,48 @@ fn place(
     Ok(None)
 }
 
-/// `SCHILY.xattr.<name>` records of the entry's PAX header.
-fn pax_xattrs(entry: &mut tar::Entry<'_, impl Read>) -> std::io::Result<Vec<(CString, Vec<u8>)>> {
-    let mut out = Vec::new();
-    if let Some(exts) = entry.pax_extensions()? {
-        for ext in exts {
-            let ext = ext?;
-            if let Some(name) = ext.key_bytes().strip_prefix(b"SCHILY.xattr.") {
-                let key =
-                    CString::new(name).map_err(|_| std::io::Error::other("bad xattr name"))?;
-                out.push((key, ext.value_bytes().to_vec()));
+/// What an entry's PAX header says beyond the ustar fields (which it overrides).
+#[derive(Default)]
+struct Pax {
+    xattrs: Vec<(CString, Vec<u8>)>,
+    uid: Option<u64>,
+    gid: Option<u64>,
+    /// Whole seconds (a fraction is dropped, as the ustar field has none).
+    mtime: Option<u64>,
+}
+
+fn pax_records(entry: &mut tar::Entry<'_, impl Read>) -> std::io::Result<Pax> {
+    let mut pax = Pax::default();
+    let Some(exts) = entry.pax_extensions()? else {
+        return Ok(pax);
+    };
+    let number = |key: &[u8], value: &[u8]| -> std::io::Result<u64> {
+        let text = std::str::from_utf8(value).unwrap_or("");
+        let whole = text.split('.').next().unwrap_or("");
+        whole.parse().map_err(|_| {
+            std::io::Error::other(format!(
+                "bad PAX {} record {text:?}",
+                String::from_utf8_lossy(key)
+            ))
+        })
+    };
+    for ext in exts {
+        let ext = ext?;
+        let (key, value) = (ext.key_bytes(), ext.value_bytes());
+        match key {
+            b"uid" => pax.uid = Some(number(key, value)?),
+            b"gid" => pax.gid = Some(number(key, value)?),
+            b"mtime" => pax.mtime = Some(number(key, value)?),
+            _ => {
+                if let Some(name) = key.strip_prefix(b"SCHILY.xattr.") {
+                    let name =
+                        CString::new(name).map_err(|_| std::io::Error::other("bad xattr name"))?;
+                    pax.xattrs.push((name, value.to_vec()));
+                }
             }
         }
     }
-    Ok(out)
+    Ok(pax)
 }
 
 fn set_xattrs(

@@ -1,0 +1,6 @@
+fn main() {
+    std::process::exit(lxc_tools::main_with(
+        "lxc-usernsexec",
+        lxc_tools::entry::usernsexec,
+    ));
+}

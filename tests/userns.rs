@@ -1,0 +1,133 @@
+//! Unprivileged containers made by root (`lxc.idmap`): `lxc-usernsexec`, template scripts
+//! run as root of a user namespace with `--mapped-uid/--mapped-gid` (as LXC runs them), and
+//! our busybox template's tree given to the mapped ids.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use support::*;
+
+const MAPS: &str =
+    "lxc.net.0.type = empty\nlxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\n";
+
+fn owner(p: &Path) -> (u32, u32) {
+    let m = std::fs::symlink_metadata(p).unwrap();
+    (m.uid(), m.gid())
+}
+
+#[test]
+fn usernsexec_runs_a_command_as_root_of_a_mapped_namespace() {
+    let env = Env::new("unsx");
+    // Host root is not mapped in there: the namespace's root writes where anyone may.
+    let shared = env.root.join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(
+        &shared,
+        std::os::unix::fs::PermissionsExt::from_mode(0o1777),
+    )
+    .unwrap();
+    let file = shared.join("made");
+    let mut cmd = env.cmd("lxc-usernsexec");
+    cmd.args(["-m", "b:0:100000:65536", "--", "sh", "-c"])
+        .arg(format!(
+            "id -u; cat /proc/self/uid_map; touch {}; exit 7",
+            file.display()
+        ));
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(7), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let fields: Vec<&str> = text.split_whitespace().collect();
+    assert_eq!(fields, ["0", "0", "100000", "65536"], "{text}");
+    assert_eq!(owner(&file), (100000, 100000));
+    // Bad maps are named.
+    let out = env
+        .cmd("lxc-usernsexec")
+        .args(["-m", "x:0:1:1", "--", "true"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("x:0:1:1"));
+}
+
+#[test]
+fn a_template_script_runs_in_the_containers_user_namespace() {
+    let env = Env::new("unscript");
+    let script = env.root.join("lxc-probe");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\nset -e\nrootfs=\nfor a in \"$@\"; do case $a in --rootfs=*) rootfs=${a#--rootfs=};; esac; done\n\
+         mkdir -p $rootfs/etc $rootfs/home/u\necho \"$@\" > $rootfs/etc/args\n\
+         cat /proc/self/uid_map > $rootfs/etc/uid_map\nid -u > $rootfs/etc/id\n\
+         chown 1000:1000 $rootfs/home/u\necho 'lxc.environment = FROM_SCRIPT=1' >> $LXC_CONFIG_FILE\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let conf = env.root.join("c.conf");
+    std::fs::write(&conf, MAPS).unwrap();
+    let name = env.name("scr");
+    env.ok(
+        "lxc-create",
+        &[
+            "-n",
+            &name,
+            "-f",
+            conf.to_str().unwrap(),
+            "-t",
+            script.to_str().unwrap(),
+            "--",
+            "--x=1",
+        ],
+    );
+    let dir = env.container_dir(&name);
+    let rootfs = dir.join("rootfs");
+    let args = std::fs::read_to_string(rootfs.join("etc/args")).unwrap();
+    // LXC's order: --path --name --rootfs, the user's, then where the creator appears.
+    assert!(
+        args.trim()
+            .ends_with("--x=1 --mapped-uid 65536 --mapped-gid 65536"),
+        "{args}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(rootfs.join("etc/id"))
+            .unwrap()
+            .trim(),
+        "0"
+    );
+    let map = std::fs::read_to_string(rootfs.join("etc/uid_map")).unwrap();
+    let lines: Vec<Vec<&str>> = map
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        lines,
+        [["0", "100000", "65536"], ["65536", "0", "1"]],
+        "{map}"
+    );
+    assert_eq!(owner(&rootfs), (100000, 100000));
+    assert_eq!(owner(&rootfs.join("etc/args")), (100000, 100000));
+    assert_eq!(owner(&rootfs.join("home/u")), (101000, 101000));
+    // The creator stayed the config's owner, and the script could append to it.
+    assert_eq!(owner(&dir.join("config")), (0, 0));
+    let config = std::fs::read_to_string(dir.join("config")).unwrap();
+    assert!(config.contains("FROM_SCRIPT=1"), "{config}");
+    env.ok("lxc-destroy", &["-n", &name]);
+    assert!(!dir.exists());
+}
+
+#[test]
+fn the_busybox_template_gives_its_tree_to_the_mapped_ids() {
+    let env = Env::new("unbusy");
+    let conf = env.root.join("c.conf");
+    std::fs::write(&conf, MAPS).unwrap();
+    let name = env.name("bb");
+    env.ok(
+        "lxc-create",
+        &["-n", &name, "-f", conf.to_str().unwrap(), "-t", "busybox"],
+    );
+    let rootfs = env.container_dir(&name).join("rootfs");
+    for p in ["", "bin", "bin/busybox", "etc/inittab", "bin/sh"] {
+        assert_eq!(owner(&rootfs.join(p)), (100000, 100000), "{p}");
+    }
+    env.ok("lxc-destroy", &["-n", &name]);
+}
