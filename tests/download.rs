@@ -327,6 +327,60 @@ fn the_download_template_creates_caches_and_lists() {
     );
     assert!(!env.container_dir(&p4).exists());
 
+    // Interactive: the table, then a prompt for each of -d/-r/-a not given.
+    let interactive = |name: &str, answers: &str| {
+        use std::io::Write;
+        let port = site.server.as_ref().unwrap().port;
+        let mut child = env
+            .cmd("lxc-create")
+            .args([
+                "-P",
+                &env.lxcpath,
+                "-n",
+                name,
+                "-t",
+                "download",
+                "--",
+                "-a",
+                "amd64",
+            ])
+            .args(["--server", &format!("127.0.0.1:{port}"), "--keyring"])
+            .arg(env.root.join("keyring.asc"))
+            .env("SSL_CERT_FILE", site.certs.join("ca.pem"))
+            .env("LXC_CACHE_PATH", &site.cache)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(answers.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let p8 = env.name("p8");
+    let out = interactive(&p8, "busybox\n1.36\n");
+    assert!(out.status.success(), "{}", text(&out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("DIST\tRELEASE") && said.contains("\nDistribution: Release: \n"),
+        "{said}"
+    );
+    assert!(!said.contains("Architecture:"), "{said}");
+    assert!(env.container_dir(&p8).join("rootfs/bin/busybox").exists());
+    let p9 = env.name("p9");
+    let out = interactive(&p9, "");
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("no distribution given"),
+        "{}",
+        text(&out)
+    );
+    assert!(!env.container_dir(&p9).exists());
+
     // The default server from the global lxc.conf (`lxc.download.server`).
     let port = site.server.as_ref().unwrap().port;
     let mut global = std::fs::read_to_string(&env.global).unwrap();
@@ -446,6 +500,14 @@ fn bad_images_and_requests_leave_nothing() {
             "rm IMG/meta.tar.xz.asc",
             "meta.tar.xz: missing signature",
         ),
+        // The signing key was revoked after it signed: the keyring says so now.
+        (
+            "revoked",
+            "H=SRV/../gnupg; for f in $H/openpgp-revocs.d/*.rev; do \
+               sed 's/^:-----/-----/' $f | GNUPGHOME=$H gpg --batch --quiet --import; done; \
+             GNUPGHOME=$H gpg --batch --armor --export > SRV/../keyring.asc",
+            "index-system: signed by a key that is revoked",
+        ),
     ] {
         let site = Site::new(&format!("download{tag}"), None, Some(change));
         let name = site.env.name("s");
@@ -548,6 +610,12 @@ fn a_published_image_is_served_and_created() {
         "{}",
         text(&out)
     );
+    // The image carried LXC_NAME, filled in for this container; the source is untouched.
+    let etc_hostname = |c: &str| {
+        std::fs::read_to_string(env.container_dir(c).join("rootfs/etc/hostname")).unwrap()
+    };
+    assert_eq!(etc_hostname(&name).trim(), name);
+    assert_eq!(etc_hostname(&src).trim(), src);
     env.ok("lxc-start", &["-n", &name]);
     assert_eq!(env.sh(&name, "hostname"), format!("{name}\n"));
     env.ok("lxc-stop", &["-n", &name, "-k"]);

@@ -60,6 +60,7 @@ pub fn run(args: Vec<String>) -> Res<i32> {
             )))
         }
     };
+    p.source_name = common.name.clone();
     let dir = lxc::templates::publish::publish(&p).map_err(|e| fail(e.to_string()))?;
     println!("{}", dir.display());
     Ok(0)

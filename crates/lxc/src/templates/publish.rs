@@ -13,6 +13,8 @@ use std::process::Command;
 #[derive(Debug, Clone, Default)]
 pub struct Publish {
     pub rootfs: PathBuf,
+    /// The container the rootfs is from: its name in `/etc/hosts` becomes `LXC_NAME`.
+    pub source_name: Option<String>,
     pub dist: String,
     pub release: String,
     pub arch: String,
@@ -94,19 +96,13 @@ pub fn publish(p: &Publish) -> Result<PathBuf> {
     std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
     let made = publish_in(p, &dir, &rel, variant);
     if made.is_err() {
-        let _ = std::fs::remove_dir_all(&dir);
+        let _ = crate::storage::remove_tree(&dir);
     }
     made.map(|()| dir)
 }
 
 fn publish_in(p: &Publish, dir: &Path, rel: &str, variant: &str) -> Result<()> {
-    let mut tar = Command::new("tar");
-    tar.arg("-C")
-        .arg(&p.rootfs)
-        .args(["--numeric-owner", "--xattrs", "--xattrs-include=*", "-cJf"])
-        .arg(dir.join("rootfs.tar.xz"))
-        .arg(".");
-    run(&mut tar, "tar (rootfs)")?;
+    rootfs_tarball(p, dir)?;
     let meta = dir.join(".meta");
     std::fs::create_dir(&meta).map_err(io_err(&meta))?;
     let expiry = std::time::SystemTime::now()
@@ -138,7 +134,7 @@ fn publish_in(p: &Publish, dir: &Path, rel: &str, variant: &str) -> Result<()> {
         .arg(dir.join("meta.tar.xz"))
         .arg(".");
     run(&mut tar, "tar (metadata)")?;
-    std::fs::remove_dir_all(&meta).map_err(io_err(&meta))?;
+    crate::storage::remove_tree(&meta)?;
     for file in ["rootfs.tar.xz", "meta.tar.xz"] {
         sign(p, &dir.join(file))?;
     }
@@ -175,6 +171,119 @@ fn publish_in(p: &Publish, dir: &Path, rel: &str, variant: &str) -> Result<()> {
     Ok(())
 }
 
+/// `rootfs.tar.xz`: the tree as it is (numeric owners, xattrs), except that the host
+/// name in `/etc/hostname` and `/etc/hosts` becomes the `LXC_NAME` placeholder the
+/// download template fills in for each new container.
+fn rootfs_tarball(p: &Publish, dir: &Path) -> Result<()> {
+    let staged = dir.join(".staged");
+    let placeholders = stage_placeholders(p, &staged)?;
+    let tar_file = dir.join("rootfs.tar");
+    let mut tar = Command::new("tar");
+    tar.arg("-C").arg(&p.rootfs).args([
+        "--numeric-owner",
+        "--xattrs",
+        "--xattrs-include=*",
+        "--anchored",
+    ]);
+    for file in &placeholders {
+        tar.arg(format!("--exclude=./{file}"));
+    }
+    tar.arg("-cf").arg(&tar_file).arg(".");
+    run(&mut tar, "tar (rootfs)")?;
+    if !placeholders.is_empty() {
+        let mut tar = Command::new("tar");
+        tar.arg("-C")
+            .arg(&staged)
+            .args(["--numeric-owner", "-rf"])
+            .arg(&tar_file)
+            .args(placeholders.iter().map(|f| format!("./{f}")));
+        run(&mut tar, "tar (placeholders)")?;
+    }
+    crate::storage::remove_tree(&staged)?;
+    let mut xz = Command::new("xz");
+    xz.args(["-T0", "-q"]).arg(&tar_file);
+    run(&mut xz, "xz (rootfs)")
+}
+
+/// Copies of `etc/hostname` and `etc/hosts` (regular files only, read inside the rootfs)
+/// with the name replaced by `LXC_NAME`, under `staged` with their owners and modes; the
+/// files staged.
+fn stage_placeholders(p: &Publish, staged: &Path) -> Result<Vec<&'static str>> {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let root = lxc_sys::fs::open_dir_path(&p.rootfs).map_err(io_err(&p.rootfs))?;
+    let hostname = std::fs::read_to_string(p.rootfs.join("etc/hostname")).unwrap_or_default();
+    let old_names: Vec<String> = [hostname.trim().to_string()]
+        .into_iter()
+        .chain(p.source_name.clone())
+        .filter(|n| !n.is_empty())
+        .collect();
+    let mut done = Vec::new();
+    for file in ["etc/hostname", "etc/hosts"] {
+        let flags = libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_NONBLOCK;
+        let Ok(fd) = lxc_sys::mount::open_in_root(root.as_fd(), file, flags, 0) else {
+            continue;
+        };
+        let f = std::fs::File::from(fd);
+        let meta = f.metadata().map_err(io_err(p.rootfs.join(file)))?;
+        if !meta.is_file() {
+            continue;
+        }
+        let text = std::io::read_to_string(f).map_err(io_err(p.rootfs.join(file)))?;
+        let new = if file == "etc/hostname" {
+            "LXC_NAME\n".to_string()
+        } else {
+            replace_names(&text, &old_names)
+        };
+        if new == text {
+            continue;
+        }
+        let target = staged.join(file);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(io_err(parent))?;
+        }
+        std::fs::write(&target, new).map_err(io_err(&target))?;
+        std::fs::set_permissions(
+            &target,
+            std::fs::Permissions::from_mode(meta.mode() & 0o7777),
+        )
+        .map_err(io_err(&target))?;
+        std::os::unix::fs::lchown(&target, Some(meta.uid()), Some(meta.gid()))
+            .map_err(io_err(&target))?;
+        done.push(file);
+    }
+    Ok(done)
+}
+
+/// `names` as whole words (host names in /etc/hosts) replaced by `LXC_NAME`.
+fn replace_names(text: &str, names: &[String]) -> String {
+    text.lines()
+        .map(|line| {
+            let (fields, comment) = match line.find('#') {
+                Some(at) => line.split_at(at),
+                None => (line, ""),
+            };
+            let mut words: Vec<String> = Vec::new();
+            let mut rest = fields;
+            while !rest.is_empty() {
+                let start = rest.len() - rest.trim_start().len();
+                let word_len = rest[start..]
+                    .find(char::is_whitespace)
+                    .unwrap_or(rest.len() - start);
+                words.push(rest[..start].to_string());
+                let word = &rest[start..start + word_len];
+                words.push(if names.iter().any(|n| n == word) {
+                    "LXC_NAME".to_string()
+                } else {
+                    word.to_string()
+                });
+                rest = &rest[start + word_len..];
+            }
+            format!("{}{comment}\n", words.concat())
+        })
+        .collect()
+}
+
 /// `<file>.asc`, a detached armored signature by the publishing key (none without one).
 fn sign(p: &Publish, file: &Path) -> Result<()> {
     let Some(key) = &p.sign_key else {
@@ -198,4 +307,18 @@ fn sign(p: &Publish, file: &Path) -> Result<()> {
     .arg(&asc)
     .arg(file);
     run(&mut gpg, &format!("gpg (signing {})", file.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace_names;
+
+    #[test]
+    fn host_names_become_the_placeholder() {
+        let hosts = "127.0.0.1   localhost\n127.0.1.1\tp1 p1.lan # p1\n::1 p10\n";
+        assert_eq!(
+            replace_names(hosts, &["p1".into()]),
+            "127.0.0.1   localhost\n127.0.1.1\tLXC_NAME p1.lan # p1\n::1 p10\n"
+        );
+    }
 }

@@ -147,14 +147,20 @@ pub fn create(c: &mut Container, rootfs: &Path, args: &[String], quiet: bool) ->
             println!("{text}");
         }
     };
-    if o.list {
+    let interactive = [&o.wanted.dist, &o.wanted.release, &o.wanted.arch]
+        .iter()
+        .any(|v| v.is_none());
+    if o.list || interactive {
         say("Downloading the image index");
         let index = download_index(c, &fetch::Fetcher::new(&o.server)?, o.user)?;
         print!(
             "\n{}",
             image_index::table(index.iter().filter(|i| o.wanted.matches(i)))
         );
-        return Err(fail(c, "only listed the images (--list)"));
+        if o.list {
+            return Err(fail(c, "only listed the images (--list)"));
+        }
+        ask_missing(c, &mut o.wanted)?;
     }
     let (Some(dist), Some(release), Some(arch)) =
         (&o.wanted.dist, &o.wanted.release, &o.wanted.arch)
@@ -224,6 +230,36 @@ pub fn create(c: &mut Container, rootfs: &Path, args: &[String], quiet: bool) ->
             print!("\n---\n{message}");
         }
     }
+    Ok(())
+}
+
+/// LXC's interactive mode: after the table, ask for each of -d, -r, -a not given.
+fn ask_missing(c: &Container, wanted: &mut Wanted) -> Result<()> {
+    use std::io::Write;
+    println!();
+    let stdin = std::io::stdin();
+    for (label, slot) in [
+        ("Distribution", &mut wanted.dist),
+        ("Release", &mut wanted.release),
+        ("Architecture", &mut wanted.arch),
+    ] {
+        if slot.is_some() {
+            continue;
+        }
+        print!("{label}: ");
+        let _ = std::io::stdout().flush();
+        let mut line = String::new();
+        let _ = stdin.read_line(&mut line);
+        let answer = line.trim();
+        if answer.is_empty() {
+            return Err(fail(
+                c,
+                format!("no {} given\n{USAGE}", label.to_lowercase()),
+            ));
+        }
+        *slot = Some(answer.to_string());
+    }
+    println!();
     Ok(())
 }
 
@@ -326,18 +362,18 @@ fn refresh(c: &Container, o: &Options, cache: &Path, say: &dyn Fn(&str)) -> Resu
     if keyring.is_some() {
         say("Setting up the GPG keyring");
     }
-    let checked = |what: &str, data: &[u8]| -> Result<()> {
+    let checked = |what: &str, data: verify::Signed<'_>| -> Result<()> {
         let Some(keyring) = &keyring else {
             return Ok(());
         };
         let sig = fetcher
             .get(&format!("{what}.asc"))?
             .ok_or_else(|| fail(c, format!("{what}: missing signature ({what}.asc)")))?;
-        keyring.check(what, data, &sig).map_err(|e| fail(c, e))
+        keyring.check(what, &data, &sig).map_err(|e| fail(c, e))
     };
     say("Downloading the image index");
     let (index_path, index) = download_index_raw(c, &fetcher, o.user)?;
-    checked(&index_path, &index)?;
+    checked(&index_path, verify::Signed::Bytes(&index))?;
     let index = image_index::parse(&String::from_utf8_lossy(&index));
     let Some(image) = index.iter().find(|i| o.wanted.matches(i)) else {
         let available = image_index::table(index.iter().filter(|i| i.variant == o.wanted.variant));
@@ -388,10 +424,7 @@ fn refresh(c: &Container, o: &Options, cache: &Path, say: &dyn Fn(&str)) -> Resu
             if !fetcher.get_file(&remote, &local)? {
                 return Err(fail(c, format!("{remote}: not on the server")));
             }
-            if keyring.is_some() {
-                let data = std::fs::read(&local).map_err(crate::error::io_err(&local))?;
-                checked(&remote, &data)?;
-            }
+            checked(&remote, verify::Signed::File(&local))?;
         }
         let meta = temp.join("meta.tar.xz");
         // The metadata unpacks apart; only its known regular files come into the cache.
