@@ -631,7 +631,8 @@ fn user_mode_images_for_unprivileged_containers() {
     let script = "d=$(mktemp -d) && cp -a ROOTFS/. $d/ && mknod $d/dev/ttyS9 c 4 73 && \
         mkdir -p $d/home/user $d/var/spool/mail && echo hi > $d/home/user/file && \
         chown -R 1000:1001 $d/home/user && echo s > $d/bin/setid && chmod 4755 $d/bin/setid && \
-        tar -C $d --numeric-owner -cJf OUT . ; rm -rf $d";
+        cp $d/bin/busybox $d/bin/pinger && setcap cap_net_raw+ep $d/bin/pinger && \
+        tar -C $d --numeric-owner --xattrs --xattrs-include='*' -cJf OUT . ; rm -rf $d";
     let site = Site::new("usermode", Some(script), None);
     let conf = site.env.root.join("unprivileged.conf");
     std::fs::write(
@@ -674,6 +675,18 @@ fn user_mode_images_for_unprivileged_containers() {
     assert_eq!(owner(&rootfs.join("dev/pts")), (100000, 200000));
     let setid = std::fs::metadata(rootfs.join("bin/setid")).unwrap();
     assert_eq!(setid.mode() & 0o7777, 0o4755);
+    // A file capability counts inside the container only (version 3, its root's id).
+    let caps = Command::new("getfattr")
+        .args(["-n", "security.capability", "-e", "hex"])
+        .arg(rootfs.join("bin/pinger"))
+        .output()
+        .unwrap();
+    let caps = String::from_utf8_lossy(&caps.stdout);
+    // Revision 3 with the effective flag, cap_net_raw, root id 100000 (0x0186a0).
+    assert!(
+        caps.contains("=0x0100000300200000000000000000000000000000a0860100"),
+        "{caps}"
+    );
     // excludes-user: the device node and a whole directory stay out.
     assert!(!rootfs.join("dev/ttyS9").exists());
     assert!(!rootfs.join("var/spool").exists());

@@ -235,7 +235,14 @@ fn place(
         };
     }
     let mtime = pax.mtime.map_or_else(|| header.mtime(), Ok)?;
-    let xattrs = pax.xattrs;
+    let mut xattrs = pax.xattrs;
+    if let Some(maps) = ids {
+        for (key, value) in xattrs.iter_mut() {
+            if key.as_bytes() == b"security.capability" {
+                *value = namespaced_caps(value, maps)?;
+            }
+        }
+    }
     let kind = header.entry_type();
     let known = matches!(
         kind,
@@ -369,6 +376,32 @@ fn pax_records(entry: &mut tar::Entry<'_, impl Read>) -> std::io::Result<Pax> {
     Ok(pax)
 }
 
+/// A file capability for an unprivileged container: in the version-3 form, whose root id
+/// (the container's root on the host) makes the kernel honour it inside the container
+/// only. A version-2 value (any root) is given the container's root; a version-3 one has
+/// its container-side root id mapped.
+fn namespaced_caps(value: &[u8], maps: &IdMaps) -> std::io::Result<Vec<u8>> {
+    const REVISION_MASK: u32 = 0xFF00_0000;
+    const REVISION_2: u32 = 0x0200_0000;
+    const REVISION_3: u32 = 0x0300_0000;
+    const V2_SIZE: usize = 20;
+    let bad = || std::io::Error::other("bad security.capability value");
+    let magic = u32::from_le_bytes(value.get(..4).ok_or_else(bad)?.try_into().map_err(|_| bad())?);
+    let ns_root = match (magic & REVISION_MASK, value.len()) {
+        (REVISION_2, V2_SIZE) => 0,
+        (REVISION_3, 24) => u32::from_le_bytes(value[20..24].try_into().map_err(|_| bad())?),
+        _ => return Err(bad()),
+    };
+    let host_root = maps
+        .to_host(IdMapKind::Uid, ns_root)
+        .ok_or_else(|| std::io::Error::other("file capability for an unmapped root"))?;
+    let mut out = Vec::with_capacity(24);
+    out.extend_from_slice(&((magic & !REVISION_MASK) | REVISION_3).to_le_bytes());
+    out.extend_from_slice(&value[4..V2_SIZE]);
+    out.extend_from_slice(&host_root.to_le_bytes());
+    Ok(out)
+}
+
 fn set_xattrs(
     dir: BorrowedFd<'_>,
     name: &OsStr,
@@ -389,8 +422,26 @@ fn set_xattrs(
 
 #[cfg(test)]
 mod tests {
-    use super::clean;
+    use super::{clean, namespaced_caps};
+    use lxc_config::idmap::IdMaps;
     use std::path::PathBuf;
+
+    #[test]
+    fn file_capabilities_get_the_containers_root() {
+        let maps = IdMaps::new(&[lxc_config::IdMap::parse("u 0 100000 65536").unwrap()]);
+        // cap_net_raw=ep as version 2 (effective flag set).
+        let mut v2 = vec![0x01, 0, 0, 0x02];
+        v2.extend_from_slice(&[0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        let v3 = namespaced_caps(&v2, &maps).unwrap();
+        assert_eq!(&v3[..4], &[0x01, 0, 0, 0x03]);
+        assert_eq!(&v3[4..20], &v2[4..20]);
+        assert_eq!(&v3[20..], &100000u32.to_le_bytes());
+        // A version-3 value's root is the container's id, mapped again.
+        let mut again = v3.clone();
+        again[20..].copy_from_slice(&5u32.to_le_bytes());
+        assert_eq!(&namespaced_caps(&again, &maps).unwrap()[20..], &100005u32.to_le_bytes());
+        assert!(namespaced_caps(&v2[..10], &maps).is_err());
+    }
 
     #[test]
     fn paths_stay_inside() {
