@@ -713,3 +713,111 @@ fn user_mode_images_for_unprivileged_containers() {
     );
     assert!(!site.env.container_dir(&name).exists());
 }
+
+/// The seed's unprivileged flow: a non-root user with subordinate ids creates a container
+/// from the download template (user index and metadata, files owned by the user's mapped
+/// ids, unpacked as root of the container's user namespace through newuidmap/newgidmap),
+/// lists it and destroys it. The user and its /etc/subuid lines exist only in a private
+/// mount namespace (an overlay on /etc), so the host is not changed.
+#[test]
+fn a_non_root_user_creates_and_destroys_an_unprivileged_container() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let site = Site::new("nonroot", None, None);
+    let env = &site.env;
+    let user_root = env.root.join("user");
+    for d in ["home", "run", "lxc", "cache"] {
+        std::fs::create_dir_all(user_root.join(d)).unwrap();
+    }
+    sh(&format!("chown -R 4242:4242 {}", user_root.display()));
+    std::fs::set_permissions(
+        user_root.join("run"),
+        std::fs::Permissions::from_mode(0o700),
+    )
+    .unwrap();
+    let conf = env.root.join("user.conf");
+    std::fs::write(
+        &conf,
+        "lxc.net.0.type = empty\nlxc.idmap = u 0 300000 65536\nlxc.idmap = g 0 300000 65536\n",
+    )
+    .unwrap();
+    let port = site.server.as_ref().unwrap().port;
+    let lxcpath = user_root.join("lxc");
+    let as_user = |tool: &str, args: &str| {
+        let script = format!(
+            "set -e; mkdir -p {t}/etc-up {t}/etc-work; \
+             mount --make-rprivate /; \
+             mount -t overlay overlay -o lowerdir=/etc,upperdir={t}/etc-up,workdir={t}/etc-work /etc; \
+             echo 'lxcrs:x:4242:4242::{home}:/bin/sh' >> /etc/passwd; \
+             echo 'lxcrs:x:4242:' >> /etc/group; \
+             echo 'lxcrs:300000:65536' > /etc/subuid; echo 'lxcrs:300000:65536' > /etc/subgid; \
+             exec setpriv --reuid=4242 --regid=4242 --clear-groups \
+               env HOME={home} XDG_RUNTIME_DIR={run} {bin} -P {lxcpath} {args}",
+            t = env.root.join("ns").display(),
+            home = user_root.join("home").display(),
+            run = user_root.join("run").display(),
+            bin = bin_dir().join(tool).display(),
+            lxcpath = lxcpath.display(),
+        );
+        Command::new("unshare")
+            .args(["-m", "sh", "-c", &script])
+            .env("LXC_RS_GLOBAL_CONFIG", &env.global)
+            .env("LXC_CACHE_PATH", user_root.join("cache"))
+            .env("SSL_CERT_FILE", site.certs.join("ca.pem"))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let name = env.name("nr");
+    let out = as_user(
+        "lxc-create",
+        &format!(
+            "-n {name} -f {conf} -t download -- --server 127.0.0.1:{port} --keyring {keyring} \
+             -d busybox -r 1.36 -a amd64",
+            conf = conf.display(),
+            keyring = env.root.join("keyring.asc").display(),
+        ),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("You just created a busybox container."),
+        "{}",
+        text(&out)
+    );
+    let dir = lxcpath.join(&name);
+    let meta = |p: &Path| std::fs::symlink_metadata(p).unwrap();
+    assert_eq!((meta(&dir).uid(), meta(&dir).gid()), (300000, 4242));
+    assert_eq!(meta(&dir).mode() & 0o777, 0o770);
+    let rootfs = dir.join("rootfs");
+    assert_eq!((meta(&rootfs).uid(), meta(&rootfs).gid()), (300000, 300000));
+    let busybox = meta(&rootfs.join("bin/busybox"));
+    assert_eq!((busybox.uid(), busybox.gid()), (300000, 300000));
+    assert_eq!(meta(&dir.join("config")).uid(), 4242);
+    let config = std::fs::read_to_string(dir.join("config")).unwrap();
+    assert!(config.contains("IMAGE_MODE=user"), "{config}");
+    let hostname = std::fs::read_to_string(rootfs.join("etc/hostname")).unwrap();
+    assert_eq!(hostname.trim(), name);
+    // The user's own cache.
+    assert!(user_root
+        .join("cache/download/busybox/1.36/amd64/default/rootfs.tar.xz")
+        .is_file());
+
+    let out = as_user("lxc-ls", "");
+    assert!(text(&out).contains(&name), "{}", text(&out));
+    let out = as_user("lxc-destroy", &format!("-n {name}"));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!dir.exists());
+
+    // Without maps the user is told what is missing.
+    let bare = env.root.join("bare.conf");
+    std::fs::write(&bare, "lxc.net.0.type = empty\n").unwrap();
+    let out = as_user(
+        "lxc-create",
+        &format!(
+            "-n {name} -f {} -t download -- --server 127.0.0.1:{port} -d busybox -r 1.36 -a amd64",
+            bare.display()
+        ),
+    );
+    assert!(!out.status.success());
+    assert!(text(&out).contains("needs lxc.idmap"), "{}", text(&out));
+    assert!(!dir.exists());
+}

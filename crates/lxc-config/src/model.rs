@@ -330,6 +330,11 @@ impl Default for ContainerConfig {
 }
 
 impl ContainerConfig {
+    /// The `lxc.idmap` lines as maps (empty: a privileged container).
+    pub fn id_maps(&self) -> crate::idmap::IdMaps {
+        crate::idmap::IdMaps::new(&self.idmaps)
+    }
+
     /// An empty configuration with LXC's defaults.
     pub fn new() -> Self {
         Self::default()

@@ -248,7 +248,7 @@ impl Container {
         crate::storage::destroy_rootfs(self)?;
         crate::clone::forget_origin(self);
         let dir = self.dir();
-        crate::storage::remove_tree(&dir)?;
+        crate::storage::remove_tree_for(&dir, &self.config().id_maps())?;
         self.clear_config();
         Ok(())
     }
@@ -270,8 +270,9 @@ impl Container {
         if lxc_sys::fs::ofd_lock(file.as_fd(), LockKind::Exclusive, false).unwrap_or(false) {
             tracing::warn!(container = %self.name, "removing the leftovers of an interrupted create");
             let dir = self.dir();
-            crate::storage::destroy_rootfs_dir(&dir.join("rootfs"));
-            crate::storage::remove_tree(&dir)?;
+            let maps = self.config().id_maps();
+            crate::storage::destroy_rootfs_dir(&dir.join("rootfs"), &maps);
+            crate::storage::remove_tree_for(&dir, &maps)?;
         }
         Ok(())
     }

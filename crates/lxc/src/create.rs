@@ -89,8 +89,9 @@ impl Container {
                     tracing::error!(container = %self.name(), "cleanup after failed create: {e}");
                 }
             }
-            storage::destroy_rootfs_dir(&dir.join("rootfs"));
-            if let Err(cleanup) = storage::remove_tree(&dir) {
+            let maps = self.config().id_maps();
+            storage::destroy_rootfs_dir(&dir.join("rootfs"), &maps);
+            if let Err(cleanup) = storage::remove_tree_for(&dir, &maps) {
                 tracing::error!(container = %self.name(), "cleanup after failed create: {cleanup}");
             }
             self.clear_config();
@@ -182,9 +183,13 @@ impl Container {
             storage::btrfs::create_subvolume(&rootfs)?;
         }
         std::fs::create_dir_all(&rootfs).map_err(io_err(&rootfs))?;
-        // An unprivileged container's root owns its directory, as in LXC.
-        let maps = lxc_config::idmap::IdMaps::new(&self.config().idmaps);
+        // An unprivileged container's root owns its directory, as in LXC (mode 0770: a
+        // non-root creator keeps it through its group).
+        let maps = self.config().id_maps();
         if !maps.is_empty() {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o770))
+                .map_err(io_err(&dir))?;
             storage::shift::chown_to_mapped_root(&dir, &maps)?;
         }
         if self.config().uts_name.is_none() {

@@ -9,6 +9,8 @@ fn main() {
         "init" => lxc::start::helper_init(),
         "netns" => lxc::net::inside::helper_netns(),
         "usernsexec" => lxc::userns::helper_usernsexec(),
+        "rootfs" => lxc::templates::download::rootfs::helper_rootfs(),
+        "remove" => lxc::storage::remove::helper_remove(),
         _ => {
             eprintln!("lxc-rs-helper is started by the lxc-rs library, not by hand");
             2

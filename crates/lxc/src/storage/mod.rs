@@ -209,7 +209,11 @@ pub fn destroy_rootfs(c: &Container) -> Result<()> {
     if !c.config().rootfs_managed || c.config().rootfs_path.is_none() {
         return Ok(());
     }
-    destroy_storage(&Rootfs::of(c)?)
+    match Rootfs::of(c)? {
+        // An unprivileged container's files may need its user namespace to go.
+        Rootfs::Dir(dir) => remove::remove_tree_for(&dir, &c.config().id_maps()),
+        other => destroy_storage(&other),
+    }
 }
 
 /// Remove a rootfs's storage (an overlay's own layers only).
@@ -230,7 +234,7 @@ pub fn destroy_storage(rootfs: &Rootfs) -> Result<()> {
     }
 }
 
-pub use remove::remove_tree;
+pub use remove::{remove_tree, remove_tree_for};
 
 /// Remove what a failed clone or snapshot made under its new directory `dir`.
 /// `src` is the source's rootfs: until the clone's own is set in its config, the config
@@ -252,8 +256,8 @@ pub fn destroy_made(new: &Container, dir: &Path, src: &Rootfs) -> Result<()> {
 }
 
 /// Best-effort removal during cleanup of a failed create (the error is logged, not raised).
-pub fn destroy_rootfs_dir(dir: &Path) {
-    if let Err(e) = remove_tree(dir) {
+pub fn destroy_rootfs_dir(dir: &Path, maps: &lxc_config::idmap::IdMaps) {
+    if let Err(e) = remove::remove_tree_for(dir, maps) {
         tracing::error!("cleanup failed: {e}");
     }
 }

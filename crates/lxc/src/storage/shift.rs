@@ -54,8 +54,33 @@ fn shift_entry(dir: BorrowedFd<'_>, name: &OsStr, path: &Path, maps: &IdMaps) ->
     Ok(())
 }
 
-/// Give `path` itself to the container's root (LXC's chown_mapped_root).
+/// Give `path` itself to the container's root (LXC's chown_mapped_root). Root does it
+/// directly; another user, who may not chown, as root of the container's user namespace
+/// (where the user is mapped too), keeping the user's group.
 pub fn chown_to_mapped_root(path: &Path, maps: &IdMaps) -> Result<()> {
-    let (uid, gid) = host_ids(maps, (0, 0), path)?;
-    std::os::unix::fs::lchown(path, Some(uid), Some(gid)).map_err(io_err(path))
+    if lxc_sys::geteuid() == 0 {
+        let (uid, gid) = host_ids(maps, (0, 0), path)?;
+        return std::os::unix::fs::lchown(path, Some(uid), Some(gid)).map_err(io_err(path));
+    }
+    let (all, _, users_group) = crate::userns::with_caller(maps)?;
+    let argv = [
+        "chown".to_string(),
+        "-h".to_string(),
+        format!("0:{users_group}"),
+        path.display().to_string(),
+    ];
+    let out = crate::userns::command(&all, &argv)?
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(io_err(path))?;
+    if !out.status.success() {
+        return Err(Error::Io {
+            path: path.display().to_string(),
+            source: std::io::Error::other(format!(
+                "chown to the container's root: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )),
+        });
+    }
+    Ok(())
 }

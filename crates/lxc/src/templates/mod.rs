@@ -22,17 +22,24 @@ pub fn run(
     // An unprivileged container (lxc.idmap): its root owns the rootfs, and what the
     // template makes belongs to the ids the maps give it on the host.
     let maps = IdMaps::new(&c.config().idmaps);
-    let native = matches!(name, "busybox" | "download");
-    if !maps.is_empty() && native && lxc_sys::geteuid() != 0 {
-        // Our own templates give files to the mapped ids with chown, which takes root.
+    if !maps.is_empty() && name == "busybox" && lxc_sys::geteuid() != 0 {
+        // It gives its files to the mapped ids with chown, which takes root.
         return Err(template_error(
             c,
             name,
-            "not supported yet: an unprivileged container made by a non-root user with a \
-             native template",
+            "not supported yet for a non-root user: use the download template",
         ));
     }
-    if !maps.is_empty() {
+    if maps.is_empty() && name == "download" && lxc_sys::geteuid() != 0 {
+        return Err(template_error(
+            c,
+            name,
+            "a non-root user's container needs lxc.idmap (e.g. in ~/.config/lxc/default.conf) \
+             and subordinate ids in /etc/subuid and /etc/subgid",
+        ));
+    }
+    // The download template's unpacking does this itself, inside the user namespace.
+    if !maps.is_empty() && name != "download" {
         crate::storage::shift::chown_to_mapped_root(rootfs, &maps)?;
     }
     match name {

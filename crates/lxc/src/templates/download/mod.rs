@@ -5,6 +5,7 @@
 //! (as in LXC 5.0); OpenPGP signatures on the index and tarballs come next.
 
 mod fetch;
+pub mod rootfs;
 pub mod unpack;
 mod verify;
 
@@ -82,6 +83,15 @@ fn fail(c: &Container, message: impl Into<String>) -> Error {
         name: c.name().to_string(),
         template: "download".into(),
         message: message.into(),
+    }
+}
+
+/// The words of an error from our own pieces (unpacking, fetching) without the template
+/// prefix they carry, for `fail` to add the container's.
+pub(crate) fn message_of(e: Error) -> String {
+    match e {
+        Error::Template { message, .. } => message,
+        other => other.to_string(),
     }
 }
 
@@ -205,25 +215,25 @@ pub fn create(c: &mut Container, rootfs: &Path, args: &[String], quiet: bool) ->
         refresh(c, &o, &cache, &say)?;
     }
     say("Unpacking the rootfs");
-    let excludes: Vec<String> = std::fs::read_to_string(relevant(&cache, "excludes", o.user))
-        .unwrap_or_default()
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(String::from)
-        .collect();
-    let how = unpack::Placement {
-        excludes: &excludes,
-        ids: o.user.then_some(&maps),
-    };
+    let excludes = read_lines(&relevant(&cache, "excludes", o.user));
     let plain = cache.join("rootfs.tar");
-    let unpacked = if plain.is_file() {
-        unpack::unpack_plain(&plain, rootfs, how, o.progress)
-    } else {
-        unpack::unpack(&cache.join("rootfs.tar.xz"), rootfs, how)
+    let templates = read_lines(&relevant(&cache, "templates", o.user));
+    let job = rootfs::RootfsJob {
+        archive: if plain.is_file() {
+            plain
+        } else {
+            cache.join("rootfs.tar.xz")
+        },
+        target: rootfs.to_path_buf(),
+        excludes,
+        idmap: idmap_lines(&maps),
+        templates,
+        fill: placeholders(c, rootfs),
+        progress: o.progress,
+        dev_pts: true,
+        trial: false,
     };
-    unpacked.map_err(|e| fail(c, e.to_string()))?;
-    make_dev_pts(rootfs, o.user.then_some(&maps))?;
+    rootfs::run(&job, quiet).map_err(|e| fail(c, message_of(e)))?;
     assemble(c, &cache, rootfs, o.user)?;
     if let Ok(message) = std::fs::read_to_string(relevant(&cache, "create-message", o.user)) {
         if !quiet {
@@ -263,22 +273,33 @@ fn ask_missing(c: &Container, wanted: &mut Wanted) -> Result<()> {
     Ok(())
 }
 
-/// `mkdir -p <rootfs>/dev/pts`, inside the rootfs (its own /dev may be a symlink); in an
-/// unprivileged container owned by its root.
-fn make_dev_pts(rootfs: &Path, maps: Option<&IdMaps>) -> Result<()> {
-    use std::os::fd::AsFd;
-    let root = lxc_sys::fs::open_dir_path(rootfs).map_err(crate::error::io_err(rootfs))?;
-    let pts = rootfs.join("dev/pts");
-    lxc_sys::mount::mkdir_all_in_root(root.as_fd(), "dev/pts", 0o755)
-        .map_err(crate::error::io_err(&pts))?;
-    if let Some(maps) = maps {
-        let (uid, gid) = crate::storage::shift::host_ids(maps, (0, 0), &pts)?;
-        let dev = lxc_sys::mount::open_in_root(root.as_fd(), "dev", libc::O_DIRECTORY, 0)
-            .map_err(crate::error::io_err(rootfs.join("dev")))?;
-        lxc_sys::tree::chown_at(dev.as_fd(), std::ffi::OsStr::new("pts"), uid, gid)
-            .map_err(crate::error::io_err(&pts))?;
-    }
-    Ok(())
+/// What the image's placeholders become for this container.
+fn placeholders(c: &Container, rootfs: &Path) -> Vec<(String, String)> {
+    [
+        ("LXC_NAME", c.name().to_string()),
+        ("LXC_PATH", c.dir().display().to_string()),
+        ("LXC_ROOTFS", rootfs.display().to_string()),
+        ("LXC_TEMPLATE_CONFIG", "/usr/share/lxc/config".to_string()),
+        ("LXC_HOOK_DIR", "/usr/share/lxc/hooks".to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+/// The non-empty lines of a metadata file (none when it is missing).
+fn read_lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+fn idmap_lines(maps: &IdMaps) -> Vec<String> {
+    maps.maps.iter().map(|m| m.to_string()).collect()
 }
 
 fn expired(cache: &Path) -> bool {
@@ -430,8 +451,11 @@ fn refresh(c: &Container, o: &Options, cache: &Path, say: &dyn Fn(&str)) -> Resu
         // The metadata unpacks apart; only its known regular files come into the cache.
         let unpacked = temp.join(".meta");
         std::fs::create_dir(&unpacked).map_err(crate::error::io_err(&unpacked))?;
-        unpack::unpack(&meta, &unpacked, unpack::Placement::default())
-            .map_err(|e| fail(c, e.to_string()))?;
+        let own = unpack::Placement {
+            own_files: true,
+            ..Default::default()
+        };
+        unpack::unpack(&meta, &unpacked, own).map_err(|e| fail(c, message_of(e)))?;
         for entry in std::fs::read_dir(&unpacked).map_err(crate::error::io_err(&unpacked))? {
             let entry = entry.map_err(crate::error::io_err(&unpacked))?;
             let name = entry.file_name().to_string_lossy().into_owned();
@@ -448,12 +472,25 @@ fn refresh(c: &Container, o: &Options, cache: &Path, say: &dyn Fn(&str)) -> Resu
         // it is cached.
         let plain = temp.join("rootfs.tar");
         unpack::decompress(&temp.join("rootfs.tar.xz"), &plain)
-            .map_err(|e| fail(c, e.to_string()))?;
+            .map_err(|e| fail(c, message_of(e)))?;
         let probe = temp.join(".probe");
         std::fs::create_dir(&probe).map_err(crate::error::io_err(&probe))?;
-        let checked = unpack::unpack_plain(&plain, &probe, unpack::Placement::default(), false);
-        std::fs::remove_dir_all(&probe).map_err(crate::error::io_err(&probe))?;
-        checked.map_err(|e| fail(c, e.to_string()))?;
+        // As the container's unpack will go: in user mode without the `excludes-user`
+        // entries (device nodes), inside the user namespace.
+        let excludes = if o.user {
+            read_lines(&relevant(&temp, "excludes", true))
+        } else {
+            Vec::new()
+        };
+        let trial = rootfs::RootfsJob {
+            archive: plain,
+            target: probe,
+            excludes,
+            idmap: idmap_lines(&IdMaps::new(&c.config().idmaps)),
+            trial: true,
+            ..Default::default()
+        };
+        rootfs::run(&trial, true).map_err(|e| fail(c, message_of(e)))?;
         if keyring.is_some() {
             let mark = temp.join("validated");
             std::fs::write(&mark, "").map_err(crate::error::io_err(&mark))?;
@@ -530,13 +567,11 @@ fn assemble(c: &mut Container, cache: &Path, rootfs: &Path, user: bool) -> Resul
         text.push_str(line);
         text.push('\n');
     }
-    let (name, path) = (c.name().to_string(), c.dir().display().to_string());
+    let fill_with = placeholders(c, rootfs);
     let fill = |t: &str| {
-        t.replace("LXC_NAME", &name)
-            .replace("LXC_PATH", &path)
-            .replace("LXC_ROOTFS", &rootfs.display().to_string())
-            .replace("LXC_TEMPLATE_CONFIG", "/usr/share/lxc/config")
-            .replace("LXC_HOOK_DIR", "/usr/share/lxc/hooks")
+        fill_with
+            .iter()
+            .fold(t.to_string(), |text, (key, value)| text.replace(key, value))
     };
     if let Some(fstab) = fstab {
         let target = c.dir().join("fstab");
@@ -544,28 +579,5 @@ fn assemble(c: &mut Container, cache: &Path, rootfs: &Path, user: bool) -> Resul
     }
     std::fs::write(&file, fill(&text)).map_err(crate::error::io_err(&file))?;
     c.load_config(Some(&file))?;
-    let list = std::fs::read_to_string(relevant(cache, "templates", user)).unwrap_or_default();
-    let root = lxc_sys::fs::open_dir_path(rootfs).map_err(crate::error::io_err(rootfs))?;
-    for path in list.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        use std::os::fd::AsFd;
-        // Regular files only: a FIFO or a device node named there is left alone.
-        let flags = libc::O_RDONLY | libc::O_NONBLOCK;
-        let Ok(fd) = lxc_sys::mount::open_in_root(root.as_fd(), path, flags, 0) else {
-            continue;
-        };
-        let fd = std::fs::File::from(fd);
-        if !fd.metadata().is_ok_and(|m| m.is_file()) {
-            continue;
-        }
-        let shown = rootfs.join(path.trim_start_matches('/'));
-        let old = std::io::read_to_string(fd).map_err(crate::error::io_err(&shown))?;
-        let fd =
-            lxc_sys::mount::open_in_root(root.as_fd(), path, libc::O_WRONLY | libc::O_TRUNC, 0)
-                .map_err(crate::error::io_err(&shown))?;
-        use std::io::Write;
-        std::fs::File::from(fd)
-            .write_all(fill(&old).as_bytes())
-            .map_err(crate::error::io_err(&shown))?;
-    }
     Ok(())
 }

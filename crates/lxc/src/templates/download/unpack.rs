@@ -14,14 +14,16 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 
-/// How entries are placed: what to leave out and whose ids they get.
+/// How entries are placed: what to leave out, and which owners may appear.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Placement<'a> {
     /// Entries (as `./dev/null` or `dev/null`) left out, with everything below them.
     pub excludes: &'a [String],
-    /// An unprivileged container's maps: owners become the host ids they map to, and an
+    /// An unprivileged container's maps (unpacking as root of its user namespace): an
     /// owner they leave out is refused.
-    pub ids: Option<&'a IdMaps>,
+    pub allowed: Option<&'a IdMaps>,
+    /// Files belong to whoever unpacks (the metadata, as tar does for a non-root user).
+    pub own_files: bool,
 }
 
 /// Unpack the xz-compressed tarball `archive` into the directory `target`.
@@ -138,8 +140,7 @@ pub fn unpack_from(reader: impl Read, what: &str, target: &Path, how: Placement<
         if rel.as_os_str().is_empty() || excludes.iter().any(|e| rel.starts_with(e)) {
             continue;
         }
-        let done =
-            place(&root, &rel, &mut entry, how.ids).map_err(|e| bad(&shown, e.to_string()))?;
+        let done = place(&root, &rel, &mut entry, how).map_err(|e| bad(&shown, e.to_string()))?;
         if let Some(dir) = done {
             dirs.push(dir);
         }
@@ -208,7 +209,7 @@ fn place(
     root: &OwnedFd,
     rel: &Path,
     entry: &mut tar::Entry<'_, impl Read>,
-    ids: Option<&IdMaps>,
+    how: Placement<'_>,
 ) -> std::io::Result<Option<(PathBuf, u32, u64)>> {
     let header = entry.header().clone();
     let (parent, name) = parent_of(root, rel)?;
@@ -217,32 +218,21 @@ fn place(
     let pax = pax_records(entry)?;
     let id =
         |v: u64| u32::try_from(v).map_err(|_| std::io::Error::other(format!("id {v} too large")));
-    let (mut uid, mut gid) = (
+    let (uid, gid) = (
         id(pax.uid.map_or_else(|| header.uid(), Ok)?)?,
         id(pax.gid.map_or_else(|| header.gid(), Ok)?)?,
     );
-    if let Some(maps) = ids {
-        (uid, gid) = match (
-            maps.to_host(IdMapKind::Uid, uid),
-            maps.to_host(IdMapKind::Gid, gid),
-        ) {
-            (Some(u), Some(g)) => (u, g),
-            _ => {
-                return Err(std::io::Error::other(format!(
-                    "owner {uid}:{gid} is not mapped by the container's lxc.idmap"
-                )))
-            }
-        };
-    }
-    let mtime = pax.mtime.map_or_else(|| header.mtime(), Ok)?;
-    let mut xattrs = pax.xattrs;
-    if let Some(maps) = ids {
-        for (key, value) in xattrs.iter_mut() {
-            if key.as_bytes() == b"security.capability" {
-                *value = namespaced_caps(value, maps)?;
-            }
+    if let Some(maps) = how.allowed {
+        let mapped = maps.to_host(IdMapKind::Uid, uid).is_some()
+            && maps.to_host(IdMapKind::Gid, gid).is_some();
+        if !mapped {
+            return Err(std::io::Error::other(format!(
+                "owner {uid}:{gid} is not mapped by the container's lxc.idmap"
+            )));
         }
     }
+    let mtime = pax.mtime.map_or_else(|| header.mtime(), Ok)?;
+    let xattrs = pax.xattrs;
     let kind = header.entry_type();
     let known = matches!(
         kind,
@@ -314,7 +304,9 @@ fn place(
         // PAX and GNU metadata entries are folded into the next entry by the tar crate.
         _ => return Ok(None),
     }
-    tree::chown_at(dir, &name, uid, gid)?;
+    if !how.own_files {
+        tree::chown_at(dir, &name, uid, gid)?;
+    }
     if kind.is_dir() {
         set_xattrs(dir, &name, &xattrs)?;
         return Ok(Some((rel.to_path_buf(), mode, mtime)));
@@ -376,32 +368,6 @@ fn pax_records(entry: &mut tar::Entry<'_, impl Read>) -> std::io::Result<Pax> {
     Ok(pax)
 }
 
-/// A file capability for an unprivileged container: in the version-3 form, whose root id
-/// (the container's root on the host) makes the kernel honour it inside the container
-/// only. A version-2 value (any root) is given the container's root; a version-3 one has
-/// its container-side root id mapped.
-fn namespaced_caps(value: &[u8], maps: &IdMaps) -> std::io::Result<Vec<u8>> {
-    const REVISION_MASK: u32 = 0xFF00_0000;
-    const REVISION_2: u32 = 0x0200_0000;
-    const REVISION_3: u32 = 0x0300_0000;
-    const V2_SIZE: usize = 20;
-    let bad = || std::io::Error::other("bad security.capability value");
-    let magic = u32::from_le_bytes(value.get(..4).ok_or_else(bad)?.try_into().map_err(|_| bad())?);
-    let ns_root = match (magic & REVISION_MASK, value.len()) {
-        (REVISION_2, V2_SIZE) => 0,
-        (REVISION_3, 24) => u32::from_le_bytes(value[20..24].try_into().map_err(|_| bad())?),
-        _ => return Err(bad()),
-    };
-    let host_root = maps
-        .to_host(IdMapKind::Uid, ns_root)
-        .ok_or_else(|| std::io::Error::other("file capability for an unmapped root"))?;
-    let mut out = Vec::with_capacity(24);
-    out.extend_from_slice(&((magic & !REVISION_MASK) | REVISION_3).to_le_bytes());
-    out.extend_from_slice(&value[4..V2_SIZE]);
-    out.extend_from_slice(&host_root.to_le_bytes());
-    Ok(out)
-}
-
 fn set_xattrs(
     dir: BorrowedFd<'_>,
     name: &OsStr,
@@ -422,26 +388,8 @@ fn set_xattrs(
 
 #[cfg(test)]
 mod tests {
-    use super::{clean, namespaced_caps};
-    use lxc_config::idmap::IdMaps;
+    use super::clean;
     use std::path::PathBuf;
-
-    #[test]
-    fn file_capabilities_get_the_containers_root() {
-        let maps = IdMaps::new(&[lxc_config::IdMap::parse("u 0 100000 65536").unwrap()]);
-        // cap_net_raw=ep as version 2 (effective flag set).
-        let mut v2 = vec![0x01, 0, 0, 0x02];
-        v2.extend_from_slice(&[0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-        let v3 = namespaced_caps(&v2, &maps).unwrap();
-        assert_eq!(&v3[..4], &[0x01, 0, 0, 0x03]);
-        assert_eq!(&v3[4..20], &v2[4..20]);
-        assert_eq!(&v3[20..], &100000u32.to_le_bytes());
-        // A version-3 value's root is the container's id, mapped again.
-        let mut again = v3.clone();
-        again[20..].copy_from_slice(&5u32.to_le_bytes());
-        assert_eq!(&namespaced_caps(&again, &maps).unwrap()[20..], &100005u32.to_le_bytes());
-        assert!(namespaced_caps(&v2[..10], &maps).is_err());
-    }
 
     #[test]
     fn paths_stay_inside() {
