@@ -19,8 +19,14 @@ impl Container {
     /// Ask init to halt (`lxc.signal.halt`) and wait up to `timeout` seconds (-1: forever,
     /// 0: don't wait). Ok(false) when it did not stop in time.
     pub fn shutdown(&self, timeout: i64) -> Result<bool> {
-        let signal =
-            self.running_signal("lxc.signal.halt", self.config().signal_halt, libc::SIGPWR)?;
+        // Unset, it is SIGPWR; but an init that blocks SIGRTMIN+3 is systemd, which halts
+        // on that one (and only starts sigpwr.target on SIGPWR), as LXC detects.
+        let systemd_halt = libc::SIGRTMIN() + 3;
+        let default = match self.init_pid()? {
+            Some(pid) if blocks_signal(pid, systemd_halt) => systemd_halt,
+            _ => libc::SIGPWR,
+        };
+        let signal = self.running_signal("lxc.signal.halt", self.config().signal_halt, default)?;
         // A frozen init cannot act on the signal: thaw it first, as LXC does.
         if self.state()? == State::Frozen {
             self.unfreeze()?;
@@ -57,6 +63,35 @@ impl Container {
         let running = self
             .get_running_config_item(key)?
             .and_then(|v| v.trim().parse::<i32>().ok());
-        Ok(running.or(ours).unwrap_or(default))
+        // 0 is how an unset signal reads.
+        Ok(running
+            .or(ours)
+            .filter(|signal| *signal > 0)
+            .unwrap_or(default))
+    }
+}
+
+/// Whether process `pid` blocks `signal` (its `SigBlk` mask in /proc).
+fn blocks_signal(pid: i32, signal: i32) -> bool {
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+        return false;
+    };
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigBlk:"))
+        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+        .is_some_and(|mask| signal >= 1 && signal <= 64 && mask & (1u64 << (signal - 1)) != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_blocked_signal_is_seen() {
+        // This test's own process blocks nothing by default; pid 1 of the test may differ.
+        assert!(!super::blocks_signal(
+            std::process::id() as i32,
+            libc::SIGRTMIN() + 3
+        ));
+        assert!(!super::blocks_signal(-5, 1));
     }
 }
