@@ -80,7 +80,7 @@ fn blocks_signal(pid: i32, signal: i32) -> bool {
         .lines()
         .find_map(|l| l.strip_prefix("SigBlk:"))
         .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
-        .is_some_and(|mask| signal >= 1 && signal <= 64 && mask & (1u64 << (signal - 1)) != 0)
+        .is_some_and(|mask| (1..=64).contains(&signal) && mask & (1u64 << (signal - 1)) != 0)
 }
 
 #[cfg(test)]
