@@ -131,3 +131,56 @@ fn the_busybox_template_gives_its_tree_to_the_mapped_ids() {
     }
     env.ok("lxc-destroy", &["-n", &name]);
 }
+
+/// An unprivileged container started by root: init and attached processes are root of the
+/// container's user namespace and host uid 100000 outside; what they make belongs to the
+/// mapped ids; device nodes cannot be made; the host's /dev/null serves; it stops, and
+/// nothing is left.
+#[test]
+fn root_starts_an_unprivileged_container() {
+    let env = Env::new("unstart");
+    let conf = env.root.join("c.conf");
+    std::fs::write(&conf, MAPS).unwrap();
+    let name = env.name("un");
+    env.ok(
+        "lxc-create",
+        &["-n", &name, "-f", conf.to_str().unwrap(), "-t", "busybox"],
+    );
+    env.ok("lxc-start", &["-n", &name]);
+    let inside = env.sh(
+        &name,
+        "id -u; id -g; cat /proc/self/uid_map; echo x > /dev/null && echo null-ok; \
+         touch /root/made; mknod /tmp/disk b 8 0 2>/dev/null || echo mknod-denied; \
+         hostname",
+    );
+    let words: Vec<&str> = inside.split_whitespace().collect();
+    assert_eq!(
+        words,
+        [
+            "0",
+            "0",
+            "0",
+            "100000",
+            "65536",
+            "null-ok",
+            "mknod-denied",
+            name.as_str()
+        ],
+        "{inside}"
+    );
+    let rootfs = env.container_dir(&name).join("rootfs");
+    assert_eq!(owner(&rootfs.join("root/made")), (100000, 100000));
+    // Outside, init is host uid 100000.
+    let pid = env.ok("lxc-info", &["-n", &name, "-p", "-H"]);
+    let status = std::fs::read_to_string(format!("/proc/{}/status", pid.trim())).unwrap();
+    let uid_line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    assert_eq!(
+        uid_line.split_whitespace().nth(1),
+        Some("100000"),
+        "{uid_line}"
+    );
+    env.ok("lxc-stop", &["-n", &name]);
+    assert_eq!(env.state(&name), "STOPPED");
+    assert!(no_cgroup_for(&name));
+    env.ok("lxc-destroy", &["-n", &name]);
+}

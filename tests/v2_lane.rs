@@ -7,7 +7,7 @@ mod support;
 use std::process::{Command, Stdio};
 use support::*;
 
-const CHECKS: [&str; 10] = [
+const CHECKS: [&str; 11] = [
     "layout",
     "memory",
     "pids",
@@ -15,6 +15,7 @@ const CHECKS: [&str; 10] = [
     "freeze",
     "stats",
     "inner",
+    "unprivileged",
     "apparmor",
     "lvm_backend",
     "cleanup",

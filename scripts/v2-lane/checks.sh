@@ -125,6 +125,21 @@ lxc.cgroup2.pids.max = 30" || return 1
     lxc-stop -n inr -k
 }
 
+# An unprivileged container (lxc.idmap) on pure cgroup v2: root of its user namespace,
+# host uid 100000 outside, its own cgroup (owned by its root) seen through cgroup2.
+unprivileged() {
+    lxc-create -n un -t busybox -f /lane/idmap.conf >/dev/null || say_fail "create" || return 1
+    lxc-start -n un || say_fail "start" || return 1
+    out=$(in_ct un 'id -u; cat /proc/self/uid_map; cat /proc/self/cgroup; touch /sys/fs/cgroup/x 2>/dev/null || echo ro' | tr -s ' \n' ' ')
+    [ "$out" = "0 0 100000 65536 0::/ " ] || [ "$out" = "0 0 100000 65536 0::/ ro " ] ||
+        say_fail "inside: $out" || return 1
+    pid=$(lxc-info -n un -p -H)
+    awk '/^Uid:/ {print $2}' /proc/$pid/status | grep -qx 100000 || say_fail "init's host uid" || return 1
+    [ "$(stat -c %u /sys/fs/cgroup/lxc.payload.un)" = 100000 ] || say_fail "cgroup owner" || return 1
+    lxc-stop -n un -k
+    lxc-destroy -n un >/dev/null || say_fail "destroy" || return 1
+}
+
 # AppArmor is on in Debian's kernel: the generated profile, for real.
 apparmor() {
     [ -d /sys/kernel/security/apparmor ] || say_fail "AppArmor is not active" || return 1
@@ -188,6 +203,6 @@ lvm_backend() {
     [ "$left" = "lxc " ] || say_fail "volumes left: $left" || return 1
 }
 
-for check in layout memory pids devices freeze stats inner apparmor lvm_backend cleanup; do
+for check in layout memory pids devices freeze stats inner unprivileged apparmor lvm_backend cleanup; do
     run "$check"
 done

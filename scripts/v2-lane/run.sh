@@ -79,6 +79,7 @@ for m in loop crc16 mbcache jbd2 ext4 crc32c_generic libcrc32c dm-mod dm-bufio d
 done
 cp "$here/init" "$root/init"
 cp "$here/checks.sh" "$root/lane/checks.sh"
+printf 'lxc.net.0.type = empty\nlxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\n' >"$root/lane/idmap.conf"
 chmod +x "$root/init" "$root/lane/checks.sh"
 echo "lxc.net.0.type = empty" >"$root/etc/lxc/default.conf"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$run/initrd.gz"

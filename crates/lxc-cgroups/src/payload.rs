@@ -64,6 +64,28 @@ impl PayloadCgroup {
         lines.join("\n")
     }
 
+    /// Give the cgroups to an unprivileged container's root (host ids), so that it may
+    /// manage them from inside: each directory and the files that place processes in it.
+    pub fn give_to(&self, (uid, gid): (u32, u32)) -> Result<(), String> {
+        const FILES: [&str; 4] = [
+            "cgroup.procs",
+            "tasks",
+            "cgroup.threads",
+            "cgroup.subtree_control",
+        ];
+        for d in self.dirs.iter().chain(&self.inner) {
+            let chown = |p: &std::path::Path| {
+                std::os::unix::fs::lchown(p, Some(uid), Some(gid))
+                    .map_err(|e| format!("chown {}: {e}", p.display()))
+            };
+            chown(&d.dir)?;
+            for f in FILES.iter().map(|f| d.dir.join(f)).filter(|p| p.exists()) {
+                chown(&f)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Move `pid` into every v1 cgroup (on cgroup2 it was cloned into its cgroup).
     pub fn join_legacy(&self, pid: i32) -> Result<(), String> {
         for d in self.procs().iter().filter(|d| !d.controllers.is_empty()) {

@@ -8,7 +8,7 @@ use crate::container::Container;
 use crate::error::{sys_err, Error, Result};
 use lxc_sys::process::{self as p, Forked, WaitStatus};
 use serde::{Deserialize, Serialize};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::process::Command;
 
 pub const ATTACH_ENV: &str = "LXC_RS_ATTACH";
@@ -127,6 +127,31 @@ const ALL_NS: i32 = libc::CLONE_NEWNS
     | libc::CLONE_NEWNET
     | libc::CLONE_NEWCGROUP;
 
+/// `namespaces`, plus the user namespace when init's is not ours (an unprivileged
+/// container): its other namespaces belong to it.
+fn with_user_namespace(pidfd: BorrowedFd<'_>, namespaces: i32) -> i32 {
+    let pid = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", pidfd.as_raw_fd()))
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|l| l.strip_prefix("Pid:"))
+                .and_then(|p| p.trim().parse::<i32>().ok())
+        });
+    let user_ns = |pid: &str| std::fs::metadata(format!("/proc/{pid}/ns/user")).ok();
+    let differs = pid.is_some_and(|pid| {
+        use std::os::unix::fs::MetadataExt;
+        match (user_ns(&pid.to_string()), user_ns("self")) {
+            (Some(theirs), Some(ours)) => (theirs.dev(), theirs.ino()) != (ours.dev(), ours.ino()),
+            _ => false,
+        }
+    });
+    if differs {
+        namespaces | libc::CLONE_NEWUSER
+    } else {
+        namespaces
+    }
+}
+
 /// The helper's `attach`. Returns the exit code; dies of the program's signal if it did.
 pub fn helper_attach() -> i32 {
     let Some(json) = std::env::var_os(ATTACH_ENV) else {
@@ -181,12 +206,20 @@ fn attach(req: &AttachRequest) -> std::result::Result<WaitStatus, String> {
     } else {
         Vec::new()
     };
-    let ns = if opts.namespaces == 0 {
+    let requested = if opts.namespaces == 0 {
         ALL_NS
     } else {
         opts.namespaces
     };
+    let ns = with_user_namespace(pidfd.as_fd(), requested);
     lxc_sys::ns::setns(pidfd.as_fd(), ns).map_err(|e| format!("setns: {e}"))?;
+    // In an unprivileged container our host root is nobody: be the container's root.
+    let mut opts = opts.clone();
+    if ns & libc::CLONE_NEWUSER != 0 {
+        opts.uid.get_or_insert(0);
+        opts.gid.get_or_insert(0);
+    }
+    let opts = &opts;
     let want_pty = opts.pty.unwrap_or_else(|| lxc_sys::fs::isatty(0));
     let pty = if want_pty {
         Some(
@@ -445,20 +478,25 @@ impl Container {
                 cgroup_procs.push(file);
             }
         }
-        Ok(AttachContext {
-            pidfd,
-            cgroup_procs,
-            own_pidns: lxc_sys::ns::pid_for_children().map_err(sys_err("open pid_for_children"))?,
-            namespaces: if options.namespaces == 0 {
+        let namespaces = with_user_namespace(
+            pidfd.as_fd(),
+            if options.namespaces == 0 {
                 ALL_NS
             } else {
                 options.namespaces
             },
+        );
+        let joins_user = namespaces & libc::CLONE_NEWUSER != 0;
+        Ok(AttachContext {
+            pidfd,
+            cgroup_procs,
+            own_pidns: lxc_sys::ns::pid_for_children().map_err(sys_err("open pid_for_children"))?,
+            namespaces,
             env: (options.env_policy == EnvPolicy::Clear).then(|| build_env(options)),
             extra: options.extra_env.clone(),
             cwd: options.cwd.clone(),
-            uid: options.uid,
-            gid: options.gid,
+            uid: options.uid.or(joins_user.then_some(0)),
+            gid: options.gid.or(joins_user.then_some(0)),
             seccomp: container_seccomp(self.config_path(), self.name())
                 .map_err(Error::InvalidArgument)?,
             label: container_label(options, self.config_path(), self.name())

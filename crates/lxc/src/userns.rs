@@ -202,6 +202,11 @@ fn become_root(ready: OwnedFd, go: OwnedFd, argv: &[String]) -> String {
     format!("{}: {e}", argv[0])
 }
 
+/// Write the id maps of process `pid`, which is in a new user namespace.
+pub fn write_maps_of(pid: libc::pid_t, maps: &IdMaps) -> std::result::Result<(), String> {
+    write_maps(pid, maps)
+}
+
 /// Write the child's maps: directly as root, else through shadow's setuid tools (which
 /// check them against /etc/subuid and /etc/subgid).
 fn write_maps(pid: libc::pid_t, maps: &IdMaps) -> std::result::Result<(), String> {

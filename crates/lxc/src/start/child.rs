@@ -52,6 +52,15 @@ fn setup(
     sync::send(sock, &SyncMsg::Reached(StartStep::Cloned)).map_err(|e| e.to_string())?;
     sync::expect(sock, StartStep::HostReady)?;
     step.set(StartStep::HostReady);
+    // An unprivileged container: the monitor has written our id maps; become its root.
+    if plan.mapped_root.is_some() {
+        lxc_sys::process::setgroups(&[]).map_err(|e| format!("setgroups: {e}"))?;
+        lxc_sys::process::setresgid(0).map_err(|e| format!("setresgid(0): {e}"))?;
+        lxc_sys::process::setresuid(0).map_err(|e| format!("setresuid(0): {e}"))?;
+    }
+    // Our cgroups as the host names them (before the cgroup namespace hides that): an
+    // unprivileged container's v1 hierarchies are bound from there.
+    let host_cgroups = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
     // The monitor has moved us into the v1 cgroups: root the cgroup namespace there.
     if plan.cgroups.layout.has_legacy() && plan.clone_flags & libc::CLONE_NEWCGROUP != 0 {
         lxc_sys::ns::unshare(libc::CLONE_NEWCGROUP)
@@ -71,7 +80,7 @@ fn setup(
     hooks::run_hooks(config, env, HookType::PreMount, &[], &[]).map_err(|e| e.to_string())?;
     let root = mounts::bind_rootfs(plan)?;
     let root = root.as_fd();
-    mounts::mount_auto(plan, root)?;
+    mounts::mount_auto(plan, root, &host_cgroups)?;
     if config.autodev {
         dev::autodev(plan, root)?;
     }

@@ -41,15 +41,26 @@ pub fn autodev(plan: &Plan, root: BorrowedFd<'_>) -> R<()> {
         "open /dev",
         m::open_in_root(root, "/dev", libc::O_DIRECTORY, 0),
     )?;
-    let old = lxc_sys::process::umask(0);
-    for (name, major, minor) in DEVICES {
-        let made = lxc_sys::fs::mknodat(dev.as_fd(), name, libc::S_IFCHR | 0o666, *major, *minor);
-        if let Err(e) = made {
-            lxc_sys::process::umask(old);
-            return Err(format!("mknod /dev/{name}: {e}"));
+    if plan.mapped_root.is_some() {
+        // A user namespace may not make device nodes: the host's are bound instead.
+        for (name, _, _) in DEVICES {
+            let path = format!("/dev/{name}");
+            let target = ctx(
+                &format!("create {path}"),
+                m::touch_in_root(root, &path, 0o666),
+            )?;
+            bind(
+                None,
+                &path,
+                false,
+                0,
+                &target,
+                &format!("the host's {path}"),
+            )?;
         }
+    } else {
+        make_nodes(&dev)?;
     }
-    lxc_sys::process::umask(old);
     for d in ["pts", "shm", "mqueue"] {
         dir_in(root, &format!("/dev/{d}"), true)?;
     }
@@ -60,6 +71,19 @@ pub fn autodev(plan: &Plan, root: BorrowedFd<'_>) -> R<()> {
         )?;
     }
     mount_devpts(plan, root)
+}
+
+fn make_nodes(dev: &std::os::fd::OwnedFd) -> R<()> {
+    let old = lxc_sys::process::umask(0);
+    for (name, major, minor) in DEVICES {
+        let made = lxc_sys::fs::mknodat(dev.as_fd(), name, libc::S_IFCHR | 0o666, *major, *minor);
+        if let Err(e) = made {
+            lxc_sys::process::umask(old);
+            return Err(format!("mknod /dev/{name}: {e}"));
+        }
+    }
+    lxc_sys::process::umask(old);
+    Ok(())
 }
 
 fn mount_devpts(plan: &Plan, root: BorrowedFd<'_>) -> R<()> {

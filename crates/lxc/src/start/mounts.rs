@@ -119,8 +119,9 @@ pub fn bind_rootfs(plan: &Plan) -> R<OwnedFd> {
     bind(None, &plan.rootfs, true, 0, &target, &what)
 }
 
-/// proc, sys and cgroup mounts of `lxc.mount.auto`.
-pub fn mount_auto(plan: &Plan, root: BorrowedFd<'_>) -> R<()> {
+/// proc, sys and cgroup mounts of `lxc.mount.auto` (`host_cgroups`: our /proc/self/cgroup
+/// as the host's cgroup namespace shows it).
+pub fn mount_auto(plan: &Plan, root: BorrowedFd<'_>, host_cgroups: &str) -> R<()> {
     let auto = &plan.config.mount_auto;
     let safe = NOSUID | NODEV | NOEXEC;
     if let Some(mode) = auto.proc {
@@ -185,7 +186,7 @@ pub fn mount_auto(plan: &Plan, root: BorrowedFd<'_>) -> R<()> {
         }
     }
     if let Some(cg) = &auto.cgroup {
-        mount_cgroup(plan, root, cg)?;
+        mount_cgroup(plan, root, cg, host_cgroups)?;
     }
     Ok(())
 }
@@ -193,7 +194,7 @@ pub fn mount_auto(plan: &Plan, root: BorrowedFd<'_>) -> R<()> {
 /// The container sees its own cgroups (its cgroup namespace roots): cgroup2 alone on a pure v2
 /// host; else a read-only tmpfs holding `unified` and, for `cgroup`/`cgroup-full`, one
 /// directory per v1 hierarchy, named as on the host.
-fn mount_cgroup(plan: &Plan, root: BorrowedFd<'_>, cg: &CgroupMount) -> R<()> {
+fn mount_cgroup(plan: &Plan, root: BorrowedFd<'_>, cg: &CgroupMount, host_cgroups: &str) -> R<()> {
     let (ro, legacy) = match cg {
         CgroupMount::Unified { ro, .. } => (*ro, false),
         CgroupMount::Legacy { mode, .. } => (*mode == lxc_config::CgroupMountMode::Ro, true),
@@ -237,6 +238,22 @@ fn mount_cgroup(plan: &Plan, root: BorrowedFd<'_>, cg: &CgroupMount) -> R<()> {
             continue;
         };
         let target = dir_in(root, &format!("/sys/fs/cgroup/{dir}"), true)?;
+        if plan.mapped_root.is_some() {
+            // A user namespace may not mount v1 hierarchies: its own cgroup is bound from
+            // the host's mount instead (what a cgroup namespace would show).
+            let own = lxc_cgroups::cgroup_in(host_cgroups, h)
+                .ok_or_else(|| format!("no cgroup of ours in the {} hierarchy", h.key()))?;
+            let source = h.mount.join(own.trim_start_matches('/'));
+            bind(
+                None,
+                &source.display().to_string(),
+                false,
+                safe | ro_attr,
+                &target,
+                &format!("cgroup {}", h.key()),
+            )?;
+            continue;
+        }
         mount_fs(
             "cgroup",
             Some("cgroup"),

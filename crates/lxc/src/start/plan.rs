@@ -89,6 +89,7 @@ const SUPPORTED: &[&str] = &[
     "lxc.cgroup.dir.monitor",
     "lxc.cgroup.dir.monitor.pivot",
     "lxc.cgroup.dir.container.inner",
+    "lxc.idmap",
 ];
 
 fn is_supported(key: &str, config: &ContainerConfig) -> bool {
@@ -178,6 +179,10 @@ pub struct Plan {
     pub devices: Option<crate::cgroup::DevicePolicy>,
     /// The veth NICs.
     pub nics: Vec<crate::net::nic::NicPlan>,
+    /// An unprivileged container's `lxc.idmap` (empty: privileged).
+    pub id_maps: lxc_config::idmap::IdMaps,
+    /// The host ids of its root (uid, gid), when it has maps.
+    pub mapped_root: Option<(u32, u32)>,
 }
 
 impl Plan {
@@ -305,6 +310,15 @@ impl Plan {
         if !share_net {
             clone_flags |= libc::CLONE_NEWNET;
         }
+        let id_maps = config.id_maps();
+        let mapped_root = if id_maps.is_empty() {
+            None
+        } else {
+            Some(unprivileged(&req.name, &id_maps, mounted.as_ref())?)
+        };
+        if mapped_root.is_some() {
+            clone_flags |= libc::CLONE_NEWUSER;
+        }
         let mut hook_env = HookEnv::new(&req.name);
         // LXC 1.0's order first (the seed's example shows it), then what 5.0 adds.
         hook_env.set("LXC_ROOTFS_MOUNT", rootfs_mount.clone());
@@ -352,7 +366,39 @@ impl Plan {
             cgroups,
             devices,
             nics,
+            id_maps,
+            mapped_root,
         })
+    }
+}
+
+/// What an unprivileged container (`lxc.idmap`) needs to start: root starting it (a
+/// non-root user's containers need delegated cgroups and lxc-user-nic), a directory
+/// rootfs, and a mapped root; the host ids of that root.
+fn unprivileged(
+    name: &str,
+    maps: &lxc_config::idmap::IdMaps,
+    mounted: Option<&crate::storage::Rootfs>,
+) -> Result<(u32, u32)> {
+    let unsupported = |why: &str| Error::Unsupported {
+        name: name.to_string(),
+        key: format!("lxc.idmap ({why})"),
+    };
+    if lxc_sys::geteuid() != 0 {
+        return Err(unsupported("started by a non-root user"));
+    }
+    if mounted.is_some() {
+        return Err(unsupported(
+            "with a rootfs that is mounted, not a directory",
+        ));
+    }
+    use lxc_config::IdMapKind::{Gid, Uid};
+    match (maps.to_host(Uid, 0), maps.to_host(Gid, 0)) {
+        (Some(uid), Some(gid)) => Ok((uid, gid)),
+        _ => Err(Error::Start {
+            name: name.to_string(),
+            message: "lxc.idmap maps no root: container uid and gid 0 need a host id".into(),
+        }),
     }
 }
 
@@ -398,7 +444,14 @@ mod tests {
         );
         assert_eq!(
             unsupported_key(&config("lxc.idmap = u 0 100000 65536\n")).as_deref(),
-            Some("lxc.idmap")
+            None
+        );
+        assert_eq!(
+            unsupported_key(&config(
+                "lxc.hook.clone = /x\nlxc.console.path = /dev/tty9\n"
+            ))
+            .as_deref(),
+            Some("lxc.console.path")
         );
         assert_eq!(
             unsupported_key(&config("lxc.rootfs.path = rbd:/x\n")).as_deref(),

@@ -164,6 +164,15 @@ impl Monitor {
             // last fd).
             tty_peers.push((pty.number, pty.peer));
         }
+        // An unprivileged container's root owns its console and ttys.
+        if let Some((uid, gid)) = self.plan.mapped_root {
+            let peers = std::iter::once(console.peer.as_fd())
+                .chain(tty_peers.iter().map(|(_, peer)| peer.as_fd()));
+            for peer in peers {
+                std::os::unix::fs::fchown(peer, Some(uid), Some(gid))
+                    .map_err(|e| format!("give a pty to the container's root: {e}"))?;
+            }
+        }
         if let Some(path) = &config.console_logfile {
             let file = std::fs::OpenOptions::new()
                 .create(true)
@@ -186,6 +195,12 @@ impl Monitor {
         if let Err(e) = limits {
             cg.destroy();
             return Err(e);
+        }
+        if let Some(root) = self.plan.mapped_root {
+            if let Err(e) = cg.give_to(root) {
+                cg.destroy();
+                return Err(e);
+            }
         }
         let cg_fd = match cg.clone_target() {
             Some(u) => Some(
@@ -237,6 +252,9 @@ impl Monitor {
 
     fn handshake(&mut self, sock: BorrowedFd<'_>) -> Result<(), String> {
         sync::expect(sock, StartStep::Cloned)?;
+        if self.plan.mapped_root.is_some() {
+            crate::userns::write_maps_of(self.init_pid, &self.plan.id_maps)?;
+        }
         if let Some(cg) = &self.cgroup {
             cg.join_legacy(self.init_pid)?;
         }
@@ -256,7 +274,6 @@ impl Monitor {
                 .map_err(|e| e.to_string())?;
             }
         }
-        // Host side (network, id maps) goes here as those features land.
         sync::send(sock, &SyncMsg::Reached(StartStep::HostReady)).map_err(|e| e.to_string())?;
         // lxc-execute's init is the sealed helper; copying it here overlaps with the
         // child's mount work on the other core. Attach copies it when first asked.
