@@ -742,10 +742,14 @@ fn a_non_root_user_creates_and_destroys_an_unprivileged_container() {
     let conf = env.root.join("user.conf");
     std::fs::write(
         &conf,
-        "lxc.net.0.type = empty\nlxc.idmap = u 0 300000 65536\nlxc.idmap = g 0 300000 65536\n",
+        "lxc.net.0.type = empty\nlxc.idmap = u 0 300000 65536\nlxc.idmap = g 0 300000 65536\n\
+         lxc.mount.auto = proc:mixed sys:mixed cgroup:mixed\n",
     )
     .unwrap();
     let port = site.server.as_ref().unwrap().port;
+    // A cgroup of the user's own on the unified hierarchy, as systemd delegates one to a
+    // user session: made and handed over here, removed when the test ends.
+    let delegated = Delegated::new(4242);
     let lxcpath = user_root.join("lxc");
     let as_user = |tool: &str, args: &str| {
         let script = format!(
@@ -755,6 +759,7 @@ fn a_non_root_user_creates_and_destroys_an_unprivileged_container() {
              echo 'lxcrs:x:4242:4242::{home}:/bin/sh' >> /etc/passwd; \
              echo 'lxcrs:x:4242:' >> /etc/group; \
              echo 'lxcrs:300000:65536' > /etc/subuid; echo 'lxcrs:300000:65536' > /etc/subgid; \
+             echo $$ > {cgroup}/cgroup.procs; \
              exec setpriv --reuid=4242 --regid=4242 --clear-groups \
                env HOME={home} XDG_RUNTIME_DIR={run} {bin} -P {lxcpath} {args}",
             t = env.root.join("ns").display(),
@@ -762,6 +767,7 @@ fn a_non_root_user_creates_and_destroys_an_unprivileged_container() {
             run = user_root.join("run").display(),
             bin = bin_dir().join(tool).display(),
             lxcpath = lxcpath.display(),
+            cgroup = delegated.0.display(),
         );
         Command::new("unshare")
             .args(["-m", "sh", "-c", &script])
@@ -808,14 +814,43 @@ fn a_non_root_user_creates_and_destroys_an_unprivileged_container() {
 
     let out = as_user("lxc-ls", "");
     assert!(text(&out).contains(&name), "{}", text(&out));
-    // Starting it as the user needs delegated cgroups and lxc-user-nic: said plainly.
+    // The seed's next steps, as the user: start it, see it running, get into it, stop it.
+    let out = as_user("lxc-start", &format!("-n {name}"));
+    assert!(out.status.success(), "{}", text(&out));
+    let out = as_user("lxc-ls", "--fancy");
+    let fancy = text(&out);
+    assert!(
+        fancy
+            .lines()
+            .any(|l| l.starts_with(&name) && l.contains("RUNNING")),
+        "{fancy}"
+    );
+    let out = as_user(
+        "lxc-attach",
+        &format!("-n {name} -- sh -c 'id -u; cat /proc/self/uid_map; touch /root/x'"),
+    );
+    let inside: Vec<String> = text(&out).split_whitespace().map(String::from).collect();
+    assert_eq!(inside, ["0", "0", "300000", "65536"], "{}", text(&out));
+    assert_eq!(meta(&rootfs.join("root/x")).uid(), 300000);
+    let out = as_user("lxc-stop", &format!("-n {name} -k"));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(no_monitor(&lxcpath.display().to_string(), &name));
+    // Its cgroups went; a veth would need lxc-user-nic, which is said plainly.
+    let left: Vec<String> = delegated
+        .children()
+        .into_iter()
+        .filter(|c| c != "lxc.pivot")
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    let mut veth = std::fs::read_to_string(dir.join("config")).unwrap();
+    veth = veth.replace(
+        "lxc.net.0.type = empty",
+        "lxc.net.0.type = veth\nlxc.net.0.link = lxcbr0",
+    );
+    std::fs::write(dir.join("config"), veth).unwrap();
     let out = as_user("lxc-start", &format!("-n {name}"));
     assert!(!out.status.success());
-    assert!(
-        text(&out).contains("not supported yet: lxc.idmap (started by a non-root user)"),
-        "{}",
-        text(&out)
-    );
+    assert!(text(&out).contains("lxc-user-nic"), "{}", text(&out));
     let out = as_user("lxc-destroy", &format!("-n {name}"));
     assert!(out.status.success(), "{}", text(&out));
     assert!(!dir.exists());
@@ -833,4 +868,52 @@ fn a_non_root_user_creates_and_destroys_an_unprivileged_container() {
     assert!(!out.status.success());
     assert!(text(&out).contains("needs lxc.idmap"), "{}", text(&out));
     assert!(!dir.exists());
+}
+
+/// A cgroup on the unified hierarchy handed to `uid` (what systemd delegates to a user
+/// session), removed on drop.
+struct Delegated(PathBuf);
+
+impl Delegated {
+    fn new(uid: u32) -> Delegated {
+        let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap();
+        let unified = mounts
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .find(|f| f.get(2) == Some(&"cgroup2"))
+            .map(|f| PathBuf::from(f[1]))
+            .expect("a cgroup2 mount");
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir = unified.join(format!("lxcrs-user-{}-{n}", std::process::id()));
+        std::fs::create_dir(&dir).unwrap();
+        for f in [
+            "",
+            "cgroup.procs",
+            "cgroup.threads",
+            "cgroup.subtree_control",
+        ] {
+            std::os::unix::fs::chown(dir.join(f), Some(uid), Some(uid)).unwrap();
+        }
+        Delegated(dir)
+    }
+
+    fn children(&self) -> Vec<String> {
+        std::fs::read_dir(&self.0)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect()
+    }
+}
+
+impl Drop for Delegated {
+    fn drop(&mut self) {
+        // Children first (what a failed test left), then the cgroup itself.
+        for child in self.children() {
+            let _ = std::fs::remove_dir(self.0.join(child));
+        }
+        let _ = std::fs::remove_dir(&self.0);
+    }
 }

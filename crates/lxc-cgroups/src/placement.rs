@@ -72,6 +72,9 @@ impl Placement {
         };
         let mut placement = Self::build(layout, bases, name, config)?;
         placement.apply_pattern(name, config, pattern)?;
+        if lxc_sys::geteuid() != 0 {
+            placement.keep_writable()?;
+        }
         Ok(placement)
     }
 
@@ -137,6 +140,35 @@ impl Placement {
             pivot: pivot.unwrap_or_else(|| "lxc.pivot".into()),
             inner,
         })
+    }
+
+    /// A non-root user's containers go where the user may create cgroups (a delegated
+    /// one, as systemd gives user sessions): other hierarchies are left out.
+    fn keep_writable(&mut self) -> Result<(), String> {
+        let writable: Vec<bool> = self
+            .layout
+            .hierarchies
+            .iter()
+            .zip(&self.bases)
+            .map(|(h, base)| {
+                let dir = h.mount.join(base.trim_start_matches('/'));
+                lxc_sys::fs::writable(&dir)
+            })
+            .collect();
+        if !writable.iter().any(|w| *w) {
+            return Err(
+                "no cgroup this user may create cgroups in: a delegated cgroup is \
+                        needed (as systemd gives user sessions)"
+                    .into(),
+            );
+        }
+        let mut w = writable.iter();
+        self.layout
+            .hierarchies
+            .retain(|_| w.next().copied().unwrap_or(false));
+        let mut w = writable.iter();
+        self.bases.retain(|_| w.next().copied().unwrap_or(false));
+        Ok(())
     }
 
     /// Only the v1 hierarchies holding a controller of `list` (the global `lxc.cgroup.use`,

@@ -238,6 +238,15 @@ pub fn fd_path(fd: BorrowedFd<'_>) -> String {
 }
 
 /// Is this fd a terminal?
+/// Whether this process may write into `path` (access(2) with the real ids).
+pub fn writable(path: &Path) -> bool {
+    let Ok(c) = cpath(path) else {
+        return false;
+    };
+    // SAFETY: valid C string; access only reads it.
+    unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
+}
+
 pub fn isatty(fd: RawFd) -> bool {
     // SAFETY: isatty only queries the descriptor.
     unsafe { libc::isatty(fd) == 1 }

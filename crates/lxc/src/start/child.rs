@@ -54,7 +54,13 @@ fn setup(
     step.set(StartStep::HostReady);
     // An unprivileged container: the monitor has written our id maps; become its root.
     if plan.mapped_root.is_some() {
-        lxc_sys::process::setgroups(&[]).map_err(|e| format!("setgroups: {e}"))?;
+        // newgidmap may have denied setgroups (a user's container): then there are none.
+        match lxc_sys::process::setgroups(&[]) {
+            Err(e) if e.raw_os_error() != Some(libc::EPERM) => {
+                return Err(format!("setgroups: {e}"))
+            }
+            _ => {}
+        }
         lxc_sys::process::setresgid(0).map_err(|e| format!("setresgid(0): {e}"))?;
         lxc_sys::process::setresuid(0).map_err(|e| format!("setresuid(0): {e}"))?;
     }

@@ -208,6 +208,9 @@ impl Plan {
         .map_err(start_err)?;
         let devices =
             crate::cgroup::DevicePolicy::from_settings(&config.cgroup_v2).map_err(start_err)?;
+        if lxc_sys::geteuid() != 0 {
+            users_network(&req.name, &config)?;
+        }
         let nics = crate::net::nic::plan(&config).map_err(start_err)?;
         // The running config names the host ends, made-up ones too (lxc-info's Link lines).
         for nic in nics
@@ -312,9 +315,16 @@ impl Plan {
         }
         let id_maps = config.id_maps();
         let mapped_root = if id_maps.is_empty() {
+            if lxc_sys::geteuid() != 0 {
+                return Err(start_err(
+                    "a non-root user's container needs lxc.idmap (and subordinate ids in \
+                     /etc/subuid and /etc/subgid)"
+                        .into(),
+                ));
+            }
             None
         } else {
-            Some(unprivileged(&req.name, &id_maps, mounted.as_ref())?)
+            Some(unprivileged(&req.name, &config, mounted.as_ref())?)
         };
         if mapped_root.is_some() {
             clone_flags |= libc::CLONE_NEWUSER;
@@ -372,26 +382,37 @@ impl Plan {
     }
 }
 
-/// What an unprivileged container (`lxc.idmap`) needs to start: root starting it (a
-/// non-root user's containers need delegated cgroups and lxc-user-nic), a directory
-/// rootfs, and a mapped root; the host ids of that root.
+/// A non-root user's container may have no network device that would need lxc-user-nic.
+fn users_network(name: &str, config: &ContainerConfig) -> Result<()> {
+    for (index, nic) in &config.networks {
+        let kind = nic.net_type.as_deref().unwrap_or("");
+        if !matches!(kind, "" | "empty" | "none") {
+            return Err(Error::Unsupported {
+                name: name.to_string(),
+                key: format!("lxc.net.{index}.type = {kind} for a non-root user (lxc-user-nic)"),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// What an unprivileged container (`lxc.idmap`) needs to start: a directory rootfs and a
+/// mapped root; the host ids of that root.
 fn unprivileged(
     name: &str,
-    maps: &lxc_config::idmap::IdMaps,
+    config: &ContainerConfig,
     mounted: Option<&crate::storage::Rootfs>,
 ) -> Result<(u32, u32)> {
-    let unsupported = |why: &str| Error::Unsupported {
+    let unsupported = |key: String| Error::Unsupported {
         name: name.to_string(),
-        key: format!("lxc.idmap ({why})"),
+        key,
     };
-    if lxc_sys::geteuid() != 0 {
-        return Err(unsupported("started by a non-root user"));
-    }
     if mounted.is_some() {
         return Err(unsupported(
-            "with a rootfs that is mounted, not a directory",
+            "lxc.idmap (with a rootfs that is mounted, not a directory)".into(),
         ));
     }
+    let maps = config.id_maps();
     use lxc_config::IdMapKind::{Gid, Uid};
     match (maps.to_host(Uid, 0), maps.to_host(Gid, 0)) {
         (Some(uid), Some(gid)) => Ok((uid, gid)),

@@ -54,28 +54,37 @@ fn shift_entry(dir: BorrowedFd<'_>, name: &OsStr, path: &Path, maps: &IdMaps) ->
     Ok(())
 }
 
-/// Give `path` itself to the container's root (LXC's chown_mapped_root). Root does it
-/// directly; another user, who may not chown, as root of the container's user namespace
-/// (where the user is mapped too), keeping the user's group.
+/// Give `path` itself to the container's root (LXC's chown_mapped_root).
 pub fn chown_to_mapped_root(path: &Path, maps: &IdMaps) -> Result<()> {
+    chown_all_to_mapped_root(&[path.to_path_buf()], maps)
+}
+
+/// Give each of `paths` to the container's root. Root does it directly; another user, who
+/// may not chown, as root of the container's user namespace (where the user is mapped
+/// too), keeping the user's group.
+pub fn chown_all_to_mapped_root(paths: &[std::path::PathBuf], maps: &IdMaps) -> Result<()> {
     if lxc_sys::geteuid() == 0 {
-        let (uid, gid) = host_ids(maps, (0, 0), path)?;
-        return std::os::unix::fs::lchown(path, Some(uid), Some(gid)).map_err(io_err(path));
+        for path in paths {
+            let (uid, gid) = host_ids(maps, (0, 0), path)?;
+            std::os::unix::fs::lchown(path, Some(uid), Some(gid)).map_err(io_err(path))?;
+        }
+        return Ok(());
     }
     let (all, _, users_group) = crate::userns::with_caller(maps)?;
-    let argv = [
+    let mut argv = vec![
         "chown".to_string(),
         "-h".to_string(),
         format!("0:{users_group}"),
-        path.display().to_string(),
     ];
+    argv.extend(paths.iter().map(|p| p.display().to_string()));
+    let shown = paths.first().cloned().unwrap_or_default();
     let out = crate::userns::command(&all, &argv)?
         .stdin(std::process::Stdio::null())
         .output()
-        .map_err(io_err(path))?;
+        .map_err(io_err(&shown))?;
     if !out.status.success() {
         return Err(Error::Io {
-            path: path.display().to_string(),
+            path: shown.display().to_string(),
             source: std::io::Error::other(format!(
                 "chown to the container's root: {}",
                 String::from_utf8_lossy(&out.stderr).trim()

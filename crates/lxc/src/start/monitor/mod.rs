@@ -165,13 +165,13 @@ impl Monitor {
             tty_peers.push((pty.number, pty.peer));
         }
         // An unprivileged container's root owns its console and ttys.
-        if let Some((uid, gid)) = self.plan.mapped_root {
-            let peers = std::iter::once(console.peer.as_fd())
-                .chain(tty_peers.iter().map(|(_, peer)| peer.as_fd()));
-            for peer in peers {
-                std::os::unix::fs::fchown(peer, Some(uid), Some(gid))
-                    .map_err(|e| format!("give a pty to the container's root: {e}"))?;
-            }
+        if self.plan.mapped_root.is_some() {
+            let ptys: Vec<std::path::PathBuf> = std::iter::once(console.number)
+                .chain(tty_peers.iter().map(|(n, _)| *n))
+                .map(|n| std::path::PathBuf::from(format!("/dev/pts/{n}")))
+                .collect();
+            crate::storage::shift::chown_all_to_mapped_root(&ptys, &self.plan.id_maps)
+                .map_err(|e| format!("give the ptys to the container's root: {e}"))?;
         }
         if let Some(path) = &config.console_logfile {
             let file = std::fs::OpenOptions::new()
@@ -196,7 +196,9 @@ impl Monitor {
             cg.destroy();
             return Err(e);
         }
-        if let Some(root) = self.plan.mapped_root {
+        // Root gives the cgroups to the container's root; a user keeps them (it moves
+        // attached processes in from its own cgroup).
+        if let Some(root) = self.plan.mapped_root.filter(|_| lxc_sys::geteuid() == 0) {
             if let Err(e) = cg.give_to(root) {
                 cg.destroy();
                 return Err(e);
