@@ -162,13 +162,18 @@ impl Placement {
                     .into(),
             );
         }
-        let mut w = writable.iter();
+        self.keep_hierarchies(&writable);
+        Ok(())
+    }
+
+    /// Keep the hierarchies (and their bases) whose flag in `keep` is set.
+    fn keep_hierarchies(&mut self, keep: &[bool]) {
+        let mut k = keep.iter();
         self.layout
             .hierarchies
-            .retain(|_| w.next().copied().unwrap_or(false));
-        let mut w = writable.iter();
-        self.bases.retain(|_| w.next().copied().unwrap_or(false));
-        Ok(())
+            .retain(|_| k.next().copied().unwrap_or(false));
+        let mut k = keep.iter();
+        self.bases.retain(|_| k.next().copied().unwrap_or(false));
     }
 
     /// Only the v1 hierarchies holding a controller of `list` (the global `lxc.cgroup.use`,
@@ -184,12 +189,7 @@ impl Placement {
             .iter()
             .map(|h| h.is_unified() || h.controllers.iter().any(|c| wanted.contains(&c.as_str())))
             .collect();
-        let mut k = keep.iter();
-        self.layout
-            .hierarchies
-            .retain(|_| k.next().copied().unwrap_or(true));
-        let mut k = keep.iter();
-        self.bases.retain(|_| k.next().copied().unwrap_or(true));
+        self.keep_hierarchies(&keep);
         self
     }
 
