@@ -726,19 +726,9 @@ fn user_mode_images_for_unprivileged_containers() {
 /// mount namespace (an overlay on /etc), so the host is not changed.
 #[test]
 fn a_non_root_user_creates_and_destroys_an_unprivileged_container() {
-    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    use std::os::unix::fs::MetadataExt;
     let site = Site::new("nonroot", None, None);
     let env = &site.env;
-    let user_root = env.root.join("user");
-    for d in ["home", "run", "lxc", "cache"] {
-        std::fs::create_dir_all(user_root.join(d)).unwrap();
-    }
-    sh(&format!("chown -R 4242:4242 {}", user_root.display()));
-    std::fs::set_permissions(
-        user_root.join("run"),
-        std::fs::Permissions::from_mode(0o700),
-    )
-    .unwrap();
     let conf = env.root.join("user.conf");
     std::fs::write(
         &conf,
@@ -747,37 +737,15 @@ fn a_non_root_user_creates_and_destroys_an_unprivileged_container() {
     )
     .unwrap();
     let port = site.server.as_ref().unwrap().port;
-    // A cgroup of the user's own on the unified hierarchy, as systemd delegates one to a
-    // user session: made and handed over here, removed when the test ends.
-    let delegated = Delegated::new(4242);
-    let lxcpath = user_root.join("lxc");
-    let as_user = |tool: &str, args: &str| {
-        let script = format!(
-            "set -e; mkdir -p {t}/etc-up {t}/etc-work; \
-             mount --make-rprivate /; \
-             mount -t overlay overlay -o lowerdir=/etc,upperdir={t}/etc-up,workdir={t}/etc-work /etc; \
-             echo 'lxcrs:x:4242:4242::{home}:/bin/sh' >> /etc/passwd; \
-             echo 'lxcrs:x:4242:' >> /etc/group; \
-             echo 'lxcrs:300000:65536' > /etc/subuid; echo 'lxcrs:300000:65536' > /etc/subgid; \
-             echo $$ > {cgroup}/cgroup.procs; \
-             exec setpriv --reuid=4242 --regid=4242 --clear-groups \
-               env HOME={home} XDG_RUNTIME_DIR={run} {bin} -P {lxcpath} {args}",
-            t = env.root.join("ns").display(),
-            home = user_root.join("home").display(),
-            run = user_root.join("run").display(),
-            bin = bin_dir().join(tool).display(),
-            lxcpath = lxcpath.display(),
-            cgroup = delegated.0.display(),
-        );
-        Command::new("unshare")
-            .args(["-m", "sh", "-c", &script])
-            .env("LXC_RS_GLOBAL_CONFIG", &env.global)
-            .env("LXC_CACHE_PATH", user_root.join("cache"))
-            .env("SSL_CERT_FILE", site.certs.join("ca.pem"))
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
-    };
+    let mut user = support::user::User::new(env, "10.231.7.1/24");
+    user.env.push((
+        "SSL_CERT_FILE".into(),
+        site.certs.join("ca.pem").display().to_string(),
+    ));
+    let as_user = |tool: &str, args: &str| user.tool(tool, args);
+    let lxcpath = user.lxcpath.clone();
+    let bridge = &user.bridge;
+    let delegated = &user.delegated;
     let name = env.name("nr");
     let out = as_user(
         "lxc-create",
@@ -808,7 +776,8 @@ fn a_non_root_user_creates_and_destroys_an_unprivileged_container() {
     let hostname = std::fs::read_to_string(rootfs.join("etc/hostname")).unwrap();
     assert_eq!(hostname.trim(), name);
     // The user's own cache.
-    assert!(user_root
+    assert!(user
+        .root
         .join("cache/download/busybox/1.36/amd64/default/rootfs.tar.xz")
         .is_file());
 
@@ -835,22 +804,53 @@ fn a_non_root_user_creates_and_destroys_an_unprivileged_container() {
     let out = as_user("lxc-stop", &format!("-n {name} -k"));
     assert!(out.status.success(), "{}", text(&out));
     assert!(no_monitor(&lxcpath.display().to_string(), &name));
-    // Its cgroups went; a veth would need lxc-user-nic, which is said plainly.
-    let left: Vec<String> = delegated
-        .children()
-        .into_iter()
-        .filter(|c| c != "lxc.pivot")
-        .collect();
-    assert!(left.is_empty(), "{left:?}");
-    let mut veth = std::fs::read_to_string(dir.join("config")).unwrap();
-    veth = veth.replace(
-        "lxc.net.0.type = empty",
-        "lxc.net.0.type = veth\nlxc.net.0.link = lxcbr0",
+    // Its cgroups went.
+    assert!(
+        delegated.children().is_empty(),
+        "{:?}",
+        delegated.children()
     );
-    std::fs::write(dir.join("config"), veth).unwrap();
+
+    // A veth on the bridge, made by our setuid lxc-user-nic within the user's allowance.
+    let config = std::fs::read_to_string(dir.join("config")).unwrap();
+    let veth = format!(
+        "lxc.net.0.type = veth\nlxc.net.0.link = {}\nlxc.net.0.flags = up\n\
+         lxc.net.0.ipv4.address = 10.231.7.2/24",
+        bridge.name
+    );
+    std::fs::write(
+        dir.join("config"),
+        config.replace("lxc.net.0.type = empty", &veth),
+    )
+    .unwrap();
+    let out = as_user("lxc-start", &format!("-n {name}"));
+    assert!(out.status.success(), "{}", text(&out));
+    let out = as_user(
+        "lxc-attach",
+        &format!("-n {name} -- ping -c 1 -W 5 10.231.7.1"),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let ports = Command::new("ip")
+        .args(["-o", "link", "show", "master", &bridge.name])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&ports.stdout).contains("veth4242_"),
+        "{}",
+        String::from_utf8_lossy(&ports.stdout)
+    );
+    as_user("lxc-stop", &format!("-n {name} -k"));
+    // Two NICs with an allowance of one: the second is refused, and the start with it.
+    let config = std::fs::read_to_string(dir.join("config")).unwrap();
+    let second = format!(
+        "{config}lxc.net.1.type = veth\nlxc.net.1.link = {}\n",
+        bridge.name
+    );
+    std::fs::write(dir.join("config"), second).unwrap();
     let out = as_user("lxc-start", &format!("-n {name}"));
     assert!(!out.status.success());
-    assert!(text(&out).contains("lxc-user-nic"), "{}", text(&out));
+    assert!(text(&out).contains("Quota reached"), "{}", text(&out));
+    assert!(no_monitor(&lxcpath.display().to_string(), &name));
     let out = as_user("lxc-destroy", &format!("-n {name}"));
     assert!(out.status.success(), "{}", text(&out));
     assert!(!dir.exists());
@@ -868,52 +868,4 @@ fn a_non_root_user_creates_and_destroys_an_unprivileged_container() {
     assert!(!out.status.success());
     assert!(text(&out).contains("needs lxc.idmap"), "{}", text(&out));
     assert!(!dir.exists());
-}
-
-/// A cgroup on the unified hierarchy handed to `uid` (what systemd delegates to a user
-/// session), removed on drop.
-struct Delegated(PathBuf);
-
-impl Delegated {
-    fn new(uid: u32) -> Delegated {
-        let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap();
-        let unified = mounts
-            .lines()
-            .map(|l| l.split_whitespace().collect::<Vec<_>>())
-            .find(|f| f.get(2) == Some(&"cgroup2"))
-            .map(|f| PathBuf::from(f[1]))
-            .expect("a cgroup2 mount");
-        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let dir = unified.join(format!("lxcrs-user-{}-{n}", std::process::id()));
-        std::fs::create_dir(&dir).unwrap();
-        for f in [
-            "",
-            "cgroup.procs",
-            "cgroup.threads",
-            "cgroup.subtree_control",
-        ] {
-            std::os::unix::fs::chown(dir.join(f), Some(uid), Some(uid)).unwrap();
-        }
-        Delegated(dir)
-    }
-
-    fn children(&self) -> Vec<String> {
-        std::fs::read_dir(&self.0)
-            .unwrap()
-            .filter_map(|e| e.ok())
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect()
-    }
-}
-
-impl Drop for Delegated {
-    fn drop(&mut self) {
-        // Children first (what a failed test left), then the cgroup itself.
-        for child in self.children() {
-            let _ = std::fs::remove_dir(self.0.join(child));
-        }
-        let _ = std::fs::remove_dir(&self.0);
-    }
 }

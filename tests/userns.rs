@@ -184,3 +184,58 @@ fn root_starts_an_unprivileged_container() {
     assert!(no_cgroup_for(&name));
     env.ok("lxc-destroy", &["-n", &name]);
 }
+
+/// lxc-user-nic runs setuid root but does only what its caller could: no device in a
+/// network namespace the caller may not open (the host's init) or may not name devices in
+/// (the caller's own host one), one message for every unusable path given to `delete`,
+/// nothing recorded for what was refused.
+#[test]
+fn lxc_user_nic_does_nothing_its_caller_may_not() {
+    let env = Env::new("usernic");
+    let user = support::user::User::new(&env, "10.231.8.1/24");
+    let br = user.bridge.name.clone();
+    let stderr = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    let veths_of_user = || {
+        let out = std::process::Command::new("ip")
+            .args(["-o", "link"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .matches("veth4242_")
+            .count()
+    };
+    let out = user.user_nic("create only three");
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("usage"), "{}", stderr(&out));
+
+    let out = user.user_nic(&format!("create /x c 1 veth {br} eth0"));
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("cannot use the network namespace of process 1"),
+        "{}",
+        stderr(&out)
+    );
+    // The user's own shell is in the host's namespace: opened, but nothing may be named
+    // there by the user, so the pair goes again.
+    let out = user.run(
+        Path::new("/bin/sh"),
+        &format!("-c '\"$LXC_RS_USER_NIC\" create /x c $$ veth {br} eth0'"),
+    );
+    assert!(!out.status.success(), "{out:?}");
+    assert_eq!(veths_of_user(), 0);
+    let out = user.user_nic(&format!("create /x c 1 macvlan {br} eth0"));
+    assert!(!out.status.success());
+
+    let secret = user.user_nic(&format!("delete /x c /root/.profile veth {br} v"));
+    let plain = user.user_nic(&format!("delete /x c /etc/hostname veth {br} v"));
+    let missing = user.user_nic(&format!("delete /x c /nonexistent veth {br} v"));
+    for out in [&secret, &plain, &missing] {
+        assert!(!out.status.success());
+        assert_eq!(
+            stderr(out).trim(),
+            "lxc-user-nic: failed to open the network namespace"
+        );
+    }
+    let db = std::fs::read_to_string(user.ns_dir.join("run-lxc/nics")).unwrap_or_default();
+    assert!(db.trim().is_empty(), "{db}");
+}

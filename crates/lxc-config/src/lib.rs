@@ -18,6 +18,7 @@ pub mod paths;
 pub mod registry;
 pub mod seccomp;
 pub mod signal;
+pub mod usernet;
 pub mod values;
 
 pub use error::ConfigError;

@@ -238,6 +238,15 @@ pub fn fd_path(fd: BorrowedFd<'_>) -> String {
 }
 
 /// Is this fd a terminal?
+/// The filesystem type (statfs `f_type`) of what `fd` refers to.
+pub fn fs_magic(fd: BorrowedFd<'_>) -> Result<u64> {
+    // SAFETY: an all-zero statfs buffer is a valid out-parameter.
+    let mut sfs: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: valid fd and writable buffer.
+    check(unsafe { libc::fstatfs(fd.as_raw_fd(), &mut sfs) })?;
+    Ok(sfs.f_type as u64)
+}
+
 /// Whether this process may write into `path` (access(2) with the real ids).
 pub fn writable(path: &Path) -> bool {
     let Ok(c) = cpath(path) else {

@@ -288,6 +288,30 @@ pub fn setresuid(uid: u32) -> Result<()> {
     Ok(())
 }
 
+/// Change only the effective uid (a setuid program steps down to its caller and back).
+pub fn seteuid(uid: u32) -> Result<()> {
+    // SAFETY: integer arguments only; -1 leaves the real and saved ids as they are.
+    check(unsafe { libc::setresuid(u32::MAX, uid, u32::MAX) })?;
+    Ok(())
+}
+
+/// The real user and group ids (a setuid program's caller).
+pub fn real_ids() -> (u32, u32) {
+    // SAFETY: getuid and getgid cannot fail.
+    unsafe { (libc::getuid(), libc::getgid()) }
+}
+
+/// The supplementary groups of this process.
+pub fn groups() -> Result<Vec<u32>> {
+    // SAFETY: a zero-sized query returns the count and writes nothing.
+    let n = check(unsafe { libc::getgroups(0, std::ptr::null_mut()) })?;
+    let mut groups = vec![0u32; n as usize];
+    // SAFETY: groups has room for n gid_t values.
+    let got = check(unsafe { libc::getgroups(n, groups.as_mut_ptr()) })?;
+    groups.truncate(got as usize);
+    Ok(groups)
+}
+
 /// Block (true) or unblock (false) the given signals for this thread.
 pub fn sigmask(signals: &[i32], block: bool) -> Result<()> {
     // SAFETY: set is initialised by sigemptyset before use; pointers are valid.

@@ -16,5 +16,6 @@ pub mod snapshot;
 pub mod start;
 pub mod stop;
 pub mod top;
+pub mod usernic;
 pub mod usernsexec;
 pub mod wait;

@@ -7,3 +7,4 @@ pub mod netlink;
 pub mod nic;
 pub mod service;
 pub mod setup;
+pub mod usernic;

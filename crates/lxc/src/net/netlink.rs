@@ -114,6 +114,34 @@ impl Netlink {
         }
     }
 
+    /// The name and MTU of link `index`.
+    pub fn link_name_mtu(&mut self, index: u32) -> R<(String, Option<u32>)> {
+        let mut msg = LinkMessage::default();
+        msg.header.index = index;
+        let answers = self.request(
+            &format!("look up link {index}"),
+            RouteNetlinkMessage::GetLink(msg),
+            NLM_F_ACK,
+        )?;
+        let link = answers
+            .into_iter()
+            .find_map(|m| match m {
+                RouteNetlinkMessage::NewLink(l) => Some(l),
+                _ => None,
+            })
+            .ok_or_else(|| format!("no link {index}"))?;
+        let mut name = String::new();
+        let mut mtu = None;
+        for attr in link.attributes {
+            match attr {
+                LinkAttribute::IfName(n) => name = n,
+                LinkAttribute::Mtu(m) => mtu = Some(m),
+                _ => {}
+            }
+        }
+        Ok((name, mtu))
+    }
+
     fn new_link(&mut self, what: &str, msg: LinkMessage) -> R<()> {
         self.request(
             what,

@@ -19,8 +19,22 @@ pub struct HostMade {
 /// In the monitor, once init exists: make each pair with its container end in init's
 /// network namespace, and put the host end on its bridge, up. What is made is recorded in
 /// `made` at once, so a failure half way still finds it.
-pub fn host_side(nics: &[NicPlan], init_pid: i32, made: &mut HostMade) -> Result<(), String> {
+pub fn host_side(
+    nics: &[NicPlan],
+    (lxcpath, name): (&str, &str),
+    init_pid: i32,
+    made: &mut HostMade,
+) -> Result<(), String> {
     if nics.is_empty() {
+        return Ok(());
+    }
+    // A user may not make devices on the host: the setuid lxc-user-nic makes its veths,
+    // within what /etc/lxc/lxc-usernet allows it.
+    if lxc_sys::geteuid() != 0 {
+        for nic in nics {
+            user_nic(nic, (lxcpath, name), init_pid)
+                .map_err(|e| format!("lxc.net.{}: {e}", nic.index))?;
+        }
         return Ok(());
     }
     let netns = std::fs::File::open(format!("/proc/{init_pid}/ns/net"))
@@ -134,6 +148,46 @@ fn port_vlans(nl: &mut Netlink, nic: &NicPlan, bridge: &str, port: u32) -> Resul
 
 /// Undo what `host_side` made that outlives the namespace: the host ends the kernel has not
 /// yet taken with it, and the `l2proxy` entries (what is already gone is no error).
+/// Where the setuid helper is: `LXC_RS_USER_NIC`, ours beside the helper program when it
+/// is installed setuid root, else LXC's.
+fn user_nic_path() -> std::path::PathBuf {
+    use std::os::unix::fs::MetadataExt;
+    if let Some(path) = std::env::var_os("LXC_RS_USER_NIC") {
+        return path.into();
+    }
+    let ours = crate::start::helper_path()
+        .ok()
+        .and_then(|h| h.parent().map(|d| d.join("lxc-user-nic")))
+        .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.uid() == 0 && m.mode() & 0o4000 != 0));
+    ours.unwrap_or_else(|| "/usr/libexec/lxc/lxc-user-nic".into())
+}
+
+fn user_nic(nic: &NicPlan, (lxcpath, name): (&str, &str), init_pid: i32) -> Result<(), String> {
+    if nic.kind != NicKind::Veth || nic.router {
+        return Err("a non-root user's container gets bridged veths only (lxc-user-nic)".into());
+    }
+    let tool = user_nic_path();
+    let out = std::process::Command::new(&tool)
+        .args(["create", lxcpath, name, &init_pid.to_string(), "veth"])
+        .arg(nic.bridge.as_deref().unwrap_or("none"))
+        .arg(&nic.name)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("{}: {e}", tool.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{}: {}",
+            tool.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    // `<container-ifname>:<ifindex>:<host-ifname>:<host-ifindex>`
+    let line = String::from_utf8_lossy(&out.stdout);
+    let host = line.trim().split(':').nth(2).unwrap_or_default();
+    tracing::debug!(host, container = %nic.name, "lxc-user-nic made the veth");
+    Ok(())
+}
+
 pub fn undo_host_side(made: HostMade) {
     if made.veths.is_empty() && made.proxies.is_empty() {
         return;

@@ -382,14 +382,16 @@ impl Plan {
     }
 }
 
-/// A non-root user's container may have no network device that would need lxc-user-nic.
+/// A non-root user's container may have only the network devices lxc-user-nic makes.
 fn users_network(name: &str, config: &ContainerConfig) -> Result<()> {
     for (index, nic) in &config.networks {
         let kind = nic.net_type.as_deref().unwrap_or("");
-        if !matches!(kind, "" | "empty" | "none") {
+        if !matches!(kind, "" | "empty" | "none" | "veth") {
             return Err(Error::Unsupported {
                 name: name.to_string(),
-                key: format!("lxc.net.{index}.type = {kind} for a non-root user (lxc-user-nic)"),
+                key: format!(
+                    "lxc.net.{index}.type = {kind} for a non-root user (lxc-user-nic makes veths)"
+                ),
             });
         }
     }

@@ -261,7 +261,12 @@ impl Monitor {
             cg.join_legacy(self.init_pid)?;
         }
         self.write_proc_items()?;
-        crate::net::setup::host_side(&self.plan.nics, self.init_pid, &mut self.host_made)?;
+        crate::net::setup::host_side(
+            &self.plan.nics,
+            (&self.plan.req.lxcpath, &self.plan.req.name),
+            self.init_pid,
+            &mut self.host_made,
+        )?;
         for nic in &self.plan.nics {
             if let Some(script) = &nic.script_up {
                 let (args, env) = nic.script_args();
