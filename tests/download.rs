@@ -830,6 +830,11 @@ fn a_non_root_user_creates_and_destroys_an_unprivileged_container() {
         &format!("-n {name} -- ping -c 1 -W 5 10.231.7.1"),
     );
     assert!(out.status.success(), "{}", text(&out));
+    // Unlike LXC 1.0's, the user's tools see into it: its address in lxc-ls and lxc-info.
+    let out = as_user("lxc-ls", "--fancy");
+    assert!(text(&out).contains("10.231.7.2"), "{}", text(&out));
+    let out = as_user("lxc-info", &format!("-n {name} -i"));
+    assert!(text(&out).contains("10.231.7.2"), "{}", text(&out));
     let ports = Command::new("ip")
         .args(["-o", "link", "show", "master", &bridge.name])
         .output()

@@ -129,7 +129,7 @@ const ALL_NS: i32 = libc::CLONE_NEWNS
 
 /// `namespaces`, plus the user namespace when init's is not ours (an unprivileged
 /// container): its other namespaces belong to it.
-fn with_user_namespace(pidfd: BorrowedFd<'_>, namespaces: i32) -> i32 {
+pub(crate) fn with_user_namespace(pidfd: BorrowedFd<'_>, namespaces: i32) -> i32 {
     let pid = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", pidfd.as_raw_fd()))
         .ok()
         .and_then(|info| {

@@ -59,8 +59,15 @@ fn run_joined(
         netns: File::open("/proc/self/ns/net").map_err(|e| format!("own netns: {e}"))?,
         netlink: Netlink::open()?,
     };
-    lxc_sys::ns::setns(std::os::fd::AsFd::as_fd(&pidfd), libc::CLONE_NEWNET)
-        .map_err(|e| format!("enter the network namespace: {e}"))?;
+    let pidfd = std::os::fd::AsFd::as_fd(&pidfd);
+    // A user reaches its container's network namespace through the container's user
+    // namespace (which that user owns); root goes straight in.
+    let flags = if lxc_sys::geteuid() == 0 {
+        libc::CLONE_NEWNET
+    } else {
+        crate::attach::with_user_namespace(pidfd, libc::CLONE_NEWNET)
+    };
+    lxc_sys::ns::setns(pidfd, flags).map_err(|e| format!("enter the network namespace: {e}"))?;
     op(&mut host, args)
 }
 
