@@ -239,3 +239,29 @@ fn lxc_user_nic_does_nothing_its_caller_may_not() {
     let db = std::fs::read_to_string(user.ns_dir.join("run-lxc/nics")).unwrap_or_default();
     assert!(db.trim().is_empty(), "{db}");
 }
+
+/// What an unprivileged container makes of its own cgroups (sub-cgroups, even a frozen
+/// process in one) goes with it at stop.
+#[test]
+fn cgroups_the_container_makes_go_with_it() {
+    let env = Env::new("unsub");
+    let conf = env.root.join("c.conf");
+    std::fs::write(&conf, MAPS).unwrap();
+    let name = env.name("sub");
+    env.ok(
+        "lxc-create",
+        &["-n", &name, "-f", conf.to_str().unwrap(), "-t", "busybox"],
+    );
+    env.ok("lxc-start", &["-n", &name]);
+    let out = env.sh(
+        &name,
+        "for h in freezer pids unified; do mkdir -p /sys/fs/cgroup/$h/own/deeper || exit 1; done; \
+         sleep 1000 </dev/null >/dev/null 2>&1 & pid=$!; \
+         echo $pid > /sys/fs/cgroup/freezer/own/deeper/cgroup.procs; \
+         echo FROZEN > /sys/fs/cgroup/freezer/own/deeper/freezer.state; echo made",
+    );
+    assert_eq!(out.trim(), "made");
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    assert!(no_cgroup_for(&name));
+    env.ok("lxc-destroy", &["-n", &name]);
+}

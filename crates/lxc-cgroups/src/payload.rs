@@ -103,11 +103,14 @@ impl PayloadCgroup {
                 return;
             }
         }
-        // Kernels before 5.14 and v1-only hosts: kill what is listed.
+        // Kernels before 5.14 and v1-only hosts: kill what is listed, in the cgroups the
+        // container made below its own too.
         for d in self.procs() {
-            if let Ok(procs) = std::fs::read_to_string(d.dir.join("cgroup.procs")) {
-                for pid in procs.lines().filter_map(|l| l.trim().parse::<i32>().ok()) {
-                    let _ = lxc_sys::process::kill(pid, libc::SIGKILL);
+            for dir in subtree(&d.dir) {
+                if let Ok(procs) = std::fs::read_to_string(dir.join("cgroup.procs")) {
+                    for pid in procs.lines().filter_map(|l| l.trim().parse::<i32>().ok()) {
+                        let _ = lxc_sys::process::kill(pid, libc::SIGKILL);
+                    }
                 }
             }
         }
@@ -117,16 +120,19 @@ impl PayloadCgroup {
     pub fn destroy(&self) {
         for _ in 0..500 {
             let mut left = false;
-            // Inner cgroups first: a cgroup with children cannot go.
+            // Deepest first (what the container made below its cgroups, then the inner
+            // ones): a cgroup with children cannot go.
             for d in self.inner.iter().chain(&self.dirs) {
-                if std::fs::remove_dir(&d.dir).is_err() && d.dir.exists() {
-                    left = true;
+                for dir in subtree(&d.dir) {
+                    if std::fs::remove_dir(&dir).is_err() && dir.exists() {
+                        left = true;
+                    }
                 }
             }
             if !left {
                 return;
             }
-            self.thaw();
+            self.thaw_all();
             self.kill_all();
             std::thread::sleep(Duration::from_millis(2));
         }
@@ -152,6 +158,18 @@ impl PayloadCgroup {
         }
         if let Some(u) = self.unified() {
             let _ = std::fs::write(u.dir.join("cgroup.freeze"), "0");
+        }
+    }
+
+    /// Thaw also what the container froze in cgroups of its own below: a frozen task
+    /// cannot die, and init's end waits for every task of its pid namespace.
+    pub fn thaw_all(&self) {
+        self.thaw();
+        for f in self.freezer().into_iter().chain(self.unified()) {
+            for dir in subtree(&f.dir) {
+                let _ = std::fs::write(dir.join("freezer.state"), "THAWED");
+                let _ = std::fs::write(dir.join("cgroup.freeze"), "0");
+            }
         }
     }
 
@@ -287,4 +305,24 @@ fn write_setting(dir: &CgroupDir, key: &str, file: &str, value: &str) -> Result<
     })?;
     tracing::debug!(%key, %value, "cgroup limit set");
     Ok(())
+}
+
+/// The cgroups below `dir` (a container may make its own), deepest first, then `dir`;
+/// cgroupfs holds no symlinks, and the walk stops at a depth no container needs.
+fn subtree(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, depth: u32, out: &mut Vec<std::path::PathBuf>) {
+        if depth < 32 {
+            if let Ok(entries) = std::fs::read_dir(dir) {
+                for e in entries.flatten() {
+                    if e.file_type().is_ok_and(|t| t.is_dir()) {
+                        walk(&e.path(), depth + 1, out);
+                    }
+                }
+            }
+        }
+        out.push(dir.to_path_buf());
+    }
+    let mut out = Vec::new();
+    walk(dir, 0, &mut out);
+    out
 }

@@ -566,6 +566,11 @@ impl Monitor {
             if let Some(pfd) = &self.init_pidfd {
                 let _ = p::pidfd_send_signal(pfd.as_fd(), libc::SIGKILL);
             }
+            // Init's end waits for every task of its pid namespace: none may stay frozen.
+            if let Some(cg) = &self.cgroup {
+                cg.kill_all();
+                cg.thaw_all();
+            }
             let _ = p::waitpid(self.init_pid, false);
         }
         if let Some(cg) = self.cgroup.take() {

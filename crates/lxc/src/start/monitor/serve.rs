@@ -105,8 +105,9 @@ impl Monitor {
                             if sig == libc::SIGKILL {
                                 cg.kill_all();
                             }
-                            // A frozen container must run to act on its stop signal.
-                            cg.thaw();
+                            // A frozen container must run to act on its stop signal (and
+                            // its frozen tasks to die).
+                            cg.thaw_all();
                         }
                         // No reply: the connection closes when the container is gone.
                         self.waiters.push(Waiter {
