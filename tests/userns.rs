@@ -257,6 +257,7 @@ fn cgroups_the_container_makes_go_with_it() {
         &name,
         "for h in freezer pids unified; do mkdir -p /sys/fs/cgroup/$h/own/deeper || exit 1; done; \
          sleep 1000 </dev/null >/dev/null 2>&1 & pid=$!; \
+         while [ \"$(cat /proc/$pid/comm)\" != sleep ]; do :; done; \
          echo $pid > /sys/fs/cgroup/freezer/own/deeper/cgroup.procs; \
          echo FROZEN > /sys/fs/cgroup/freezer/own/deeper/freezer.state; echo made",
     );

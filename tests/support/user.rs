@@ -99,6 +99,20 @@ impl User {
     }
 }
 
+impl Drop for User {
+    /// Stop whatever a failed test left running of the user's (root may), before its
+    /// cgroup and bridge go.
+    fn drop(&mut self) {
+        for name in lxc::list_active_containers(&self.lxcpath.display().to_string()) {
+            let _ = Command::new(bin_dir().join("lxc-stop"))
+                .arg("-P")
+                .arg(&self.lxcpath)
+                .args(["-n", &name, "-k"])
+                .output();
+        }
+    }
+}
+
 /// A bridge with an address, removed on drop.
 pub struct Bridge {
     pub name: String,

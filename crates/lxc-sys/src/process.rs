@@ -389,6 +389,15 @@ pub fn read_signal(fd: BorrowedFd<'_>) -> Result<Option<(i32, u32)>> {
 }
 
 /// Ignore SIGPIPE so that writes to closed sockets return EPIPE.
+/// Ignore SIGXFSZ: a write past RLIMIT_FSIZE fails with EFBIG instead of killing us (a
+/// setuid program inherits its caller's limits).
+pub fn ignore_sigxfsz() {
+    // SAFETY: installing SIG_IGN for SIGXFSZ is always valid.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+
 pub fn ignore_sigpipe() {
     // SAFETY: installing SIG_IGN for SIGPIPE is always valid.
     unsafe {

@@ -124,10 +124,6 @@ pub mod entry {
         tools::publish::run(args)
     }
 
-    pub fn user_nic(args: Vec<String>) -> Res<i32> {
-        tools::usernic::run(args)
-    }
-
     pub fn usernsexec(args: Vec<String>) -> Res<i32> {
         tools::usernsexec::run(args)
     }

@@ -127,28 +127,34 @@ const ALL_NS: i32 = libc::CLONE_NEWNS
     | libc::CLONE_NEWNET
     | libc::CLONE_NEWCGROUP;
 
-/// `namespaces`, plus the user namespace when init's is not ours (an unprivileged
-/// container): its other namespaces belong to it.
-pub(crate) fn with_user_namespace(pidfd: BorrowedFd<'_>, namespaces: i32) -> i32 {
-    let pid = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", pidfd.as_raw_fd()))
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find_map(|l| l.strip_prefix("Pid:"))
-                .and_then(|p| p.trim().parse::<i32>().ok())
-        });
-    let user_ns = |pid: &str| std::fs::metadata(format!("/proc/{pid}/ns/user")).ok();
-    let differs = pid.is_some_and(|pid| {
-        use std::os::unix::fs::MetadataExt;
-        match (user_ns(&pid.to_string()), user_ns("self")) {
-            (Some(theirs), Some(ours)) => (theirs.dev(), theirs.ino()) != (ours.dev(), ours.ino()),
-            _ => false,
-        }
-    });
-    if differs {
-        namespaces | libc::CLONE_NEWUSER
+/// Whether init's user namespace is not ours (an unprivileged container); an answer that
+/// cannot be had is an error, never a guess.
+pub(crate) fn in_other_user_namespace(pidfd: BorrowedFd<'_>) -> std::result::Result<bool, String> {
+    use std::os::unix::fs::MetadataExt;
+    let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", pidfd.as_raw_fd()))
+        .map_err(|e| format!("read the pidfd's fdinfo: {e}"))?;
+    let pid = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pid:"))
+        .and_then(|p| p.trim().parse::<i32>().ok())
+        .filter(|p| *p > 0)
+        .ok_or("init is gone")?;
+    let user_ns = |pid: &str| {
+        std::fs::metadata(format!("/proc/{pid}/ns/user"))
+            .map(|m| (m.dev(), m.ino()))
+            .map_err(|e| format!("user namespace of {pid}: {e}"))
+    };
+    Ok(user_ns(&pid.to_string())? != user_ns("self")?)
+}
+
+/// The namespaces an attach joins: the user namespace too when the container has its own
+/// and the mount namespace is joined (a process in the host's mount namespace must not
+/// become the container's root, which could then reach the host's files through it).
+fn attach_namespaces(pidfd: BorrowedFd<'_>, requested: i32) -> std::result::Result<i32, String> {
+    if requested & libc::CLONE_NEWNS != 0 && in_other_user_namespace(pidfd)? {
+        Ok(requested | libc::CLONE_NEWUSER)
     } else {
-        namespaces
+        Ok(requested)
     }
 }
 
@@ -211,7 +217,7 @@ fn attach(req: &AttachRequest) -> std::result::Result<WaitStatus, String> {
     } else {
         opts.namespaces
     };
-    let ns = with_user_namespace(pidfd.as_fd(), requested);
+    let ns = attach_namespaces(pidfd.as_fd(), requested)?;
     lxc_sys::ns::setns(pidfd.as_fd(), ns).map_err(|e| format!("setns: {e}"))?;
     // In an unprivileged container our host root is nobody: be the container's root.
     let mut opts = opts.clone();
@@ -478,14 +484,15 @@ impl Container {
                 cgroup_procs.push(file);
             }
         }
-        let namespaces = with_user_namespace(
+        let namespaces = attach_namespaces(
             pidfd.as_fd(),
             if options.namespaces == 0 {
                 ALL_NS
             } else {
                 options.namespaces
             },
-        );
+        )
+        .map_err(Error::InvalidArgument)?;
         let joins_user = namespaces & libc::CLONE_NEWUSER != 0;
         Ok(AttachContext {
             pidfd,

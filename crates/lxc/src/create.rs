@@ -183,10 +183,11 @@ impl Container {
             storage::btrfs::create_subvolume(&rootfs)?;
         }
         std::fs::create_dir_all(&rootfs).map_err(io_err(&rootfs))?;
-        // An unprivileged container's root owns its directory, as in LXC (mode 0770: a
-        // non-root creator keeps it through its group).
+        // A user's unprivileged container: the container's root owns its directory, as in
+        // LXC, and the user keeps it through its group (0770). Root's stays root's (its
+        // config and hooks must not be the container root's to change).
         let maps = self.config().id_maps();
-        if !maps.is_empty() {
+        if !maps.is_empty() && lxc_sys::geteuid() != 0 {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o770))
                 .map_err(io_err(&dir))?;

@@ -182,13 +182,17 @@ fn become_root(ready: OwnedFd, go: OwnedFd, argv: &[String]) -> String {
         return "the id maps were not written".into();
     }
     drop((ready, go));
-    let _ = lxc_sys::process::setgroups(&[]);
+    if let Err(e) = drop_groups() {
+        return e;
+    }
     if let Err(e) = lxc_sys::process::setresgid(0) {
         return format!("setresgid(0): {e}");
     }
     if let Err(e) = lxc_sys::process::setresuid(0) {
         return format!("setresuid(0): {e}");
     }
+    // The id change cleared it.
+    let _ = lxc_sys::process::set_pdeathsig(libc::SIGKILL);
     let env: Vec<String> = std::env::vars_os()
         .filter_map(|(k, v)| {
             Some(format!(
@@ -200,6 +204,26 @@ fn become_root(ready: OwnedFd, go: OwnedFd, argv: &[String]) -> String {
         .collect();
     let e = lxc_sys::process::execvpe(&argv[0], argv, &env);
     format!("{}: {e}", argv[0])
+}
+
+/// No supplementary groups of the host in a user namespace. Where the maps' writer denied
+/// setgroups (newgidmap may), there must be none to begin with.
+pub fn drop_groups() -> std::result::Result<(), String> {
+    match lxc_sys::process::setgroups(&[]) {
+        Ok(()) => Ok(()),
+        Err(e) if e.raw_os_error() == Some(libc::EPERM) => {
+            let kept = lxc_sys::process::groups().map_err(|e| format!("getgroups: {e}"))?;
+            if kept.is_empty() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "setgroups is denied and {} supplementary groups of the host would stay",
+                    kept.len()
+                ))
+            }
+        }
+        Err(e) => Err(format!("setgroups: {e}")),
+    }
 }
 
 /// Write the id maps of process `pid`, which is in a new user namespace.

@@ -16,6 +16,5 @@ pub mod snapshot;
 pub mod start;
 pub mod stop;
 pub mod top;
-pub mod usernic;
 pub mod usernsexec;
 pub mod wait;

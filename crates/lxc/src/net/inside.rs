@@ -62,10 +62,10 @@ fn run_joined(
     let pidfd = std::os::fd::AsFd::as_fd(&pidfd);
     // A user reaches its container's network namespace through the container's user
     // namespace (which that user owns); root goes straight in.
-    let flags = if lxc_sys::geteuid() == 0 {
-        libc::CLONE_NEWNET
+    let flags = if lxc_sys::geteuid() != 0 && crate::attach::in_other_user_namespace(pidfd)? {
+        libc::CLONE_NEWNET | libc::CLONE_NEWUSER
     } else {
-        crate::attach::with_user_namespace(pidfd, libc::CLONE_NEWNET)
+        libc::CLONE_NEWNET
     };
     lxc_sys::ns::setns(pidfd, flags).map_err(|e| format!("enter the network namespace: {e}"))?;
     op(&mut host, args)

@@ -8,7 +8,7 @@
 use super::netlink::Netlink;
 use lxc_config::usernet::{self, NicRecord};
 use std::fs::File;
-use std::io::{Read, Seek, Write};
+use std::io::{Read, Write};
 use std::os::fd::{AsFd, AsRawFd};
 
 pub const USAGE: &str =
@@ -17,14 +17,28 @@ pub const USAGE: &str =
 const USERNET: &str = "/etc/lxc/lxc-usernet";
 const DB_DIR: &str = "/run/lxc";
 const DB: &str = "/run/lxc/nics";
+const DB_LOCK: &str = "/run/lxc/nics.lock";
+const DB_STAGED: &str = "/run/lxc/.nics.new";
 const NSFS_MAGIC: u64 = 0x6e73_6673;
 const NAME_CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
 type R<T> = Result<T, String>;
 
-/// The tool: its argv (without the program name) to the line it prints.
+/// What the setuid program does before anything else: no environment of the caller's
+/// (cleared with libc, so even entries std cannot see go), no SIGXFSZ death, a sane umask.
+pub fn sanitize() {
+    lxc_sys::process::clear_env();
+    std::env::set_var(
+        "PATH",
+        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    );
+    lxc_sys::process::ignore_sigxfsz();
+    lxc_sys::process::umask(0o022);
+}
+
+/// The tool: its argv (without the program name) to the line it prints. `sanitize` must
+/// have run first.
 pub fn run(args: &[String]) -> R<String> {
-    clear_environment();
     match args {
         [cmd, _lxcpath, _name, pid, kind, bridge, rest @ ..]
             if cmd == "create" && rest.len() <= 1 =>
@@ -36,17 +50,6 @@ pub fn run(args: &[String]) -> R<String> {
         }
         _ => Err(USAGE.to_string()),
     }
-}
-
-fn clear_environment() {
-    let keys: Vec<_> = std::env::vars_os().map(|(k, _)| k).collect();
-    for key in keys {
-        std::env::remove_var(key);
-    }
-    std::env::set_var(
-        "PATH",
-        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-    );
 }
 
 /// The caller: real uid, its user name and group names (from /etc/passwd and /etc/group).
@@ -78,50 +81,65 @@ fn caller() -> R<Caller> {
 }
 
 /// Run `f` with the caller's uid as the effective one (and so for file access), then
-/// become root again.
+/// become root again; a process that cannot become root again stops at once.
 fn as_caller<T>(uid: u32, f: impl FnOnce() -> T) -> R<T> {
     lxc_sys::process::seteuid(uid).map_err(|e| format!("seteuid: {e}"))?;
     let out = f();
-    lxc_sys::process::seteuid(0).map_err(|e| format!("seteuid back: {e}"))?;
+    if let Err(e) = lxc_sys::process::seteuid(0) {
+        eprintln!("lxc-user-nic: seteuid back: {e}");
+        lxc_sys::process::exit_now(1);
+    }
     Ok(out)
 }
 
-/// The database, locked for the whole operation.
+/// The database, locked for the whole operation (through a lock file of its own: the
+/// database itself is replaced, never rewritten in place, so no failed or interrupted
+/// write leaves it short).
 struct Db {
-    file: File,
+    _lock: File,
     records: Vec<NicRecord>,
+}
+
+fn open_private(path: &str, truncate: bool) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(truncate)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
 }
 
 impl Db {
     fn open() -> R<Db> {
-        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+        use std::os::unix::fs::DirBuilderExt;
         let _ = std::fs::DirBuilder::new().mode(0o755).create(DB_DIR);
-        let mut file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(DB)
-            .map_err(|e| format!("{DB}: {e}"))?;
-        lxc_sys::fs::ofd_lock(file.as_fd(), lxc_sys::fs::LockKind::Exclusive, true)
-            .map_err(|e| format!("lock {DB}: {e}"))?;
+        let lock = open_private(DB_LOCK, false).map_err(|e| format!("{DB_LOCK}: {e}"))?;
+        lxc_sys::fs::ofd_lock(lock.as_fd(), lxc_sys::fs::LockKind::Exclusive, true)
+            .map_err(|e| format!("lock {DB_LOCK}: {e}"))?;
         let mut text = String::new();
-        file.read_to_string(&mut text)
-            .map_err(|e| format!("{DB}: {e}"))?;
+        match open_private(DB, false) {
+            Ok(mut f) => {
+                f.read_to_string(&mut text)
+                    .map_err(|e| format!("{DB}: {e}"))?;
+            }
+            Err(e) => return Err(format!("{DB}: {e}")),
+        }
         Ok(Db {
-            file,
+            _lock: lock,
             records: usernet::parse_records(&text),
         })
     }
 
-    fn save(&mut self) -> R<()> {
+    fn save(&self) -> R<()> {
         let text = usernet::records_text(&self.records);
-        self.file
-            .set_len(0)
-            .and_then(|()| self.file.rewind())
-            .and_then(|()| self.file.write_all(text.as_bytes()))
+        let mut staged = open_private(DB_STAGED, true).map_err(|e| format!("{DB_STAGED}: {e}"))?;
+        staged
+            .write_all(text.as_bytes())
+            .and_then(|()| staged.sync_all())
+            .and_then(|()| std::fs::rename(DB_STAGED, DB))
             .map_err(|e| format!("{DB}: {e}"))
     }
 }
@@ -171,7 +189,25 @@ fn create(pid: &str, kind: &str, bridge: &str, wanted: Option<&str>) -> R<String
         format!("veth{}", lxc_config::hwaddr::random_chars(6, NAME_CHARS))
     };
     let peer = format!("{host}p");
-    nl.create_veth((&host, &peer), netns.as_fd(), (None, None))?;
+    // Only into a namespace the caller rules (its own containers'), checked before any
+    // device is made there.
+    if !privileged_in(&netns, who.uid)? {
+        return Err(format!("cannot use the network namespace of process {pid}"));
+    }
+    // Recorded before it exists, so that no interruption leaves a NIC uncounted (a record
+    // whose device never came is culled on the next call).
+    db.records.push(NicRecord {
+        owner,
+        kind: kind.to_string(),
+        bridge: bridge.to_string(),
+        device: host.clone(),
+    });
+    db.save()?;
+    if let Err(e) = nl.create_veth((&host, &peer), netns.as_fd(), (None, None)) {
+        db.records.pop();
+        let _ = db.save();
+        return Err(e);
+    }
     let made = (|| -> R<(u32, String, u32)> {
         let host_index = nl
             .link_index(&host)?
@@ -199,25 +235,44 @@ fn create(pid: &str, kind: &str, bridge: &str, wanted: Option<&str>) -> R<String
             if let Ok(Some(i)) = nl.link_index(&host) {
                 let _ = nl.delete_link(i);
             }
+            db.records.pop();
+            let _ = db.save();
             return Err(e);
         }
     };
-    db.records.push(NicRecord {
-        owner,
-        kind: kind.to_string(),
-        bridge: bridge.to_string(),
-        device: host.clone(),
-    });
-    db.save()?;
     Ok(format!("{name}:{index}:{host}:{host_index}"))
+}
+
+/// Whether the caller rules `netns` (LXC's test: deleting `lo` there as the caller is
+/// "not supported" when privileged, "not permitted" otherwise).
+fn privileged_in(netns: &File, uid: u32) -> R<bool> {
+    in_netns_as_caller(netns, uid, || {
+        let mut nl = Netlink::open()?;
+        let lo = nl.link_index("lo")?.ok_or("no lo")?;
+        match nl.delete_link(lo) {
+            Err(e) if e.contains("not supported") => Ok(true),
+            Err(_) => Ok(false),
+            Ok(()) => Err("lo could be deleted".to_string()),
+        }
+    })
+}
+
+/// Run `f` in `netns` with the caller's uid, then come back (as root, to our namespace).
+fn in_netns_as_caller<T>(netns: &File, uid: u32, f: impl FnOnce() -> R<T>) -> R<T> {
+    let own = File::open("/proc/self/ns/net").map_err(|e| format!("own network namespace: {e}"))?;
+    lxc_sys::ns::setns(netns.as_fd(), libc::CLONE_NEWNET).map_err(|e| format!("setns: {e}"))?;
+    let out = as_caller(uid, f);
+    if let Err(e) = lxc_sys::ns::setns(own.as_fd(), libc::CLONE_NEWNET) {
+        eprintln!("lxc-user-nic: setns back: {e}");
+        lxc_sys::process::exit_now(1);
+    }
+    out?
 }
 
 /// Name the container's end inside its namespace, as the caller (who must be privileged
 /// there: a namespace of its own containers); its final name and index.
 fn rename_inside(netns: &File, uid: u32, peer: &str, name: &str) -> R<(String, u32)> {
-    let own = File::open("/proc/self/ns/net").map_err(|e| format!("own network namespace: {e}"))?;
-    lxc_sys::ns::setns(netns.as_fd(), libc::CLONE_NEWNET).map_err(|e| format!("setns: {e}"))?;
-    let renamed = as_caller(uid, || -> R<(String, u32)> {
+    in_netns_as_caller(netns, uid, || {
         let mut nl = Netlink::open()?;
         let index = nl
             .link_index(peer)?
@@ -225,9 +280,7 @@ fn rename_inside(netns: &File, uid: u32, peer: &str, name: &str) -> R<(String, u
         nl.rename(index, name)
             .map_err(|e| format!("name the container's end {name}: {e}"))?;
         Ok((nl.link_name_mtu(index)?.0, index))
-    });
-    lxc_sys::ns::setns(own.as_fd(), libc::CLONE_NEWNET).map_err(|e| format!("setns back: {e}"))?;
-    renamed?
+    })
 }
 
 /// LXC deletes only Open vSwitch ports this way (a Linux bridge's go with the namespace);

@@ -54,15 +54,14 @@ fn setup(
     step.set(StartStep::HostReady);
     // An unprivileged container: the monitor has written our id maps; become its root.
     if plan.mapped_root.is_some() {
-        // newgidmap may have denied setgroups (a user's container): then there are none.
-        match lxc_sys::process::setgroups(&[]) {
-            Err(e) if e.raw_os_error() != Some(libc::EPERM) => {
-                return Err(format!("setgroups: {e}"))
-            }
-            _ => {}
-        }
+        crate::userns::drop_groups()?;
         lxc_sys::process::setresgid(0).map_err(|e| format!("setresgid(0): {e}"))?;
         lxc_sys::process::setresuid(0).map_err(|e| format!("setresuid(0): {e}"))?;
+        // The id change cleared the parent-death signal.
+        if plan.pdeath_signal != 0 {
+            lxc_sys::process::set_pdeathsig(plan.pdeath_signal)
+                .map_err(|e| format!("pdeathsig: {e}"))?;
+        }
     }
     // Our cgroups as the host names them (before the cgroup namespace hides that): an
     // unprivileged container's v1 hierarchies are bound from there.
