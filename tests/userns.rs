@@ -179,10 +179,29 @@ fn root_starts_an_unprivileged_container() {
         Some("100000"),
         "{uid_line}"
     );
+    // An interactive attach's pty belongs to the container's root in there (not nobody).
+    let attach = format!(
+        "{} -P {} -n {name} -- sh -c 'stat -c %u $(tty)'",
+        bin_dir().join("lxc-attach").display(),
+        env.lxcpath
+    );
+    let out = env_command(&env, "script")
+        .args(["-qc", &attach, "/dev/null"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0", "{out:?}");
     env.ok("lxc-stop", &["-n", &name]);
     assert_eq!(env.state(&name), "STOPPED");
     assert!(no_cgroup_for(&name));
     env.ok("lxc-destroy", &["-n", &name]);
+}
+
+/// A program run with the test's global configuration.
+fn env_command(env: &Env, program: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new(program);
+    cmd.env("LXC_RS_GLOBAL_CONFIG", &env.global)
+        .stdin(std::process::Stdio::null());
+    cmd
 }
 
 /// lxc-user-nic runs setuid root but does only what its caller could: no device in a

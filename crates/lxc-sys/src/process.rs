@@ -295,6 +295,16 @@ pub fn seteuid(uid: u32) -> Result<()> {
     Ok(())
 }
 
+/// The ids files are made with (setfsuid/setfsgid, interpreted in our user namespace).
+pub fn set_fs_ids(uid: u32, gid: u32) {
+    // SAFETY: integer arguments only; these calls cannot fail in a way that matters here
+    // (they return the previous id).
+    unsafe {
+        libc::setfsgid(gid);
+        libc::setfsuid(uid);
+    }
+}
+
 /// The real user and group ids (a setuid program's caller).
 pub fn real_ids() -> (u32, u32) {
     // SAFETY: getuid and getgid cannot fail.

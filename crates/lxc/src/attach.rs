@@ -227,6 +227,11 @@ fn attach(req: &AttachRequest) -> std::result::Result<WaitStatus, String> {
     }
     let opts = &opts;
     let want_pty = opts.pty.unwrap_or_else(|| lxc_sys::fs::isatty(0));
+    if want_pty && ns & libc::CLONE_NEWUSER != 0 {
+        // The pty is made with our file ids: the attached user's in there, not the host
+        // root's (nobody inside), so that tty checks (su, login) work.
+        lxc_sys::process::set_fs_ids(opts.uid.unwrap_or(0), opts.gid.unwrap_or(0));
+    }
     let pty = if want_pty {
         Some(
             lxc_sys::pty::open_pty()
