@@ -101,3 +101,17 @@ fn clones_snapshots_and_rename() {
         assert!(out.contains(&line), "{line}\n{out}");
     }
 }
+
+/// An unprivileged container (`lxc.idmap`) through the Python face: created, started,
+/// attached to as its root, stopped, destroyed.
+#[test]
+fn an_unprivileged_container_through_python() {
+    let env = Env::new("pyunpriv");
+    let name = env.name("pu");
+    let out = run_script(&env, "python3", "tests/python/unprivileged.py", &name);
+    assert!(out.contains("rootfs owner: 100000"), "{out}");
+    assert!(out.contains("attach status: 0"), "{out}");
+    assert!(out.contains("made by: 100000"), "{out}");
+    assert!(out.contains("unprivileged ok"), "{out}");
+    assert!(no_cgroup_for(&name) && no_monitor(&env.lxcpath, &name));
+}
