@@ -63,21 +63,11 @@ fn a_template_script_runs_in_the_containers_user_namespace() {
     )
     .unwrap();
     std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let conf = env.root.join("c.conf");
-    std::fs::write(&conf, MAPS).unwrap();
     let name = env.name("scr");
-    env.ok(
-        "lxc-create",
-        &[
-            "-n",
-            &name,
-            "-f",
-            conf.to_str().unwrap(),
-            "-t",
-            script.to_str().unwrap(),
-            "--",
-            "--x=1",
-        ],
+    create_unprivileged(
+        &env,
+        &name,
+        &["-t", script.to_str().unwrap(), "--", "--x=1"],
     );
     let dir = env.container_dir(&name);
     let rootfs = dir.join("rootfs");
@@ -118,13 +108,8 @@ fn a_template_script_runs_in_the_containers_user_namespace() {
 #[test]
 fn the_busybox_template_gives_its_tree_to_the_mapped_ids() {
     let env = Env::new("unbusy");
-    let conf = env.root.join("c.conf");
-    std::fs::write(&conf, MAPS).unwrap();
     let name = env.name("bb");
-    env.ok(
-        "lxc-create",
-        &["-n", &name, "-f", conf.to_str().unwrap(), "-t", "busybox"],
-    );
+    create_unprivileged(&env, &name, &["-t", "busybox"]);
     let rootfs = env.container_dir(&name).join("rootfs");
     for p in ["", "bin", "bin/busybox", "etc/inittab", "bin/sh"] {
         assert_eq!(owner(&rootfs.join(p)), (100000, 100000), "{p}");
@@ -139,13 +124,8 @@ fn the_busybox_template_gives_its_tree_to_the_mapped_ids() {
 #[test]
 fn root_starts_an_unprivileged_container() {
     let env = Env::new("unstart");
-    let conf = env.root.join("c.conf");
-    std::fs::write(&conf, MAPS).unwrap();
     let name = env.name("un");
-    env.ok(
-        "lxc-create",
-        &["-n", &name, "-f", conf.to_str().unwrap(), "-t", "busybox"],
-    );
+    create_unprivileged(&env, &name, &["-t", "busybox"]);
     env.ok("lxc-start", &["-n", &name]);
     let inside = env.sh(
         &name,
@@ -263,13 +243,8 @@ fn lxc_user_nic_does_nothing_its_caller_may_not() {
 #[test]
 fn cgroups_the_container_makes_go_with_it() {
     let env = Env::new("unsub");
-    let conf = env.root.join("c.conf");
-    std::fs::write(&conf, MAPS).unwrap();
     let name = env.name("sub");
-    env.ok(
-        "lxc-create",
-        &["-n", &name, "-f", conf.to_str().unwrap(), "-t", "busybox"],
-    );
+    create_unprivileged(&env, &name, &["-t", "busybox"]);
     env.ok("lxc-start", &["-n", &name]);
     let out = env.sh(
         &name,
@@ -283,4 +258,55 @@ fn cgroups_the_container_makes_go_with_it() {
     env.ok("lxc-stop", &["-n", &name, "-k"]);
     assert!(no_cgroup_for(&name));
     env.ok("lxc-destroy", &["-n", &name]);
+}
+
+/// Root mounts what a user namespace may not (an overlay, a filesystem image) for its
+/// unprivileged containers: an ephemeral overlay clone (its `/` and the rewritten
+/// `/etc/hostname` the container root's, as the kernel's copy-up would make them) and a
+/// loop-backed container start and are theirs to write.
+#[test]
+fn unprivileged_containers_on_overlay_and_loop() {
+    let env = Env::new("unmnt");
+    let base = env.name("base");
+    create_unprivileged(&env, &base, &["-t", "busybox"]);
+    let eph = env.name("eph");
+    env.ok("lxc-copy", &["-n", &base, "-N", &eph, "-e"]);
+    let inside = env.sh(
+        &eph,
+        "id -u; echo more >> /etc/hostname && mkdir /new && echo wrote; grep -c ' / overlay ' /proc/mounts",
+    );
+    assert_eq!(inside, "0\nwrote\n1\n", "{inside}");
+    let upper = env.container_dir(&eph).join("delta0");
+    assert_eq!(owner(&upper), (100000, 100000));
+    assert_eq!(owner(&upper.join("etc/hostname")), (100000, 100000));
+    env.ok("lxc-stop", &["-n", &eph, "-k"]);
+    assert!(
+        !env.container_dir(&eph).exists(),
+        "an ephemeral clone goes at stop"
+    );
+
+    let image = env.name("img");
+    create_unprivileged(
+        &env,
+        &image,
+        &["-t", "busybox", "-B", "loop", "--fssize", "64M"],
+    );
+    env.ok("lxc-start", &["-n", &image]);
+    let inside = env.sh(
+        &image,
+        "id -u; stat -c %u /bin/busybox; touch /root/x && echo wrote",
+    );
+    assert_eq!(inside, "0\n0\nwrote\n", "{inside}");
+    env.ok("lxc-stop", &["-n", &image, "-k"]);
+    env.ok("lxc-destroy", &["-n", &image]);
+    env.ok("lxc-destroy", &["-n", &base]);
+}
+
+/// `lxc-create -n NAME -f <maps config> ARGS` in `env`.
+fn create_unprivileged(env: &Env, name: &str, args: &[&str]) {
+    let conf = env.root.join("c.conf");
+    std::fs::write(&conf, MAPS).unwrap();
+    let mut all = vec!["-n", name, "-f", conf.to_str().unwrap()];
+    all.extend_from_slice(args);
+    env.ok("lxc-create", &all);
 }

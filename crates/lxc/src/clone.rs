@@ -9,6 +9,7 @@ use crate::state::State;
 use crate::storage::{self, Backing};
 use lxc_sys::fs::{ofd_lock, LockKind};
 use std::os::fd::AsFd;
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 /// Keep the hostname inside the rootfs (LXC_CLONE_KEEPNAME).
@@ -316,18 +317,47 @@ fn set_hostname(layers: &[&Path], target: &Path, old: &str, new: &str) -> Result
         let Some((path, fd)) = found else {
             return Ok(());
         };
+        use std::os::unix::fs::MetadataExt;
+        let source = fd.metadata().map_err(io_err(&path))?;
         let text = std::io::read_to_string(fd).map_err(io_err(&path))?;
         let out = target.join(rel);
         if let Some(dir) = Path::new(rel).parent() {
-            lxc_sys::mount::mkdir_all_in_root(target_fd.as_fd(), &dir.display().to_string(), 0o755)
+            let dir = dir.display().to_string();
+            lxc_sys::mount::mkdir_all_in_root(target_fd.as_fd(), &dir, 0o755)
                 .map_err(io_err(&out))?;
+            // Into an overlay's upper layer: the directory as the lower has it (owner, mode),
+            // as the kernel's copy-up would make it (an unprivileged container's root owns
+            // its /etc).
+            let lower_dir = layers.iter().skip(1).find_map(|layer| {
+                let root = lxc_sys::fs::open_dir_path(layer).ok()?;
+                let flags = libc::O_RDONLY | libc::O_DIRECTORY;
+                let fd = lxc_sys::mount::open_in_root(root.as_fd(), &dir, flags, 0).ok()?;
+                std::fs::File::from(fd).metadata().ok()
+            });
+            if let Some(m) = lower_dir {
+                let flags = libc::O_RDONLY | libc::O_DIRECTORY;
+                let made = lxc_sys::mount::open_in_root(target_fd.as_fd(), &dir, flags, 0)
+                    .map(std::fs::File::from)
+                    .map_err(io_err(target.join(&dir)))?;
+                std::os::unix::fs::fchown(&made, Some(m.uid()), Some(m.gid()))
+                    .and_then(|()| {
+                        made.set_permissions(std::fs::Permissions::from_mode(m.mode() & 0o7777))
+                    })
+                    .map_err(io_err(target.join(&dir)))?;
+            }
         }
         let flags = libc::O_WRONLY | libc::O_TRUNC | libc::O_CREAT;
         let fd = lxc_sys::mount::open_in_root(target_fd.as_fd(), rel, flags, 0o644)
             .map_err(io_err(&out))?;
         use std::io::Write;
-        std::fs::File::from(fd)
-            .write_all(edit(&text).as_bytes())
+        let mut file = std::fs::File::from(fd);
+        file.write_all(edit(&text).as_bytes())
+            .map_err(io_err(&out))?;
+        // Whoever owned the file still does.
+        std::os::unix::fs::fchown(&file, Some(source.uid()), Some(source.gid()))
+            .and_then(|()| {
+                file.set_permissions(std::fs::Permissions::from_mode(source.mode() & 0o7777))
+            })
             .map_err(io_err(&out))
     };
     rewrite("etc/hostname", &|_| format!("{new}\n"))?;

@@ -216,9 +216,9 @@ impl Container {
         if matches!(bdev, Some("overlay" | "overlayfs")) {
             // The template's tree is the lower; what changes after lands in delta0.
             let upper = dir.join("delta0");
-            for d in [&upper, &storage::overlay::workdir_of(&upper)] {
-                std::fs::create_dir(d).map_err(io_err(d))?;
-            }
+            storage::overlay::make_upper(&upper, &rootfs)?;
+            let work = storage::overlay::workdir_of(&upper);
+            std::fs::create_dir(&work).map_err(io_err(&work))?;
             let overlay = storage::Rootfs::Overlay {
                 lower: rootfs.clone(),
                 upper,

@@ -15,6 +15,9 @@ pub struct ChildTerminals {
     pub ttys: Vec<u32>,
     /// Give init the helper's own stdio instead of the console (foreground, no terminal).
     pub inherit_stdio: bool,
+    /// An unprivileged container's mounted rootfs (overlay, loop...), made by the monitor
+    /// (a user namespace may not mount it) as a detached tree for init to attach.
+    pub premounted: Option<OwnedFd>,
 }
 
 /// Never returns: execs init, or reports the failure and exits.
@@ -83,7 +86,7 @@ fn setup(
     let config = &plan.config;
     let env = &plan.hook_env;
     hooks::run_hooks(config, env, HookType::PreMount, &[], &[]).map_err(|e| e.to_string())?;
-    let root = mounts::bind_rootfs(plan)?;
+    let root = mounts::bind_rootfs(plan, terms.premounted.as_ref())?;
     let root = root.as_fd();
     mounts::mount_auto(plan, root, &host_cgroups)?;
     if config.autodev {

@@ -97,7 +97,7 @@ pub fn bind(
 }
 
 /// Bind the rootfs to its mount point; returns an fd of the new root.
-pub fn bind_rootfs(plan: &Plan) -> R<OwnedFd> {
+pub fn bind_rootfs(plan: &Plan, premounted: Option<&OwnedFd>) -> R<OwnedFd> {
     // Nothing we mount may propagate back to the host.
     let host_root = ctx(
         "open /",
@@ -109,7 +109,10 @@ pub fn bind_rootfs(plan: &Plan) -> R<OwnedFd> {
         lxc_sys::fs::open_dir_path(std::path::Path::new(&plan.rootfs_mount)),
     )?;
     if let Some(rootfs) = &plan.mounted {
-        let tree = crate::storage::mount_detached(rootfs).map_err(|e| e.to_string())?;
+        let tree = match premounted {
+            Some(tree) => ctx("take the rootfs mount", tree.try_clone())?,
+            None => crate::storage::mount_detached(rootfs).map_err(|e| e.to_string())?,
+        };
         let what = format!("attach the rootfs to {}", plan.rootfs_mount);
         ctx(&what, nm::attach(tree.as_fd(), target.as_fd()))?;
         return Ok(tree);

@@ -409,9 +409,10 @@ fn unprivileged(
         name: name.to_string(),
         key,
     };
-    if mounted.is_some() {
+    // Root mounts such a rootfs for its container; a user may not.
+    if mounted.is_some() && lxc_sys::geteuid() != 0 {
         return Err(unsupported(
-            "lxc.idmap (with a rootfs that is mounted, not a directory)".into(),
+            "lxc.idmap (a user's container with a rootfs that is mounted, not a directory)".into(),
         ));
     }
     let maps = config.id_maps();

@@ -14,6 +14,22 @@ pub fn workdir_of(upper: &Path) -> PathBuf {
         .map_or_else(|| PathBuf::from("olwork"), |p| p.join("olwork"))
 }
 
+/// A new, empty upper layer over `lower`. The merged root takes the upper's owner and
+/// mode, so they are the lower root's (an unprivileged container's root owns its `/`).
+pub fn make_upper(upper: &Path, lower: &Path) -> Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    std::fs::create_dir(upper).map_err(io_err(upper))?;
+    let below = std::fs::metadata(lower).map_err(io_err(lower))?;
+    std::os::unix::fs::chown(upper, Some(below.uid()), Some(below.gid()))
+        .and_then(|()| {
+            std::fs::set_permissions(
+                upper,
+                std::fs::Permissions::from_mode(below.mode() & 0o7777),
+            )
+        })
+        .map_err(io_err(upper))
+}
+
 /// A snapshot clone of `src` in the clone's directory `dir`: the same lower (a `dir`
 /// source's rootfs is the lower itself) under a new `delta0` (a copy of an overlay source's
 /// upper, so the clone sees what the source saw).
@@ -21,7 +37,7 @@ pub fn snapshot(src: &Rootfs, dir: &Path) -> Result<Rootfs> {
     let upper = dir.join("delta0");
     let lower = match src {
         Rootfs::Dir(p) | Rootfs::Btrfs(p) => {
-            std::fs::create_dir(&upper).map_err(io_err(&upper))?;
+            make_upper(&upper, p)?;
             p.clone()
         }
         Rootfs::Overlay { lower, upper: old } => {

@@ -219,6 +219,15 @@ impl Monitor {
         } else {
             self.plan.clone_flags
         };
+        // A user namespace may not mount an overlay or a filesystem image: the monitor
+        // makes the detached tree, init attaches it.
+        let premounted = match (&self.plan.mounted, self.plan.mapped_root) {
+            (Some(rootfs), Some(_)) => Some(
+                crate::storage::mount_detached(rootfs)
+                    .map_err(|e| format!("mount the rootfs: {e}"))?,
+            ),
+            _ => None,
+        };
         let (parent_sock, child_sock) =
             lxc_sys::sock::seqpacket_pair().map_err(|e| format!("socketpair: {e}"))?;
         let forked = p::clone3_fork(clone_now, cg_fd.as_ref().map(|f| f.as_fd()))
@@ -231,6 +240,7 @@ impl Monitor {
                     console: Some((console.peer, console.number)),
                     ttys,
                     inherit_stdio,
+                    premounted,
                 };
                 child::run(&self.plan, &self.lsm, child_sock, terms)
             }
