@@ -274,3 +274,25 @@ fn c_program_clones_and_snapshots() {
         .join("config")
         .is_file());
 }
+
+/// An unprivileged container (`lxc.idmap`) from C: created, started, attached to as its
+/// root, stopped and destroyed.
+#[test]
+fn c_program_runs_an_unprivileged_container() {
+    let env = Env::new("cunpriv");
+    let lib = libdir(&env);
+    let exe = compile(
+        &env,
+        "tests/c/unprivileged.c",
+        "unprivileged",
+        false,
+        Some(&lib),
+    );
+    let name = env.name("cu");
+    let out = run(&env, &exe, &[&name, &env.lxcpath], Some(&lib));
+    assert_eq!(
+        out,
+        "maps 1\ncreate 1\nstart 1\nroot inside 1\nstop 1\ndestroy 1\n"
+    );
+    assert!(no_cgroup_for(&name) && no_monitor(&env.lxcpath, &name));
+}
