@@ -28,13 +28,14 @@ fn field(word: &str) -> Option<String> {
     (!word.is_empty() && word.len() <= 99).then(|| word.to_string())
 }
 
-/// The allowances of lxc-usernet; lines that are not four fields with a count are ignored,
-/// as LXC ignores them (comments among them).
+/// The allowances of lxc-usernet; lines that do not start with four fields ending in a
+/// count are ignored, as LXC ignores them (comments among them).
 pub fn parse_allowances(text: &str) -> Vec<Allowance> {
     text.lines()
         .filter_map(|line| {
+            // As LXC reads them (sscanf of four fields): what follows the count is ignored.
             let words: Vec<&str> = line.split_whitespace().collect();
-            let [owner, kind, bridge, count] = words.as_slice() else {
+            let [owner, kind, bridge, count, ..] = words.as_slice() else {
                 return None;
             };
             if owner.starts_with('#') {
@@ -106,7 +107,7 @@ mod tests {
     const USERNET: &str = "# who type bridge count\n\
         stgraber veth lxcbr0 2\n\
         @staff veth lxcbr0 1\n\
-        stgraber veth br1 1\n\
+        stgraber veth br1 1 # trailing words are ignored\n\
         broken line\n\
         other veth lxcbr0 notanumber\n";
 

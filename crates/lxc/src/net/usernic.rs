@@ -117,8 +117,21 @@ impl Db {
         use std::os::unix::fs::DirBuilderExt;
         let _ = std::fs::DirBuilder::new().mode(0o755).create(DB_DIR);
         let lock = open_private(DB_LOCK, false).map_err(|e| format!("{DB_LOCK}: {e}"))?;
-        lxc_sys::fs::ofd_lock(lock.as_fd(), lxc_sys::fs::LockKind::Exclusive, true)
-            .map_err(|e| format!("lock {DB_LOCK}: {e}"))?;
+        // A bounded wait: a caller stopping its own helper while it holds the lock must
+        // not hold up everyone else's for ever.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let taken =
+                lxc_sys::fs::ofd_lock(lock.as_fd(), lxc_sys::fs::LockKind::Exclusive, false)
+                    .map_err(|e| format!("lock {DB_LOCK}: {e}"))?;
+            if taken {
+                break;
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(format!("{DB}: busy (another lxc-user-nic holds it)"));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
         let mut text = String::new();
         match open_private(DB, false) {
             Ok(mut f) => {
