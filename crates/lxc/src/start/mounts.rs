@@ -246,7 +246,7 @@ fn mount_cgroup(plan: &Plan, root: BorrowedFd<'_>, cg: &CgroupMount, host_cgroup
             // the host's mount instead (what a cgroup namespace would show).
             // The monitor moved us into our payload cgroups: never a hierarchy's root.
             let own = lxc_cgroups::cgroup_in(host_cgroups, h)
-                .filter(|p| p.trim_matches('/') != "")
+                .filter(|p| !p.trim_matches('/').is_empty())
                 .ok_or_else(|| format!("no cgroup of ours in the {} hierarchy", h.key()))?;
             let source = h.mount.join(own.trim_start_matches('/'));
             bind(
