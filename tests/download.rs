@@ -782,6 +782,12 @@ fn a_non_root_user_creates_and_destroys_an_unprivileged_container() {
         .join("cache/download/busybox/1.36/amd64/default/rootfs.tar.xz")
         .is_file());
 
+    // A copy would need the container's user namespace for every file: refused up front,
+    // nothing made.
+    let out = as_user("lxc-copy", &format!("-n {name} -N {name}-copy"));
+    assert!(!out.status.success());
+    assert!(text(&out).contains("not supported yet"), "{}", text(&out));
+    assert!(!lxcpath.join(format!("{name}-copy")).exists());
     let out = as_user("lxc-ls", "");
     assert!(text(&out).contains(&name), "{}", text(&out));
     // The seed's next steps, as the user: start it, see it running, get into it, stop it.

@@ -48,6 +48,14 @@ impl Container {
         if !self.is_defined() || !self.config_loaded() {
             return Err(Error::NotDefined(self.name().to_string()));
         }
+        // Its files belong to its mapped ids, which a user reaches only from inside the
+        // container's user namespace: refused before anything is made.
+        if lxc_sys::geteuid() != 0 && !self.config().id_maps().is_empty() {
+            return Err(Error::Unsupported {
+                name: self.name().to_string(),
+                key: "lxc.idmap (clones and snapshots of a user's unprivileged container)".into(),
+            });
+        }
         let lxcpath = spec
             .lxcpath
             .clone()
