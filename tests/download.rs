@@ -782,12 +782,27 @@ fn a_non_root_user_creates_and_destroys_an_unprivileged_container() {
         .join("cache/download/busybox/1.36/amd64/default/rootfs.tar.xz")
         .is_file());
 
-    // A copy would need the container's user namespace for every file: refused up front,
-    // nothing made.
-    let out = as_user("lxc-copy", &format!("-n {name} -N {name}-copy"));
-    assert!(!out.status.success());
-    assert!(text(&out).contains("not supported yet"), "{}", text(&out));
-    assert!(!lxcpath.join(format!("{name}-copy")).exists());
+    // The user copies it (as the container's root, inside its user namespace), starts the
+    // copy under its own name, snapshots the original and lists the snapshot.
+    let copy = format!("{name}-copy");
+    let out = as_user("lxc-copy", &format!("-n {name} -N {copy}"));
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        meta(&lxcpath.join(&copy).join("rootfs/bin/busybox")).uid(),
+        300000
+    );
+    let out = as_user("lxc-start", &format!("-n {copy}"));
+    assert!(out.status.success(), "{}", text(&out));
+    let out = as_user("lxc-attach", &format!("-n {copy} -- cat /etc/hostname"));
+    assert_eq!(text(&out).trim(), copy);
+    as_user("lxc-stop", &format!("-n {copy} -k"));
+    let out = as_user("lxc-destroy", &format!("-n {copy}"));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!lxcpath.join(&copy).exists());
+    let out = as_user("lxc-snapshot", &format!("-n {name}"));
+    assert!(out.status.success(), "{}", text(&out));
+    let out = as_user("lxc-snapshot", &format!("-n {name} -L"));
+    assert!(text(&out).starts_with("snap0 "), "{}", text(&out));
     let out = as_user("lxc-ls", "");
     assert!(text(&out).contains(&name), "{}", text(&out));
     // The seed's next steps, as the user: start it, see it running, get into it, stop it.
@@ -863,7 +878,7 @@ fn a_non_root_user_creates_and_destroys_an_unprivileged_container() {
     assert!(!out.status.success());
     assert!(text(&out).contains("Quota reached"), "{}", text(&out));
     assert!(no_monitor(&lxcpath.display().to_string(), &name));
-    let out = as_user("lxc-destroy", &format!("-n {name}"));
+    let out = as_user("lxc-destroy", &format!("-n {name} -s"));
     assert!(out.status.success(), "{}", text(&out));
     assert!(!dir.exists());
 

@@ -48,14 +48,7 @@ impl Container {
         if !self.is_defined() || !self.config_loaded() {
             return Err(Error::NotDefined(self.name().to_string()));
         }
-        // Its files belong to its mapped ids, which a user reaches only from inside the
-        // container's user namespace: refused before anything is made.
-        if lxc_sys::geteuid() != 0 && !self.config().id_maps().is_empty() {
-            return Err(Error::Unsupported {
-                name: self.name().to_string(),
-                key: "lxc.idmap (clones and snapshots of a user's unprivileged container)".into(),
-            });
-        }
+
         let lxcpath = spec
             .lxcpath
             .clone()
@@ -63,6 +56,16 @@ impl Container {
         let mut new = Container::with_paths(newname, Some(&lxcpath), self.paths().clone())?;
         let src_rootfs = storage::Rootfs::of(self)?;
         let backing = storage::clone_backing(&src_rootfs, spec)?;
+        // A user copies its unprivileged container's directory as the container's root;
+        // other kinds of storage need mounts a user may not make.
+        let users = lxc_sys::geteuid() != 0 && !self.config().id_maps().is_empty();
+        if users && !(backing == Backing::CopyDir && matches!(src_rootfs, storage::Rootfs::Dir(_)))
+        {
+            return Err(Error::Unsupported {
+                name: self.name().to_string(),
+                key: "lxc.idmap (a user's clone other than a directory copy)".into(),
+            });
+        }
         let _guard = self.lock()?;
         if spec.flags & CLONE_ALLOW_RUNNING == 0 && !matches!(self.state()?, State::Stopped) {
             return Err(Error::Command {
@@ -107,7 +110,9 @@ impl Container {
         new.load_config(Some(&config_file))?;
 
         let defaults = storage::Defaults::load(self.paths())?;
-        let new_rootfs = storage::make_clone(src_rootfs, backing, &dir, spec.newsize, &defaults)?;
+        let maps = self.config().id_maps();
+        let new_rootfs =
+            storage::make_clone(src_rootfs, backing, &dir, spec.newsize, &defaults, &maps)?;
         new.set_config_item("lxc.rootfs.path", &new_rootfs.config_value())?;
         if spec.flags & CLONE_KEEPNAME == 0 {
             let name = new.name().to_string();
@@ -118,7 +123,7 @@ impl Container {
         }
         new.save_config(Some(&config_file))?;
         if spec.flags & CLONE_KEEPNAME == 0 {
-            set_hostname_in(&new_rootfs, self.name(), new.name())?;
+            set_hostname_in(&new_rootfs, self.name(), new.name(), &maps)?;
         }
         self.run_clone_hooks(new, &new_rootfs, &spec.hookargs)?;
         // Overlay clones read the origin's rootfs; LVM and ZFS snapshots hang off its volume.
@@ -294,10 +299,25 @@ fn new_macs(c: &mut Container) -> Result<()> {
     Ok(())
 }
 
+/// `set_hostname_in` for a directory rootfs `root`.
+pub(crate) fn set_hostname_at(root: &Path, old: &str, new: &str) -> Result<()> {
+    set_hostname(&[root], root, old, new)
+}
+
 /// `/etc/hostname` becomes the new name, and the old name in `/etc/hosts` too, both
 /// resolved inside the rootfs so its symlinks cannot reach the host.
-pub(crate) fn set_hostname_in(rootfs: &storage::Rootfs, old: &str, new: &str) -> Result<()> {
+pub(crate) fn set_hostname_in(
+    rootfs: &storage::Rootfs,
+    old: &str,
+    new: &str,
+    maps: &lxc_config::idmap::IdMaps,
+) -> Result<()> {
     match rootfs {
+        // An unprivileged container's files, as its root.
+        storage::Rootfs::Dir(root) | storage::Rootfs::Btrfs(root) => {
+            let op = storage::as_root::FileOp::Hostname(root.clone(), old.into(), new.into());
+            storage::as_root::run_for(&op, maps)
+        }
         // Straight into the upper layer, reading through it to the lower: no overlay mount.
         storage::Rootfs::Overlay { lower, upper } => set_hostname(&[upper, lower], upper, old, new),
         other => {
@@ -425,7 +445,7 @@ pub fn destroy_ephemeral(lxcpath: &str, name: &str) -> Result<()> {
     storage::destroy_rootfs(&c)?;
     forget_origin(&c);
     let dir = c.dir();
-    storage::remove_tree(&dir)
+    storage::remove_tree_for(&dir, &c.config().id_maps())
 }
 
 /// What makes an ephemeral clone (`lxc-copy -e`).

@@ -77,6 +77,6 @@ impl Container {
         self.set_config_item("lxc.uts.name", newname)?;
         self.save_config(None)?;
         let rootfs = storage::Rootfs::of(self)?;
-        set_hostname_in(&rootfs, &old_name, newname)
+        set_hostname_in(&rootfs, &old_name, newname, &self.config().id_maps())
     }
 }

@@ -209,7 +209,8 @@ impl Container {
         let staged = config.with_extension("restore");
         std::fs::write(&staged, text).map_err(io_err(&staged))?;
         std::fs::rename(&staged, &config).map_err(io_err(&config))?;
-        crate::storage::remove_tree(&from)?;
+        let maps = self.config().id_maps();
+        crate::storage::remove_tree_for(&from, &maps)?;
         // Now the old storage goes, wherever it stepped aside to.
         let moved = |p: &PathBuf| match p.file_name() {
             Some(n) if p.parent() == Some(to.as_path()) && aside.join(n).exists() => aside.join(n),
@@ -227,13 +228,16 @@ impl Container {
         };
         if let crate::storage::Rootfs::Overlay { upper, .. } = &old_rootfs {
             let work = crate::storage::overlay::workdir_of(upper);
-            let _ = crate::storage::remove_tree(&moved(&work));
+            let _ = crate::storage::remove_tree_for(&moved(&work), &maps);
         }
         let restored_is_old = crate::storage::Rootfs::of(&restored).ok() == Some(old.clone());
         if !restored_is_old && self.config().rootfs_managed {
-            crate::storage::destroy_storage(&old)?;
+            match &old {
+                crate::storage::Rootfs::Dir(p) => crate::storage::remove_tree_for(p, &maps)?,
+                other => crate::storage::destroy_storage(other)?,
+            }
         }
-        crate::storage::remove_tree(&aside)?;
+        crate::storage::remove_tree_for(&aside, &maps)?;
         self.load_config(Some(&config))
     }
 

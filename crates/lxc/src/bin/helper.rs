@@ -10,7 +10,7 @@ fn main() {
         "netns" => lxc::net::inside::helper_netns(),
         "usernsexec" => lxc::userns::helper_usernsexec(),
         "rootfs" => lxc::templates::download::rootfs::helper_rootfs(),
-        "remove" => lxc::storage::remove::helper_remove(),
+        "files" => lxc::storage::as_root::helper_files(),
         _ => {
             eprintln!("lxc-rs-helper is started by the lxc-rs library, not by hand");
             2

@@ -70,6 +70,7 @@ pub fn make_clone(
     dir: &Path,
     newsize: u64,
     defaults: &Defaults,
+    maps: &lxc_config::idmap::IdMaps,
 ) -> Result<Rootfs> {
     let rootfs = dir.join("rootfs");
     let name = volume_name(dir);
@@ -86,7 +87,12 @@ pub fn make_clone(
     };
     let made = match backing {
         Backing::CopyDir => {
-            with_root(src, &mut |from| copy::copy_tree(from, &rootfs).map(drop))?;
+            // An unprivileged container's tree is copied as its root (a user's from
+            // inside its user namespace).
+            with_root(src, &mut |from| {
+                let op = super::as_root::FileOp::Copy(from.to_path_buf(), rootfs.clone());
+                super::as_root::run_for(&op, maps)
+            })?;
             return Ok(Rootfs::Dir(rootfs));
         }
         Backing::CopyBtrfs => {

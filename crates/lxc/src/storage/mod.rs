@@ -3,6 +3,7 @@
 //! with the upper in `delta0`) and `btrfs` (subvolumes) are built; the others are refused
 //! with a clear error until they land.
 
+pub mod as_root;
 pub mod block;
 pub mod btrfs;
 pub mod clones;
@@ -252,7 +253,7 @@ pub fn destroy_made(new: &Container, dir: &Path, src: &Rootfs) -> Result<()> {
     if btrfs::is_subvolume(&rootfs) {
         btrfs::delete_subvolume(&rootfs)?;
     }
-    remove_tree(dir)
+    remove_tree_for(dir, &new.config().id_maps())
 }
 
 /// Best-effort removal during cleanup of a failed create (the error is logged, not raised).

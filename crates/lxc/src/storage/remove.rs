@@ -8,45 +8,9 @@ use std::ffi::OsStr;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 
-/// `remove_tree` for an unprivileged container's files (`maps`: its `lxc.idmap`): they
-/// belong to its mapped ids, which a non-root caller reaches only as root of the
-/// container's user namespace, so the removal runs there, in our helper.
+/// `remove_tree` for an unprivileged container's files (`maps`: its `lxc.idmap`).
 pub fn remove_tree_for(path: &Path, maps: &lxc_config::idmap::IdMaps) -> Result<()> {
-    if maps.is_empty() || lxc_sys::geteuid() == 0 {
-        return remove_tree(path);
-    }
-    let (all, _, _) = crate::userns::with_caller(maps)?;
-    let helper = crate::start::helper_path()?;
-    let argv = [
-        helper.display().to_string(),
-        "remove".to_string(),
-        path.display().to_string(),
-    ];
-    let out = crate::userns::command(&all, &argv)?
-        .stdin(std::process::Stdio::null())
-        .output()
-        .map_err(io_err(&helper))?;
-    if !out.status.success() {
-        return Err(Error::Io {
-            path: path.display().to_string(),
-            source: std::io::Error::other(String::from_utf8_lossy(&out.stderr).trim().to_string()),
-        });
-    }
-    Ok(())
-}
-
-/// The helper's `remove PATH` (as root of a container's user namespace).
-pub fn helper_remove() -> i32 {
-    let Some(path) = std::env::args().nth(2) else {
-        return 2;
-    };
-    match remove_tree(Path::new(&path)) {
-        Ok(()) => 0,
-        Err(e) => {
-            eprintln!("{e}");
-            1
-        }
-    }
+    super::as_root::run_for(&super::as_root::FileOp::Remove(path.to_path_buf()), maps)
 }
 
 /// Remove `path` (file or tree); a missing `path` is not an error.
