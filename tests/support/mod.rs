@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+pub mod images;
 pub mod storage;
 pub mod user;
 use std::sync::atomic::{AtomicU32, Ordering};
