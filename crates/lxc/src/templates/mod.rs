@@ -21,7 +21,7 @@ pub fn run(
 ) -> Result<()> {
     // An unprivileged container (lxc.idmap): its root owns the rootfs, and what the
     // template makes belongs to the ids the maps give it on the host.
-    let maps = IdMaps::new(&c.config().idmaps);
+    let maps = c.config().id_maps();
     if !maps.is_empty() && name == "busybox" && lxc_sys::geteuid() != 0 {
         // It gives its files to the mapped ids with chown, which takes root.
         return Err(template_error(

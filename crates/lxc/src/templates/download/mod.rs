@@ -148,7 +148,7 @@ fn parse(c: &Container, args: &[String]) -> Result<Options> {
 /// Fill `rootfs` with the image the arguments name and write the container's config.
 pub fn create(c: &mut Container, rootfs: &Path, args: &[String], quiet: bool) -> Result<()> {
     let mut o = parse(c, args)?;
-    let maps = IdMaps::new(&c.config().idmaps);
+    let maps = c.config().id_maps();
     o.user = !maps.is_empty();
     let quiet = quiet || std::env::var_os("LXC_CREATE_QUIET").is_some();
     o.progress = !quiet && lxc_sys::fs::isatty(1);
@@ -486,7 +486,7 @@ fn refresh(c: &Container, o: &Options, cache: &Path, say: &dyn Fn(&str)) -> Resu
             archive: plain,
             target: probe,
             excludes,
-            idmap: idmap_lines(&IdMaps::new(&c.config().idmaps)),
+            idmap: idmap_lines(&c.config().id_maps()),
             trial: true,
             ..Default::default()
         };
