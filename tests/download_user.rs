@@ -284,3 +284,90 @@ fn a_non_root_user_creates_and_destroys_an_unprivileged_container() {
     assert!(text(&out).contains("needs lxc.idmap"), "{}", text(&out));
     assert!(!dir.exists());
 }
+
+/// The seed's unprivileged post as written, for a user with nothing pointed elsewhere: its
+/// `~/.config/lxc/default.conf` (1.0's keys: a veth on the bridge, `lxc.id_map`), the
+/// default server and keyring in `~/.config/lxc`, then `lxc-create -t download -n p1 -- -d
+/// ... -r ... -a amd64` with the seed's messages, `lxc-start -n p1 -d`, `lxc-ls --fancy`.
+#[test]
+fn the_seeds_unprivileged_post_as_a_user() {
+    let site = Site::new("seedpost", None, None);
+    let env = &site.env;
+    let mut user = support::user::User::new(env, "10.231.9.1/24");
+    user.env.push((
+        "SSL_CERT_FILE".into(),
+        site.certs.join("ca.pem").display().to_string(),
+    ));
+    let config_dir = user.home().join(".config/lxc");
+    std::fs::create_dir_all(&config_dir).unwrap();
+    std::fs::write(
+        config_dir.join("default.conf"),
+        format!(
+            "lxc.network.type = veth\nlxc.network.link = {}\nlxc.network.flags = up\n\
+             lxc.network.hwaddr = 00:16:3e:xx:xx:xx\nlxc.id_map = u 0 300000 65536\n\
+             lxc.id_map = g 0 300000 65536\n",
+            user.bridge.name
+        ),
+    )
+    .unwrap();
+    let port = site.server.as_ref().unwrap().port;
+    std::fs::write(
+        config_dir.join("lxc.conf"),
+        format!("lxc.download.server = 127.0.0.1:{port}\n"),
+    )
+    .unwrap();
+    std::fs::copy(
+        env.root.join("keyring.asc"),
+        config_dir.join("download-keyring.asc"),
+    )
+    .unwrap();
+    let chown = Command::new("chown")
+        .args(["-R", "4242:4242"])
+        .arg(user.home())
+        .status()
+        .unwrap();
+    assert!(chown.success());
+
+    let p1 = env.name("p1");
+    let out = user.plain_tool(
+        "lxc-create",
+        &format!("-t download -n {p1} -- -d busybox -r 1.36 -a amd64"),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "Setting up the GPG keyring\nDownloading the image index\nDownloading the rootfs\n\
+         Downloading the metadata\nThe image cache is now ready\nUnpacking the rootfs\n\n---\n\
+         You just created a busybox container.\n"
+    );
+    let own = user.home().join(".local/share/lxc").join(&p1);
+    assert!(own.join("rootfs/bin/busybox").is_file());
+    assert!(user
+        .home()
+        .join(".cache/lxc/download/busybox/1.36/amd64/default/build_id")
+        .is_file());
+    let out = user.plain_tool("lxc-start", &format!("-n {p1} -d"));
+    assert!(out.status.success(), "{}", text(&out));
+    let out = user.plain_tool("lxc-ls", "--fancy");
+    let fancy = text(&out);
+    assert!(
+        fancy
+            .lines()
+            .any(|l| l.starts_with(&p1) && l.contains("RUNNING")),
+        "{fancy}"
+    );
+    let out = user.plain_tool(
+        "lxc-attach",
+        &format!("-n {p1} -- sh -c 'id -u; ip -o link'"),
+    );
+    let inside = text(&out);
+    assert!(
+        inside.starts_with("0\n") && inside.contains("eth0"),
+        "{inside}"
+    );
+    let out = user.plain_tool("lxc-stop", &format!("-n {p1} -k"));
+    assert!(out.status.success(), "{}", text(&out));
+    let out = user.plain_tool("lxc-destroy", &format!("-n {p1}"));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!own.exists());
+}

@@ -52,6 +52,21 @@ impl User {
 
     /// Run `program args` (a shell word list) as the user.
     pub fn run(&self, program: &Path, args: &str) -> Output {
+        self.run_with(program, args, true)
+    }
+
+    /// One of our tools as the user with nothing pointed elsewhere: its own
+    /// `~/.config/lxc`, `~/.local/share/lxc` and `~/.cache/lxc`, as the seed's user has.
+    pub fn plain_tool(&self, tool: &str, args: &str) -> Output {
+        self.run_with(&bin_dir().join(tool), args, false)
+    }
+
+    /// The user's home.
+    pub fn home(&self) -> PathBuf {
+        self.root.join("home")
+    }
+
+    fn run_with(&self, program: &Path, args: &str, test_paths: bool) -> Output {
         let script = format!(
             "set -e; mkdir -p {t}/etc-up {t}/etc-work {t}/run-lxc /run/lxc; \
              mount --make-rprivate /; \
@@ -75,10 +90,14 @@ impl User {
             program = program.display(),
         );
         let mut cmd = Command::new("unshare");
-        cmd.args(["-m", "sh", "-c", &script])
-            .env("LXC_RS_GLOBAL_CONFIG", &self.global)
-            .env("LXC_CACHE_PATH", self.root.join("cache"))
-            .stdin(Stdio::null());
+        cmd.args(["-m", "sh", "-c", &script]).stdin(Stdio::null());
+        if test_paths {
+            cmd.env("LXC_RS_GLOBAL_CONFIG", &self.global)
+                .env("LXC_CACHE_PATH", self.root.join("cache"));
+        } else {
+            cmd.env_remove("LXC_RS_GLOBAL_CONFIG")
+                .env_remove("LXC_CACHE_PATH");
+        }
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
@@ -103,12 +122,15 @@ impl Drop for User {
     /// Stop whatever a failed test left running of the user's (root may), before its
     /// cgroup and bridge go.
     fn drop(&mut self) {
-        for name in lxc::list_active_containers(&self.lxcpath.display().to_string()) {
-            let _ = Command::new(bin_dir().join("lxc-stop"))
-                .arg("-P")
-                .arg(&self.lxcpath)
-                .args(["-n", &name, "-k"])
-                .output();
+        let own = self.home().join(".local/share/lxc");
+        for lxcpath in [&self.lxcpath, &own] {
+            for name in lxc::list_active_containers(&lxcpath.display().to_string()) {
+                let _ = Command::new(bin_dir().join("lxc-stop"))
+                    .arg("-P")
+                    .arg(lxcpath)
+                    .args(["-n", &name, "-k"])
+                    .output();
+            }
         }
     }
 }
