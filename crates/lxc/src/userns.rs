@@ -144,7 +144,7 @@ fn run(maps: &IdMaps, argv: &[String]) -> std::result::Result<i32, String> {
             let mut byte = [0u8; 1];
             let unshared = lxc_sys::fs::read(ready_r.as_fd(), &mut byte).unwrap_or(0) == 1;
             let mapped = if unshared {
-                write_maps(pid, maps)
+                write_maps_of(pid, maps)
             } else {
                 Err(String::new())
             };
@@ -226,14 +226,9 @@ pub fn drop_groups() -> std::result::Result<(), String> {
     }
 }
 
-/// Write the id maps of process `pid`, which is in a new user namespace.
-pub fn write_maps_of(pid: libc::pid_t, maps: &IdMaps) -> std::result::Result<(), String> {
-    write_maps(pid, maps)
-}
-
-/// Write the child's maps: directly as root, else through shadow's setuid tools (which
+/// Write the id maps of `pid` (in a new user namespace): directly as root, else through shadow's setuid tools (which
 /// check them against /etc/subuid and /etc/subgid).
-fn write_maps(pid: libc::pid_t, maps: &IdMaps) -> std::result::Result<(), String> {
+pub fn write_maps_of(pid: libc::pid_t, maps: &IdMaps) -> std::result::Result<(), String> {
     let kinds = [
         (IdMapKind::Uid, "uid_map", "newuidmap"),
         (IdMapKind::Gid, "gid_map", "newgidmap"),
