@@ -226,8 +226,8 @@ pub fn drop_groups() -> std::result::Result<(), String> {
     }
 }
 
-/// Write the id maps of `pid` (in a new user namespace): directly as root, else through shadow's setuid tools (which
-/// check them against /etc/subuid and /etc/subgid).
+/// Write the id maps of `pid` (in a new user namespace): directly as root, else through
+/// shadow's setuid tools (which check them against /etc/subuid and /etc/subgid).
 pub fn write_maps_of(pid: libc::pid_t, maps: &IdMaps) -> std::result::Result<(), String> {
     let kinds = [
         (IdMapKind::Uid, "uid_map", "newuidmap"),
