@@ -299,6 +299,18 @@ fn monitor_and_payload_cgroups_follow_the_dir_keys() {
     assert_eq!(init, format!("/{t}/first/lxc.payload.{name}"));
     env.ok("lxc-stop", &["-n", &name, "-k"]);
     assert!(no_cgroup_for(&name));
+    // The parents the start made go with the container (on v1 all of `{t}/first`).
+    let unified = lxc::cgroup::unified_mount().unwrap();
+    assert!(!unified.join(&t).join("first").exists(), "parent left");
+    for h in lxc::cgroup::Layout::current().hierarchies {
+        if h.mount != unified {
+            assert!(
+                !h.mount.join(&t).exists(),
+                "{} left",
+                h.mount.join(&t).display()
+            );
+        }
+    }
 
     let name = env.name("exact");
     env.create_busybox(&name);

@@ -5,14 +5,18 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod devices;
+mod entry;
 mod hierarchy;
+mod monitor;
 mod payload;
 mod placement;
 
 pub use devices::DevicePolicy;
+pub use entry::CgroupEntry;
 pub use hierarchy::{cgroup_in, Hierarchy, Layout};
+pub use monitor::MonitorCgroup;
 pub use payload::PayloadCgroup;
-pub use placement::{MonitorCgroup, Placement};
+pub use placement::Placement;
 use std::path::{Path, PathBuf};
 
 /// Where the cgroup2 hierarchy is mounted: /sys/fs/cgroup (pure v2) or a hybrid mount.

@@ -13,6 +13,8 @@ pub struct PayloadCgroup {
     pub dirs: Vec<CgroupDir>,
     /// Where the processes are, when that is a sub-cgroup (same order); else empty.
     pub inner: Vec<CgroupDir>,
+    /// The parents the start made for them (`lxc.cgroup.dir`), deepest first.
+    pub(crate) parents: Vec<std::path::PathBuf>,
 }
 
 impl PayloadCgroup {
@@ -86,16 +88,6 @@ impl PayloadCgroup {
         Ok(())
     }
 
-    /// Move `pid` into every v1 cgroup (on cgroup2 it was cloned into its cgroup).
-    pub fn join_legacy(&self, pid: i32) -> Result<(), String> {
-        for d in self.procs().iter().filter(|d| !d.controllers.is_empty()) {
-            let procs = d.dir.join("cgroup.procs");
-            std::fs::write(&procs, pid.to_string())
-                .map_err(|e| format!("move init into {}: {e}", procs.display()))?;
-        }
-        Ok(())
-    }
-
     /// Kill every process of the container at once.
     pub fn kill_all(&self) {
         if let Some(u) = self.unified() {
@@ -130,6 +122,7 @@ impl PayloadCgroup {
                 }
             }
             if !left {
+                crate::placement::remove_parents(&self.parents);
                 return;
             }
             self.thaw_all();

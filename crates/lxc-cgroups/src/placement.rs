@@ -1,6 +1,6 @@
 //! Where a container's cgroups go: the payload (init and everything attached) in every
-//! hierarchy, the monitor's own cgroup, and the pivot the monitor moves to so it can remove
-//! its cgroup on exit. From `lxc.cgroup.dir`, `lxc.cgroup.dir.container`,
+//! hierarchy, the monitor's own cgroup, and the pivot from which its cgroup is removed when
+//! it exits. From `lxc.cgroup.dir`, `lxc.cgroup.dir.container`,
 //! `lxc.cgroup.dir.monitor`, `lxc.cgroup.dir.monitor.pivot` and `lxc.cgroup.relative`.
 
 use super::hierarchy::{cgroup_in, Hierarchy, Layout};
@@ -28,7 +28,7 @@ pub struct Placement {
     bases: Vec<String>,
     pub(crate) payload: Leaf,
     pub(crate) monitor: Leaf,
-    pivot: String,
+    pub(crate) pivot: String,
     /// `lxc.cgroup.dir.container.inner`: the sub-cgroup the processes go to.
     inner: Option<String>,
 }
@@ -194,7 +194,7 @@ impl Placement {
     }
 
     /// Where `leaf` lands in `h`, relative to the hierarchy's root.
-    fn path_in(&self, h: &Hierarchy, leaf: &str) -> String {
+    pub(crate) fn path_in(&self, h: &Hierarchy, leaf: &str) -> String {
         let at = self.layout.hierarchies.iter().position(|x| x == h);
         let base = at
             .and_then(|i| self.bases.get(i))
@@ -208,10 +208,11 @@ impl Placement {
         if all.is_empty() {
             return Err("no cgroup hierarchy is mounted".into());
         }
-        let dirs = self.make(&self.payload, &all, lxcpath)?;
+        let (dirs, parents) = self.make(&self.payload, &all, lxcpath)?;
         let mut payload = PayloadCgroup {
             dirs,
             inner: Vec::new(),
+            parents,
         };
         if let Some(inner) = &self.inner {
             for outer in &payload.dirs {
@@ -234,16 +235,17 @@ impl Placement {
         Ok(payload)
     }
 
-    /// Create `leaf` in each of `hierarchies` (and any missing parents). An existing one is
-    /// taken over only when it is this very container's (same lxcpath, recorded in an xattr)
-    /// and holds no process: what a crashed monitor left. Anything else may be another
-    /// container of the same name, still starting.
-    fn make(
+    /// Create `leaf` in each of `hierarchies` (and any missing parents, returned deepest
+    /// first so they can go with it). An existing one is taken over only when it is this
+    /// very container's (same lxcpath, recorded in an xattr) and holds no process: what a
+    /// crashed monitor left. Anything else may be another container of the same name, still
+    /// starting.
+    pub(crate) fn make(
         &self,
         leaf: &Leaf,
         hierarchies: &[&Hierarchy],
         lxcpath: &str,
-    ) -> Result<Vec<CgroupDir>, String> {
+    ) -> Result<(Vec<CgroupDir>, Vec<PathBuf>), String> {
         let (path, tries) = match leaf {
             Leaf::Unique(p) => (p, 100),
             Leaf::Exact(p) => (p, 1),
@@ -255,17 +257,20 @@ impl Placement {
                 format!("{path}-{attempt}")
             };
             let mut made: Vec<CgroupDir> = Vec::new();
+            let mut parents: Vec<PathBuf> = Vec::new();
             let mut taken = false;
             for h in hierarchies {
                 let rel = self.path_in(h, &name);
                 let dir = h.mount.join(rel.trim_start_matches('/'));
+                let missing = missing_parents(&dir);
                 let fresh = match make_one(h, &dir) {
                     Ok(fresh) => fresh,
                     Err(e) => {
-                        remove_all(&made);
+                        remove_all(&made, &parents);
                         return Err(e);
                     }
                 };
+                parents.extend(missing);
                 if !fresh && !reclaim(h, &dir, lxcpath) {
                     taken = true;
                     break;
@@ -278,9 +283,9 @@ impl Placement {
                 });
             }
             if !taken {
-                return Ok(made);
+                return Ok((made, parents));
             }
-            remove_all(&made);
+            remove_all(&made, &parents);
         }
         Err(format!("cgroup {path} is taken"))
     }
@@ -338,9 +343,27 @@ fn init_cpuset(h: &Hierarchy, dir: &Path) {
     }
 }
 
-fn remove_all(dirs: &[CgroupDir]) {
+fn remove_all(dirs: &[CgroupDir], parents: &[PathBuf]) {
     for d in dirs {
         let _ = std::fs::remove_dir(&d.dir);
+    }
+    remove_parents(parents);
+}
+
+/// The ancestors of `dir` that do not exist yet, deepest first.
+fn missing_parents(dir: &Path) -> Vec<PathBuf> {
+    dir.ancestors()
+        .skip(1)
+        .take_while(|a| !a.as_os_str().is_empty() && !a.exists())
+        .map(Path::to_path_buf)
+        .collect()
+}
+
+/// Remove the parents a start made (deepest first), unless another container's cgroups
+/// now live below them.
+pub(crate) fn remove_parents(parents: &[PathBuf]) {
+    for p in parents {
+        let _ = std::fs::remove_dir(p);
     }
 }
 
@@ -355,70 +378,6 @@ fn reclaim(h: &Hierarchy, dir: &Path, lxcpath: &str) -> bool {
         return true;
     }
     false
-}
-
-/// The monitor's own cgroup on the unified hierarchy, left (through the pivot) and removed
-/// when it exits. A host without cgroup2 has none.
-#[derive(Debug)]
-pub struct MonitorCgroup {
-    dir: Option<PathBuf>,
-    pivot: PathBuf,
-}
-
-impl MonitorCgroup {
-    /// Create the monitor's cgroup (not yet entered).
-    pub fn make(placement: &Placement, lxcpath: &str) -> Result<MonitorCgroup, String> {
-        let Some(unified) = placement.layout.unified() else {
-            return Ok(MonitorCgroup {
-                dir: None,
-                pivot: PathBuf::new(),
-            });
-        };
-        let made = placement.make(&placement.monitor, &[unified], lxcpath)?;
-        let dir = made
-            .into_iter()
-            .next()
-            .map(|d| d.dir)
-            .ok_or("no monitor cgroup was made")?;
-        let pivot = placement.path_in(unified, &placement.pivot);
-        Ok(MonitorCgroup {
-            dir: Some(dir),
-            pivot: unified.mount.join(pivot.trim_start_matches('/')),
-        })
-    }
-
-    /// The cgroup's directory, to clone the monitor straight into it: a migration costs a
-    /// grace period of the kernel's cgroup lock (milliseconds), a clone into it does not.
-    pub fn open(&self) -> Option<std::os::fd::OwnedFd> {
-        self.dir
-            .as_ref()
-            .and_then(|d| lxc_sys::fs::open_dir(d).ok())
-    }
-
-    /// Remove the cgroup from outside it, once nothing is in it (a failed fork, or a
-    /// foreground monitor that has exited).
-    pub fn discard(self) {
-        if let Some(dir) = self.dir {
-            let _ = std::fs::remove_dir(dir);
-        }
-    }
-
-    /// Move to the pivot cgroup (a cgroup with a process in it cannot be removed) and
-    /// remove ours.
-    pub fn leave(self) {
-        let Some(dir) = self.dir else {
-            return;
-        };
-        let moved = std::fs::create_dir_all(&self.pivot).is_ok()
-            && std::fs::write(
-                self.pivot.join("cgroup.procs"),
-                lxc_sys::getpid().to_string(),
-            )
-            .is_ok();
-        if !moved || std::fs::remove_dir(&dir).is_err() {
-            tracing::warn!(cgroup = %dir.display(), "could not remove the monitor's cgroup");
-        }
-    }
 }
 
 #[cfg(test)]

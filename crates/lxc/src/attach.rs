@@ -194,15 +194,14 @@ fn attach(req: &AttachRequest) -> std::result::Result<WaitStatus, String> {
         .map_err(|e| e.to_string())?
         .ok_or_else(|| "container is not running".to_string())?;
     let opts = &req.options;
-    if opts.move_to_cgroup {
+    // Only the attached process goes into the container's cgroups (cloned into them).
+    let cgroups = if opts.move_to_cgroup {
         let dirs =
             crate::cgroup::running_dirs(&req.lxcpath, &req.name).map_err(|e| e.to_string())?;
-        for d in dirs.unwrap_or_default() {
-            let procs = d.dir.join("cgroup.procs");
-            std::fs::write(&procs, lxc_sys::getpid().to_string())
-                .map_err(|e| format!("join cgroup {}: {e}", procs.display()))?;
-        }
-    }
+        Some(crate::cgroup::CgroupEntry::open(&dirs.unwrap_or_default())?)
+    } else {
+        None
+    };
     // Environment is computed on the host side, before we enter the container.
     let env = build_env(opts);
     let seccomp = container_seccomp(&req.lxcpath, &req.name)?;
@@ -218,7 +217,9 @@ fn attach(req: &AttachRequest) -> std::result::Result<WaitStatus, String> {
         opts.namespaces
     };
     let ns = attach_namespaces(pidfd.as_fd(), requested)?;
-    lxc_sys::ns::setns(pidfd.as_fd(), ns).map_err(|e| format!("setns: {e}"))?;
+    // The cgroup namespace is entered by the attached process, once in the cgroups.
+    lxc_sys::ns::setns(pidfd.as_fd(), ns & !libc::CLONE_NEWCGROUP)
+        .map_err(|e| format!("setns: {e}"))?;
     // In an unprivileged container our host root is nobody: be the container's root.
     let mut opts = opts.clone();
     if ns & libc::CLONE_NEWUSER != 0 {
@@ -245,8 +246,23 @@ fn attach(req: &AttachRequest) -> std::result::Result<WaitStatus, String> {
     } else {
         req.argv.clone()
     };
-    match p::fork().map_err(|e| format!("fork: {e}"))? {
+    let (forked, cloned_in) = fork_into(cgroups.as_ref())?;
+    match forked {
         Forked::Child => {
+            let entered = cgroups
+                .as_ref()
+                .map_or(Ok(()), |c| c.join(cloned_in))
+                .and_then(|()| {
+                    if ns & libc::CLONE_NEWCGROUP == 0 {
+                        return Ok(());
+                    }
+                    lxc_sys::ns::setns(pidfd.as_fd(), libc::CLONE_NEWCGROUP)
+                        .map_err(|e| format!("setns: {e}"))
+                });
+            if let Err(err) = entered {
+                eprintln!("lxc-attach: {}: {err}", req.name);
+                p::exit_now(126)
+            }
             let confine = Confinement {
                 caps: &caps,
                 seccomp: seccomp.as_ref(),
@@ -271,6 +287,22 @@ fn attach(req: &AttachRequest) -> std::result::Result<WaitStatus, String> {
             })
         }
     }
+}
+
+/// Fork the attached process, straight into the container's unified cgroup where the
+/// kernel lets us (not from inside an unprivileged container's user namespace); true when
+/// it was.
+fn fork_into(
+    cgroups: Option<&crate::cgroup::CgroupEntry>,
+) -> std::result::Result<(Forked, bool), String> {
+    if let Some(target) = cgroups.and_then(|c| c.clone_target()) {
+        match p::clone3_fork(0, Some(target)) {
+            Ok(forked) => return Ok((forked, true)),
+            Err(e) => tracing::debug!("no clone into the container's cgroup: {e}"),
+        }
+    }
+    let forked = p::fork().map_err(|e| format!("fork: {e}"))?;
+    Ok((forked, false))
 }
 
 fn build_env(opts: &AttachOptions) -> Vec<String> {
@@ -403,8 +435,8 @@ fn read_nonblock(fd: &OwnedFd, buf: &mut [u8]) -> std::io::Result<usize> {
 /// fork, `leave_pid_namespace` in the parent, `join` in the child.
 pub struct AttachContext {
     pidfd: OwnedFd,
-    /// `cgroup.procs` of each of the container's cgroups.
-    cgroup_procs: Vec<std::fs::File>,
+    /// The container's cgroups, joined by the attached process.
+    cgroups: Option<crate::cgroup::CgroupEntry>,
     own_pidns: OwnedFd,
     namespaces: i32,
     env: Option<Vec<String>>,
@@ -477,18 +509,19 @@ impl Container {
     pub fn attach_prepare(&self, options: &AttachOptions) -> Result<AttachContext> {
         let pidfd = commands::get_init_pidfd(self.config_path(), self.name())?
             .ok_or_else(|| Error::NotRunning(self.name().to_string()))?;
-        let mut cgroup_procs = Vec::new();
-        if options.move_to_cgroup {
+        let cgroups = if options.move_to_cgroup {
             let dirs = crate::cgroup::running_dirs(self.config_path(), self.name())?;
-            for d in dirs.unwrap_or_default() {
-                let p = d.dir.join("cgroup.procs");
-                let file = std::fs::OpenOptions::new()
-                    .write(true)
-                    .open(&p)
-                    .map_err(crate::error::io_err(&p))?;
-                cgroup_procs.push(file);
-            }
-        }
+            Some(
+                crate::cgroup::CgroupEntry::open(&dirs.unwrap_or_default()).map_err(|message| {
+                    Error::Command {
+                        name: self.name().to_string(),
+                        message,
+                    }
+                })?,
+            )
+        } else {
+            None
+        };
         let namespaces = attach_namespaces(
             pidfd.as_fd(),
             if options.namespaces == 0 {
@@ -501,7 +534,7 @@ impl Container {
         let joins_user = namespaces & libc::CLONE_NEWUSER != 0;
         Ok(AttachContext {
             pidfd,
-            cgroup_procs,
+            cgroups,
             own_pidns: lxc_sys::ns::pid_for_children().map_err(sys_err("open pid_for_children"))?,
             namespaces,
             env: (options.env_policy == EnvPolicy::Clear).then(|| build_env(options)),
@@ -573,9 +606,8 @@ impl AttachContext {
     pub fn join(&self) -> std::result::Result<(), String> {
         let rest = self.namespaces & !libc::CLONE_NEWPID;
         lxc_sys::ns::setns(self.pidfd.as_fd(), rest).map_err(|e| format!("setns: {e}"))?;
-        for procs in &self.cgroup_procs {
-            // "0" moves the writer itself, whatever its pid looks like from here.
-            lxc_sys::fs::write_all(procs.as_fd(), b"0").map_err(|e| format!("join cgroup: {e}"))?;
+        if let Some(cgroups) = &self.cgroups {
+            cgroups.join(false)?;
         }
         if let Some(env) = &self.env {
             p::clear_env();

@@ -20,10 +20,19 @@ pub struct ChildTerminals {
     pub premounted: Option<OwnedFd>,
 }
 
-/// Never returns: execs init, or reports the failure and exits.
-pub fn run(plan: &Plan, lsm: &LsmPlan, sock: OwnedFd, terms: ChildTerminals) -> ! {
+/// Never returns: execs init, or reports the failure and exits. `cgroups`: the container's,
+/// which init (cloned into the unified one) joins first thing.
+pub fn run(
+    plan: &Plan,
+    lsm: &LsmPlan,
+    sock: OwnedFd,
+    terms: ChildTerminals,
+    cgroups: &crate::cgroup::CgroupEntry,
+) -> ! {
     let step = std::cell::Cell::new(StartStep::Cloned);
-    let result = setup(plan, lsm, sock.as_fd(), &terms, &step);
+    let result = cgroups
+        .join(true)
+        .and_then(|()| setup(plan, lsm, sock.as_fd(), &terms, &step));
     let message = match result {
         Ok(never) => match never {},
         Err(m) => m,
@@ -69,7 +78,7 @@ fn setup(
     // Our cgroups as the host names them (before the cgroup namespace hides that): an
     // unprivileged container's v1 hierarchies are bound from there.
     let host_cgroups = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
-    // The monitor has moved us into the v1 cgroups: root the cgroup namespace there.
+    // We are in our v1 cgroups (joined first thing): root the cgroup namespace there.
     if plan.cgroups.layout.has_legacy() && plan.clone_flags & libc::CLONE_NEWCGROUP != 0 {
         lxc_sys::ns::unshare(libc::CLONE_NEWCGROUP)
             .map_err(|e| format!("unshare the cgroup namespace: {e}"))?;

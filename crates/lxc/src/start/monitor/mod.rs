@@ -204,12 +204,13 @@ impl Monitor {
                 return Err(e);
             }
         }
-        let cg_fd = match cg.clone_target() {
-            Some(u) => Some(
-                lxc_sys::fs::open_dir(&u.dir)
-                    .map_err(|e| format!("open {}: {e}", u.dir.display()))?,
-            ),
-            None => None,
+        // Init is cloned into its unified cgroup and joins the v1 ones itself.
+        let entry = match crate::cgroup::CgroupEntry::open(cg.procs()) {
+            Ok(entry) => entry,
+            Err(e) => {
+                cg.destroy();
+                return Err(e);
+            }
         };
         self.cgroup = Some(cg);
         // With v1 hierarchies init joins them after the clone, and only then enters a cgroup
@@ -230,8 +231,8 @@ impl Monitor {
         };
         let (parent_sock, child_sock) =
             lxc_sys::sock::seqpacket_pair().map_err(|e| format!("socketpair: {e}"))?;
-        let forked = p::clone3_fork(clone_now, cg_fd.as_ref().map(|f| f.as_fd()))
-            .map_err(|e| format!("clone3: {e}"))?;
+        let forked =
+            p::clone3_fork(clone_now, entry.clone_target()).map_err(|e| format!("clone3: {e}"))?;
         match forked {
             Forked::Child => {
                 drop(parent_sock);
@@ -242,10 +243,11 @@ impl Monitor {
                     inherit_stdio,
                     premounted,
                 };
-                child::run(&self.plan, &self.lsm, child_sock, terms)
+                child::run(&self.plan, &self.lsm, child_sock, terms, &entry)
             }
             Forked::Parent { pid, pidfd } => {
                 drop(child_sock);
+                drop(entry);
                 drop(console.peer);
                 drop(tty_peers);
                 tracing::debug!(
@@ -266,9 +268,6 @@ impl Monitor {
         sync::expect(sock, StartStep::Cloned)?;
         if self.plan.mapped_root.is_some() {
             crate::userns::write_maps_of(self.init_pid, &self.plan.id_maps)?;
-        }
-        if let Some(cg) = &self.cgroup {
-            cg.join_legacy(self.init_pid)?;
         }
         self.write_proc_items()?;
         crate::net::setup::host_side(
