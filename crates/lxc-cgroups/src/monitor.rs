@@ -1,5 +1,6 @@
 //! The monitor's own cgroup (`lxc.monitor.<name>`) on the unified hierarchy: the monitor is
-//! cloned straight into it and it is removed once the monitor has exited.
+//! cloned straight into it, and leaves it at the end by carrying on in a child cloned into
+//! the pivot cgroup.
 //!
 //! A process never moves in or out of it: a migration (a write to `cgroup.procs`) waits for
 //! an RCU grace period of the kernel's cgroup lock, milliseconds on every start and stop.
@@ -11,7 +12,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// How long the remover retries while the exited monitor still counts as a member.
+/// How long the removal retries while the exited parent still counts as a member.
 const REMOVE_PATIENCE: Duration = Duration::from_millis(500);
 
 /// The monitor's own cgroup. A host without cgroup2 has none.
@@ -63,58 +64,50 @@ impl MonitorCgroup {
         }
     }
 
-    /// Called by the monitor in it, as it is about to exit: a child cloned into the pivot
-    /// cgroup removes ours once the monitor is gone. The child keeps the monitor's open
-    /// connections until then, so a client waiting for a stop's answer (its connection
-    /// closing) gets it only after the cgroup is gone, and an immediate restart finds the
-    /// name free. Where no child can be made, the monitor moves to the pivot itself.
+    /// Called by the monitor in it, once the container is down: the monitor carries on in
+    /// a child cloned into the pivot cgroup and the parent exits, after which ours is empty
+    /// and removed. Where no child can be made, the monitor moves to the pivot itself.
     pub fn leave(self) {
         let Some(dir) = self.dir else {
             return;
         };
-        if remove_after_exit(&dir, &self.parents, &self.pivot) {
-            return;
-        }
-        let moved = std::fs::create_dir_all(&self.pivot).is_ok()
-            && std::fs::write(
-                self.pivot.join("cgroup.procs"),
-                lxc_sys::getpid().to_string(),
-            )
-            .is_ok();
-        if !moved || std::fs::remove_dir(&dir).is_err() {
+        let removed = match carry_on_in(&dir, &self.pivot) {
+            Some(ino) => remove_when_empty(&dir, ino),
+            None => {
+                std::fs::create_dir_all(&self.pivot).is_ok()
+                    && std::fs::write(
+                        self.pivot.join("cgroup.procs"),
+                        lxc_sys::getpid().to_string(),
+                    )
+                    .is_ok()
+                    && std::fs::remove_dir(&dir).is_ok()
+            }
+        };
+        if !removed {
             tracing::warn!(cgroup = %dir.display(), "could not remove the monitor's cgroup");
         }
         remove_parents(&self.parents);
     }
 }
 
-/// Clone a child into `pivot` that removes `dir` (then `parents`) when this process has
-/// exited. False when no such child could be made.
-fn remove_after_exit(dir: &Path, parents: &[PathBuf], pivot: &Path) -> bool {
-    let Ok(me) = lxc_sys::process::pidfd_open(lxc_sys::getpid()) else {
-        return false;
-    };
-    if std::fs::create_dir_all(pivot).is_err() {
-        return false;
-    }
-    let Ok(into) = lxc_sys::fs::open_dir(pivot) else {
-        return false;
-    };
-    let Ok(ino) = std::fs::metadata(dir).map(|m| m.ino()) else {
-        return false;
-    };
+/// Fork into `pivot`: the parent exits at once, the child returns once the parent is gone,
+/// with the inode number of `dir`, the cgroup they were in. None, and no fork, when that
+/// cannot be done.
+fn carry_on_in(dir: &Path, pivot: &Path) -> Option<u64> {
+    let me = lxc_sys::process::pidfd_open(lxc_sys::getpid()).ok()?;
+    std::fs::create_dir_all(pivot).ok()?;
+    let into = lxc_sys::fs::open_dir(pivot).ok()?;
+    let ino = std::fs::metadata(dir).ok()?.ino();
     match lxc_sys::process::clone3_fork(0, Some(into.as_fd())) {
-        Ok(Forked::Parent { .. }) => true,
+        Ok(Forked::Parent { .. }) => lxc_sys::process::exit_now(0),
         Ok(Forked::Child) => {
             // A pidfd polls readable once its process has exited.
             while lxc_sys::fs::poll(&[(me.as_fd(), libc::POLLIN)], -1).is_err() {}
-            let code = if remove_when_empty(dir, ino) { 0 } else { 1 };
-            remove_parents(parents);
-            lxc_sys::process::exit_now(code)
+            Some(ino)
         }
         Err(e) => {
-            tracing::debug!("no remover for the monitor's cgroup: {e}");
-            false
+            tracing::debug!("cannot carry on outside the monitor's cgroup: {e}");
+            None
         }
     }
 }

@@ -601,7 +601,8 @@ impl Monitor {
         }
         if !matches!(status, Some(WaitStatus::Signaled(libc::SIGHUP))) {
             // For good: free the name and the cgroups before the stop is answered, so that
-            // an immediate restart finds them free.
+            // an immediate restart finds them free. (From here the monitor goes on in a
+            // child of itself, outside its own cgroup.)
             self.listener = None;
             if let Some(cg) = self.monitor_cgroup.take() {
                 cg.leave();
