@@ -314,3 +314,111 @@ fn an_x86_section_is_honoured_for_32bit_syscalls() {
     env.ok("lxc-stop", &["-n", &name, "-k"]);
     assert_eq!(denied.trim(), "7", "E2BIG expected from the [x86] rule");
 }
+
+/// A test supervisor for `lxc.seccomp.notify.proxy` (`python/seccomp_proxy.py`), killed on
+/// drop.
+struct Proxy(std::process::Child);
+
+impl Proxy {
+    fn start(socket: &std::path::Path, log: &std::path::Path) -> Proxy {
+        use std::io::BufRead;
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/seccomp_proxy.py");
+        let mut child = std::process::Command::new("python3")
+            .arg(script)
+            .arg(socket)
+            .arg(log)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 runs the test proxy");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "ready");
+        Proxy(child)
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// LXC's proxy protocol: the supervisor gets each stopped syscall with the cookie, the
+/// pids, the caller's /proc directory and memory, and its answer (success, nothing done) is
+/// what the caller sees.
+#[test]
+fn a_notify_proxy_answers_the_stopped_syscalls() {
+    let env = Env::new("seccompproxy");
+    let name = env.name("sp");
+    env.create_busybox(&name);
+    let socket = env.root.join("proxy.sock");
+    let log = env.root.join("proxy.log");
+    let _proxy = Proxy::start(&socket, &log);
+    with_profile(
+        &env,
+        &name,
+        "lxc.seccomp.profile",
+        "2\ndenylist\nmknod notify\nmknodat notify\n",
+    );
+    env.append_config(
+        &name,
+        &format!(
+            "lxc.seccomp.notify.proxy = unix:{}\nlxc.seccomp.notify.cookie = lxc-rs-cookie\n",
+            socket.display()
+        ),
+    );
+    env.ok(
+        "lxc-start",
+        &[
+            "-n",
+            &name,
+            "--",
+            "/bin/sh",
+            "-c",
+            "mknod /n c 1 3; echo $? > /mknod.rc; exec sleep 600",
+        ],
+    );
+    let rootfs = env.container_dir(&name).join("rootfs");
+    let rc = read_when(&rootfs.join("mknod.rc"), |t| !t.is_empty());
+    let init = env.ok("lxc-info", &["-n", &name, "-p", "-H"]);
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    assert_eq!(rc.trim(), "0", "the proxy's answer reaches the caller");
+    assert!(!rootfs.join("n").exists(), "the proxy did not make it");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("comm=mknod"), "{text}");
+    assert!(text.contains("cookie=lxc-rs-cookie"), "{text}");
+    assert!(text.contains("fds=2 mem=True"), "{text}");
+    assert!(text.contains(&format!("init={} ", init.trim())), "{text}");
+}
+
+/// A proxy nobody serves fails the start by name and leaves nothing behind.
+#[test]
+fn a_missing_notify_proxy_fails_the_start() {
+    let env = Env::new("seccompnoproxy");
+    let name = env.name("np");
+    env.create_busybox(&name);
+    with_profile(
+        &env,
+        &name,
+        "lxc.seccomp.profile",
+        "2\ndenylist\nmknod notify\n",
+    );
+    let socket = env.root.join("nobody.sock");
+    env.append_config(
+        &name,
+        &format!("lxc.seccomp.notify.proxy = unix:{}\n", socket.display()),
+    );
+    let out = env.run("lxc-start", &["-n", &name]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("lxc.seccomp.notify.proxy"), "{err}");
+    assert!(err.contains("No such file"), "{err}");
+    assert_eq!(
+        env.ok("lxc-info", &["-n", &name, "-s", "-H"]).trim(),
+        "STOPPED"
+    );
+    assert!(no_cgroup_for(&name));
+}

@@ -120,3 +120,93 @@ pub fn answer_errno(listener: BorrowedFd<'_>, id: u64, errno: i32) -> Result<()>
     crate::check(ret)?;
     Ok(())
 }
+
+/// The sizes the kernel gives a notification, an answer and the syscall data
+/// (`struct seccomp_notif_sizes`).
+#[repr(C)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct NotifSizes {
+    pub notif: u16,
+    pub resp: u16,
+    pub data: u16,
+}
+
+const SECCOMP_GET_NOTIF_SIZES: libc::c_uint = 3;
+const SECCOMP_IOCTL_NOTIF_ID_VALID: libc::c_ulong = 0x4008_2102;
+
+/// Ask the kernel for its notification sizes.
+pub fn notif_sizes() -> Result<NotifSizes> {
+    let mut sizes = NotifSizes::default();
+    // SAFETY: SECCOMP_GET_NOTIF_SIZES writes one seccomp_notif_sizes to the pointer.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_seccomp,
+            SECCOMP_GET_NOTIF_SIZES,
+            0,
+            &mut sizes as *mut NotifSizes,
+        )
+    };
+    crate::check_long(ret)?;
+    Ok(sizes)
+}
+
+/// Take the next notification as the kernel's bytes (for a proxy): `size` of them, at
+/// least a whole `seccomp_notif`. Its id is the first 8 bytes.
+pub fn notification_bytes(listener: BorrowedFd<'_>, size: usize) -> Result<Vec<u8>> {
+    // Zeroed, as the kernel wants, and u64-aligned for the structure.
+    let words = size.max(std::mem::size_of::<SeccompNotif>()).div_ceil(8);
+    let mut buf = vec![0u64; words];
+    // SAFETY: buf is writable, 8-byte aligned and at least as large as a seccomp_notif.
+    let ret = unsafe {
+        libc::ioctl(
+            listener.as_raw_fd(),
+            SECCOMP_IOCTL_NOTIF_RECV,
+            buf.as_mut_ptr(),
+        )
+    };
+    crate::check(ret)?;
+    let mut bytes: Vec<u8> = buf.iter().flat_map(|w| w.to_ne_bytes()).collect();
+    bytes.truncate(size);
+    Ok(bytes)
+}
+
+/// Whether notification `id` is still waiting (its process has not died or been replaced).
+pub fn notification_valid(listener: BorrowedFd<'_>, id: u64) -> bool {
+    let mut id = id;
+    // SAFETY: the ioctl reads one u64 from the pointer.
+    let ret = unsafe {
+        libc::ioctl(
+            listener.as_raw_fd(),
+            SECCOMP_IOCTL_NOTIF_ID_VALID,
+            &mut id as *mut u64,
+        )
+    };
+    ret == 0
+}
+
+/// Answer a notification with a `seccomp_notif_resp` given as bytes (a proxy's).
+pub fn answer_bytes(listener: BorrowedFd<'_>, resp: &[u8]) -> Result<()> {
+    let size = std::mem::size_of::<SeccompNotifResp>();
+    if resp.len() < size {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "seccomp answer too short",
+        ));
+    }
+    let mut copy = SeccompNotifResp {
+        id: u64::from_ne_bytes(resp[0..8].try_into().unwrap_or_default()),
+        val: i64::from_ne_bytes(resp[8..16].try_into().unwrap_or_default()),
+        error: i32::from_ne_bytes(resp[16..20].try_into().unwrap_or_default()),
+        flags: u32::from_ne_bytes(resp[20..24].try_into().unwrap_or_default()),
+    };
+    // SAFETY: copy is a seccomp_notif_resp of the size the ioctl number encodes.
+    let ret = unsafe {
+        libc::ioctl(
+            listener.as_raw_fd(),
+            SECCOMP_IOCTL_NOTIF_SEND,
+            &mut copy as *mut SeccompNotifResp,
+        )
+    };
+    crate::check(ret)?;
+    Ok(())
+}

@@ -47,16 +47,50 @@ pub fn abstract_listen(name: &[u8]) -> Result<OwnedFd> {
     Ok(fd)
 }
 
+/// A filesystem address: the path and its NUL.
+fn path_addr(path: &[u8]) -> Result<(libc::sockaddr_un, libc::socklen_t)> {
+    // SAFETY: sockaddr_un is plain data; all-zero is a valid value.
+    let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+    addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    if path.len() + 1 > addr.sun_path.len() || path.contains(&0) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "socket path too long or holding a NUL",
+        ));
+    }
+    for (i, b) in path.iter().enumerate() {
+        addr.sun_path[i] = *b as libc::c_char;
+    }
+    let base = std::mem::offset_of!(libc::sockaddr_un, sun_path);
+    Ok((addr, (base + path.len() + 1) as libc::socklen_t))
+}
+
+/// Connect a seqpacket socket to `name`: a path, or with `abstract_name` a name in the
+/// abstract namespace.
+pub fn seqpacket_connect(name: &[u8], abstract_name: bool) -> Result<OwnedFd> {
+    let fd = new_socket(libc::SOCK_SEQPACKET)?;
+    let (addr, len) = if abstract_name {
+        abstract_addr(name)?
+    } else {
+        path_addr(name)?
+    };
+    connect_to(fd, &addr, len)
+}
+
 /// Connect to an abstract stream socket.
 pub fn abstract_connect(name: &[u8]) -> Result<OwnedFd> {
     let fd = new_socket(libc::SOCK_STREAM)?;
     let (addr, len) = abstract_addr(name)?;
+    connect_to(fd, &addr, len)
+}
+
+fn connect_to(fd: OwnedFd, addr: &libc::sockaddr_un, len: libc::socklen_t) -> Result<OwnedFd> {
     loop {
         // SAFETY: addr is a valid sockaddr_un of length len.
         let ret = unsafe {
             libc::connect(
                 fd.as_raw_fd(),
-                &addr as *const _ as *const libc::sockaddr,
+                addr as *const _ as *const libc::sockaddr,
                 len,
             )
         };

@@ -3,4 +3,5 @@
 
 pub mod caps;
 pub mod lsm;
+pub mod notify_proxy;
 pub mod seccomp;

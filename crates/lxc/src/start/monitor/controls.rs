@@ -12,15 +12,21 @@ impl Monitor {
         let Some(l) = &self.seccomp_listener else {
             return;
         };
-        match lxc_sys::seccomp::notification(l.as_fd()) {
-            Ok(n) => {
+        let answered = match &mut self.seccomp_proxy {
+            Some(proxy) => proxy.handle(l.as_fd()).map(|()| {
+                tracing::debug!("seccomp notification answered by the proxy");
+            }),
+            None => lxc_sys::seccomp::notification(l.as_fd()).map(|n| {
                 tracing::debug!(
                     pid = n.pid,
                     syscall = n.syscall,
                     "seccomp notification answered ENOSYS"
                 );
                 let _ = lxc_sys::seccomp::answer_errno(l.as_fd(), n.id, libc::ENOSYS);
-            }
+            }),
+        };
+        match answered {
+            Ok(()) => {}
             // The filter's last process is gone: nothing more will come.
             Err(e)
                 if e.raw_os_error() != Some(libc::EINTR)

@@ -57,9 +57,11 @@ pub struct Monitor {
     /// The container's namespaces, kept open for the stop hooks.
     ns_fds: Vec<(&'static str, OwnedFd)>,
     cgroup: Option<PayloadCgroup>,
-    /// The listener of the seccomp policy's `notify` rules (no proxy yet: each stopped
-    /// syscall is answered ENOSYS, as the kernel does when nobody listens).
+    /// The listener of the seccomp policy's `notify` rules.
     seccomp_listener: Option<OwnedFd>,
+    /// `lxc.seccomp.notify.proxy`, which answers them; without one each stopped syscall is
+    /// answered ENOSYS, as LXC does.
+    seccomp_proxy: Option<crate::security::notify_proxy::NotifyProxy>,
     /// What the NICs' set-up made on the host that outlives the namespace.
     host_made: crate::net::setup::HostMade,
     /// The security label of this run (a generated AppArmor profile is unloaded at stop).
@@ -97,6 +99,7 @@ impl Monitor {
             cgroup: None,
             lsm: crate::lsm::LsmPlan::default(),
             seccomp_listener: None,
+            seccomp_proxy: None,
             host_made: Default::default(),
             foreground,
         }
@@ -330,6 +333,14 @@ impl Monitor {
                 Ok(Some((SyncMsg::SeccompListener, mut fds))) => {
                     self.seccomp_listener = fds.pop();
                     tracing::debug!("seccomp listener received");
+                    if let Some(address) = &self.plan.config.seccomp_notify_proxy {
+                        let proxy = crate::security::notify_proxy::NotifyProxy::connect(
+                            address,
+                            self.plan.config.seccomp_notify_cookie.as_deref(),
+                            self.init_pid,
+                        )?;
+                        self.seccomp_proxy = Some(proxy);
+                    }
                 }
                 Ok(Some((SyncMsg::Failed { step, message }, _))) => {
                     return Err(format!("{message} (during {step:?})"))
@@ -571,6 +582,7 @@ impl Monitor {
         }
         self.ns_fds.clear();
         self.seccomp_listener = None;
+        self.seccomp_proxy = None;
         if self.init_pid > 0 {
             if let Some(pfd) = &self.init_pidfd {
                 let _ = p::pidfd_send_signal(pfd.as_fd(), libc::SIGKILL);
