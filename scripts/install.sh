@@ -10,13 +10,15 @@ cargo build --release --workspace
 install -d "$prefix/bin" "$prefix/libexec/lxc-rs" "$prefix/lib/pkgconfig" "$prefix/include/lxc"
 for f in target/release/lxc-*; do
     case "$f" in *.d) continue ;; esac
-    [ "$(basename "$f")" = lxc-rs-helper ] && continue
+    case "$(basename "$f")" in lxc-rs-helper | lxc-rs-init) continue ;; esac
     install -m 755 "$f" "$prefix/bin/"
 done
 install -m 755 target/release/lxc-rs-helper "$prefix/libexec/lxc-rs/lxc-rs-helper"
+install -m 755 target/release/lxc-rs-init "$prefix/libexec/lxc-rs/lxc-rs-init"
 install -m 755 target/release/liblxc_rs.so "$prefix/lib/liblxc.so.1"
 ln -sf liblxc.so.1 "$prefix/lib/liblxc.so"
 ln -sf ../libexec/lxc-rs/lxc-rs-helper "$prefix/lib/lxc-rs-helper"
+ln -sf ../libexec/lxc-rs/lxc-rs-init "$prefix/lib/lxc-rs-init"
 install -m 644 crates/liblxc/include/lxc/*.h "$prefix/include/lxc/"
 sed "s|@PREFIX@|$prefix|" crates/liblxc/lxc.pc.in > "$prefix/lib/pkgconfig/lxc.pc"
 # The default seccomp policy, and common.conf naming it.

@@ -16,14 +16,14 @@ fn execute_init_is_a_sealed_copy_not_a_host_binary() {
     let env = Env::new("sealed");
     let name = env.name("s");
     env.create_busybox(&name);
-    let helper = bin_dir().join("lxc-rs-helper");
+    let helper = bin_dir().join("lxc-rs-init");
     let before = std::fs::read(&helper).unwrap();
     let out = env.run(
         "lxc-execute",
         &["-n", &name, "--", "sh", "-c", "readlink /proc/1/exe; (echo x > /proc/1/exe) 2>/dev/null && echo WROTE || echo refused"],
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("memfd:lxc-rs-helper"), "{stdout}");
+    assert!(stdout.contains("memfd:lxc-rs-init"), "{stdout}");
     assert!(
         stdout.contains("refused") && !stdout.contains("WROTE"),
         "{stdout}"
@@ -31,7 +31,7 @@ fn execute_init_is_a_sealed_copy_not_a_host_binary() {
     assert_eq!(
         std::fs::read(&helper).unwrap(),
         before,
-        "the host's helper changed"
+        "the host's init changed"
     );
 }
 

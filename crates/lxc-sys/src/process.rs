@@ -535,7 +535,12 @@ fn droppable_ranges() -> Vec<(usize, usize)> {
 /// hold of `/proc/<pid>/exe` of one of our processes cannot replace a host binary through it.
 pub fn sealed_copy(path: &std::path::Path) -> Result<OwnedFd> {
     const MFD_EXEC: libc::c_uint = 0x10;
-    let name = cstr("lxc-rs-helper")?;
+    // Named after the file, as /proc/<pid>/exe then shows it.
+    let file_name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("lxc-rs");
+    let name = cstr(file_name)?;
     let flags = libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING;
     // SAFETY: valid C string; returns a fresh fd. MFD_EXEC is only known to 6.3+ kernels.
     let mut fd = unsafe { libc::memfd_create(name.as_ptr(), flags | MFD_EXEC) };

@@ -205,8 +205,9 @@ fn setup(
     lxc_sys::fs::close_all_except(&keep);
     lxc_sys::process::reset_signals();
     if let Some(init) = init {
+        // lxc-rs-init ignores the mode word the helper's `init` mode needs.
         let mut argv = vec![
-            "lxc-rs-helper".to_string(),
+            "lxc-rs-init".to_string(),
             "init".to_string(),
             "--".to_string(),
         ];

@@ -62,6 +62,13 @@ pub fn helper_path() -> Result<std::path::PathBuf> {
     Err(Error::HelperMissing(tried.join(", ")))
 }
 
+/// lxc-execute's init: `lxc-rs-init` beside the helper, else the helper's own `init` mode.
+pub fn init_path() -> Result<std::path::PathBuf> {
+    let helper = helper_path()?;
+    let init = helper.with_file_name("lxc-rs-init");
+    Ok(if init.is_file() { init } else { helper })
+}
+
 /// Per-start choices a tool makes (`-o`, `-l`).
 #[derive(Debug, Clone, Default)]
 pub struct StartExtras {

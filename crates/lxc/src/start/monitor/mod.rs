@@ -48,8 +48,8 @@ pub struct Monitor {
     console_log: Option<std::fs::File>,
     init_pid: i32,
     init_pidfd: Option<OwnedFd>,
-    /// Sealed in-memory copy of our helper for lxc-execute's minimal init: the only program
-    /// of ours that runs inside a container, so no host binary is reachable from it.
+    /// Sealed in-memory copy of our helper for attach, which runs it inside the container:
+    /// no host binary is reachable from there.
     helper: Option<OwnedFd>,
     /// When attach last took the sealed helper: the copy is kept while attaches keep
     /// coming and dropped after `HELPER_IDLE`, so an idle container holds no extra memory.
@@ -294,14 +294,16 @@ impl Monitor {
             }
         }
         sync::send(sock, &SyncMsg::Reached(StartStep::HostReady)).map_err(|e| e.to_string())?;
-        // lxc-execute's init is the sealed helper; copying it here overlaps with the
-        // child's mount work on the other core. Attach copies it when first asked.
-        if self.plan.req.use_init {
-            let sealed = super::helper_path().and_then(|p| p_sealed(&p));
-            let sealed =
-                sealed.map_err(|e| format!("the minimal init needs the lxc-rs helper: {e}"))?;
-            self.helper = Some(sealed);
-        }
+        // lxc-execute's init runs from a sealed copy too; copying it here overlaps with the
+        // child's mount work on the other core.
+        let init = match self.plan.req.use_init {
+            true => Some(
+                super::init_path()
+                    .and_then(|p| p_sealed(&p))
+                    .map_err(|e| format!("the minimal init: {e}"))?,
+            ),
+            false => None,
+        };
         sync::expect(sock, StartStep::RootfsReady)?;
         // Every namespace is in place now (the cgroup one may have come after the clone).
         self.ns_fds = preserve_namespaces(self.init_pid, self.plan.clone_flags);
@@ -324,7 +326,7 @@ impl Monitor {
             &[],
         )
         .map_err(|e| e.to_string())?;
-        let init: Vec<BorrowedFd<'_>> = self.helper.iter().map(|h| h.as_fd()).collect();
+        let init: Vec<BorrowedFd<'_>> = init.iter().map(|h| h.as_fd()).collect();
         sync::send_fds(sock, &SyncMsg::Reached(StartStep::Exec), &init)
             .map_err(|e| e.to_string())?;
         loop {
@@ -650,9 +652,9 @@ impl Monitor {
             .ok_or_else(|| crate::Error::HelperMissing("sealed copy".into()))
     }
 
-    /// Drop an attach copy nobody asked for lately (lxc-execute's init keeps its own).
+    /// Drop an attach copy nobody asked for lately.
     fn expire_helper(&mut self) {
-        if !self.plan.req.use_init && self.helper_used.is_some_and(|t| t.elapsed() >= HELPER_IDLE) {
+        if self.helper_used.is_some_and(|t| t.elapsed() >= HELPER_IDLE) {
             self.helper = None;
             self.helper_used = None;
         }
