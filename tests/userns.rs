@@ -310,3 +310,56 @@ fn create_unprivileged(env: &Env, name: &str, args: &[&str]) {
     all.extend_from_slice(args);
     env.ok("lxc-create", &all);
 }
+
+/// `/run/lxc/nics` is locked as LXC's own lxc-user-nic locks it (a record lock on the file
+/// itself), so the two never write it at once: ours waits while another holds that lock,
+/// then records the NIC it made in the same file.
+#[test]
+fn lxc_user_nic_waits_for_lxcs_lock_on_the_database() {
+    let env = Env::new("usernicdb");
+    let user = support::user::User::new(&env, "10.231.9.1/24");
+    let br = user.bridge.name.clone();
+    let db = user.ns_dir.join("run-lxc/nics");
+    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+    std::fs::write(&db, "").unwrap();
+    // What LXC's lxc-user-nic does: fcntl(F_SETLKW) on the database, held for a while.
+    let mut holder = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import fcntl, sys, time\n\
+             f = open(sys.argv[1], 'r+')\n\
+             fcntl.lockf(f, fcntl.LOCK_EX)\n\
+             print('locked', flush=True)\n\
+             time.sleep(1.5)",
+        ])
+        .arg(&db)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(holder.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert_eq!(line.trim(), "locked");
+    let started = std::time::Instant::now();
+    // For a network namespace of the user's own, which it may give a NIC (the setuid
+    // program runs from the host's user namespace, as the monitor runs it).
+    let out = user.run(
+        Path::new("/bin/sh"),
+        &format!(
+            "-c 'unshare -Urn sleep 10 & ns=$!; sleep 0.3; \
+             \"$LXC_RS_USER_NIC\" create /x c $ns veth {br} eth0; rc=$?; kill $ns; exit $rc'"
+        ),
+    );
+    let waited = started.elapsed();
+    holder.wait().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        waited >= std::time::Duration::from_millis(1000),
+        "did not wait for the lock: {waited:?}"
+    );
+    let text = std::fs::read_to_string(&db).unwrap();
+    assert!(text.contains(&format!(" veth {br} ")), "{text}");
+}

@@ -17,8 +17,6 @@ pub const USAGE: &str =
 const USERNET: &str = "/etc/lxc/lxc-usernet";
 const DB_DIR: &str = "/run/lxc";
 const DB: &str = "/run/lxc/nics";
-const DB_LOCK: &str = "/run/lxc/nics.lock";
-const DB_STAGED: &str = "/run/lxc/.nics.new";
 const NSFS_MAGIC: u64 = 0x6e73_6673;
 const NAME_CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
@@ -92,21 +90,20 @@ fn as_caller<T>(uid: u32, f: impl FnOnce() -> T) -> R<T> {
     Ok(out)
 }
 
-/// The database, locked for the whole operation (through a lock file of its own: the
-/// database itself is replaced, never rewritten in place, so no failed or interrupted
-/// write leaves it short).
+/// The database, locked for the whole operation. It is locked and rewritten in place, as
+/// LXC's lxc-user-nic does, so that both programs on one host take the same lock (an
+/// open-file-description lock conflicts with LXC's record lock on the same file).
 struct Db {
-    _lock: File,
+    file: File,
     records: Vec<NicRecord>,
 }
 
-fn open_private(path: &str, truncate: bool) -> std::io::Result<File> {
+fn open_private(path: &str) -> std::io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
     std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
-        .truncate(truncate)
         .mode(0o600)
         .custom_flags(libc::O_NOFOLLOW)
         .open(path)
@@ -116,14 +113,14 @@ impl Db {
     fn open() -> R<Db> {
         use std::os::unix::fs::DirBuilderExt;
         let _ = std::fs::DirBuilder::new().mode(0o755).create(DB_DIR);
-        let lock = open_private(DB_LOCK, false).map_err(|e| format!("{DB_LOCK}: {e}"))?;
+        let mut file = open_private(DB).map_err(|e| format!("{DB}: {e}"))?;
         // A bounded wait: a caller stopping its own helper while it holds the lock must
         // not hold up everyone else's for ever.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         loop {
             let taken =
-                lxc_sys::fs::ofd_lock(lock.as_fd(), lxc_sys::fs::LockKind::Exclusive, false)
-                    .map_err(|e| format!("lock {DB_LOCK}: {e}"))?;
+                lxc_sys::fs::ofd_lock(file.as_fd(), lxc_sys::fs::LockKind::Exclusive, false)
+                    .map_err(|e| format!("lock {DB}: {e}"))?;
             if taken {
                 break;
             }
@@ -133,26 +130,24 @@ impl Db {
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
         let mut text = String::new();
-        match open_private(DB, false) {
-            Ok(mut f) => {
-                f.read_to_string(&mut text)
-                    .map_err(|e| format!("{DB}: {e}"))?;
-            }
-            Err(e) => return Err(format!("{DB}: {e}")),
-        }
+        file.read_to_string(&mut text)
+            .map_err(|e| format!("{DB}: {e}"))?;
         Ok(Db {
-            _lock: lock,
+            file,
             records: usernet::parse_records(&text),
         })
     }
 
-    fn save(&self) -> R<()> {
+    /// Write the records over the old ones, then cut what is left of those (an interrupted
+    /// write leaves at worst a torn last line, which the parser skips).
+    fn save(&mut self) -> R<()> {
+        use std::io::{Seek, SeekFrom};
         let text = usernet::records_text(&self.records);
-        let mut staged = open_private(DB_STAGED, true).map_err(|e| format!("{DB_STAGED}: {e}"))?;
-        staged
-            .write_all(text.as_bytes())
-            .and_then(|()| staged.sync_all())
-            .and_then(|()| std::fs::rename(DB_STAGED, DB))
+        self.file
+            .seek(SeekFrom::Start(0))
+            .and_then(|_| self.file.write_all(text.as_bytes()))
+            .and_then(|()| self.file.set_len(text.len() as u64))
+            .and_then(|()| self.file.sync_all())
             .map_err(|e| format!("{DB}: {e}"))
     }
 }
