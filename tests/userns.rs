@@ -363,3 +363,48 @@ fn lxc_user_nic_waits_for_lxcs_lock_on_the_database() {
     let text = std::fs::read_to_string(&db).unwrap();
     assert!(text.contains(&format!(" veth {br} ")), "{text}");
 }
+
+/// A non-root user's busybox container: made as the user, then given to the container's
+/// root inside its user namespace; the user starts it, gets into it and destroys it.
+#[test]
+fn a_user_makes_a_busybox_container() {
+    use std::os::unix::fs::MetadataExt;
+    let env = Env::new("userbb");
+    let user = support::user::User::new(&env, "10.231.10.1/24");
+    let conf = env.root.join("user.conf");
+    std::fs::write(
+        &conf,
+        "lxc.net.0.type = empty\nlxc.idmap = u 0 300000 65536\nlxc.idmap = g 0 300000 65536\n",
+    )
+    .unwrap();
+    let name = env.name("ub");
+    let said = |o: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    let out = user.tool(
+        "lxc-create",
+        &format!("-n {name} -f {} -t busybox", conf.display()),
+    );
+    assert!(out.status.success(), "{}", said(&out));
+    let rootfs = user.lxcpath.join(&name).join("rootfs");
+    for file in ["", "bin/busybox", "etc/passwd", "sbin/init"] {
+        let meta = std::fs::symlink_metadata(rootfs.join(file)).unwrap();
+        assert_eq!((meta.uid(), meta.gid()), (300000, 300000), "{file}");
+    }
+    let out = user.tool("lxc-start", &format!("-n {name}"));
+    assert!(out.status.success(), "{}", said(&out));
+    let out = user.tool(
+        "lxc-attach",
+        &format!("-n {name} -- sh -c 'id -u; cat /etc/hostname'"),
+    );
+    let stop = user.tool("lxc-stop", &format!("-n {name} -k"));
+    assert_eq!(said(&out).trim(), format!("0\n{name}"));
+    assert!(stop.status.success(), "{}", said(&stop));
+    let out = user.tool("lxc-destroy", &format!("-n {name}"));
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(!user.lxcpath.join(&name).exists());
+}

@@ -8,7 +8,7 @@ use lxc_config::IdMapKind;
 use lxc_sys::tree;
 use std::ffi::OsStr;
 use std::os::fd::{AsFd, BorrowedFd};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The host ids of container ids `(uid, gid)`; an id the maps leave out is an error naming
 /// `path` (a file owned by an unmapped id would belong to some other host user).
@@ -70,14 +70,28 @@ pub fn chown_all_to_mapped_root(paths: &[std::path::PathBuf], maps: &IdMaps) -> 
         }
         return Ok(());
     }
-    let (all, _, users_group) = crate::userns::with_caller(maps)?;
-    let mut argv = vec![
-        "chown".to_string(),
-        "-h".to_string(),
-        format!("0:{users_group}"),
-    ];
-    argv.extend(paths.iter().map(|p| p.display().to_string()));
-    let shown = paths.first().cloned().unwrap_or_default();
+    let (_, _, users_group) = crate::userns::with_caller(maps)?;
+    let owner = format!("0:{users_group}");
+    let mut args = vec!["-h", owner.as_str()];
+    let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    args.extend(shown.iter().map(String::as_str));
+    chown_in_userns(maps, &args)
+}
+
+/// Give a tree a non-root user made (every entry its own) to the container's root, as
+/// root of the container's user namespace.
+pub fn give_users_tree_to_mapped_root(path: &Path, maps: &IdMaps) -> Result<()> {
+    let shown = path.display().to_string();
+    chown_in_userns(maps, &["-R", "-h", "0:0", &shown])
+}
+
+/// `chown ARGS` (the last one a path) as root of the container's user namespace, where the
+/// calling user is mapped too.
+fn chown_in_userns(maps: &IdMaps, args: &[&str]) -> Result<()> {
+    let (all, _, _) = crate::userns::with_caller(maps)?;
+    let mut argv = vec!["chown".to_string()];
+    argv.extend(args.iter().map(|a| a.to_string()));
+    let shown = PathBuf::from(args.last().copied().unwrap_or_default());
     let out = crate::userns::command(&all, &argv)?
         .stdin(std::process::Stdio::null())
         .output()

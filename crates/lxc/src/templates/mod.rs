@@ -22,14 +22,8 @@ pub fn run(
     // An unprivileged container (lxc.idmap): its root owns the rootfs, and what the
     // template makes belongs to the ids the maps give it on the host.
     let maps = c.config().id_maps();
-    if !maps.is_empty() && name == "busybox" && lxc_sys::geteuid() != 0 {
-        // It gives its files to the mapped ids with chown, which takes root.
-        return Err(template_error(
-            c,
-            name,
-            "not supported yet for a non-root user: use the download template",
-        ));
-    }
+    // A user's busybox container is made as the user, then given to the container's root.
+    let users_busybox = !maps.is_empty() && name == "busybox" && lxc_sys::geteuid() != 0;
     if maps.is_empty() && name == "download" && lxc_sys::geteuid() != 0 {
         return Err(template_error(
             c,
@@ -39,13 +33,15 @@ pub fn run(
         ));
     }
     // The download template's unpacking does this itself, inside the user namespace.
-    if !maps.is_empty() && name != "download" {
+    if !maps.is_empty() && name != "download" && !users_busybox {
         crate::storage::shift::chown_to_mapped_root(rootfs, &maps)?;
     }
     match name {
         "busybox" => {
             busybox::create(c, rootfs, args)?;
-            if !maps.is_empty() {
+            if users_busybox {
+                crate::storage::shift::give_users_tree_to_mapped_root(rootfs, &maps)?;
+            } else if !maps.is_empty() {
                 crate::storage::shift::shift_tree(rootfs, &maps)?;
             }
             Ok(())
