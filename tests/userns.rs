@@ -365,9 +365,10 @@ fn lxc_user_nic_waits_for_lxcs_lock_on_the_database() {
 }
 
 /// A non-root user's busybox container: made as the user, then given to the container's
-/// root inside its user namespace; the user starts it, gets into it and destroys it.
+/// root inside its user namespace; the user starts it, gets into it, snapshots it with an
+/// overlay, runs the snapshot and destroys both.
 #[test]
-fn a_user_makes_a_busybox_container() {
+fn a_user_makes_a_busybox_container_and_an_overlay_snapshot() {
     use std::os::unix::fs::MetadataExt;
     let env = Env::new("userbb");
     let user = support::user::User::new(&env, "10.231.10.1/24");
@@ -404,6 +405,33 @@ fn a_user_makes_a_busybox_container() {
     let stop = user.tool("lxc-stop", &format!("-n {name} -k"));
     assert_eq!(said(&out).trim(), format!("0\n{name}"));
     assert!(stop.status.success(), "{}", said(&stop));
+
+    // An overlay snapshot of it, mounted by the snapshot's init in its user namespace:
+    // what it writes lands in its own upper layer, never in the original.
+    let snap = format!("{name}-ov");
+    let out = user.tool("lxc-copy", &format!("-n {name} -N {snap} -s -B overlay"));
+    assert!(out.status.success(), "{}", said(&out));
+    let upper = user.lxcpath.join(&snap).join("delta0");
+    let meta = std::fs::symlink_metadata(&upper).unwrap();
+    assert_eq!((meta.uid(), meta.gid()), (300000, 300000));
+    let out = user.tool("lxc-start", &format!("-n {snap}"));
+    assert!(out.status.success(), "{}", said(&out));
+    let out = user.tool(
+        "lxc-attach",
+        &format!("-n {snap} -- sh -c 'echo mine > /root/note; cat /etc/hostname'"),
+    );
+    let stop = user.tool("lxc-stop", &format!("-n {snap} -k"));
+    assert_eq!(said(&out).trim(), snap);
+    assert!(stop.status.success(), "{}", said(&stop));
+    assert_eq!(
+        std::fs::read_to_string(upper.join("root/note")).unwrap(),
+        "mine\n"
+    );
+    assert!(!rootfs.join("root/note").exists());
+    let out = user.tool("lxc-destroy", &format!("-n {snap}"));
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(!user.lxcpath.join(&snap).exists());
+
     let out = user.tool("lxc-destroy", &format!("-n {name}"));
     assert!(out.status.success(), "{}", said(&out));
     assert!(!user.lxcpath.join(&name).exists());

@@ -56,14 +56,18 @@ impl Container {
         let mut new = Container::with_paths(newname, Some(&lxcpath), self.paths().clone())?;
         let src_rootfs = storage::Rootfs::of(self)?;
         let backing = storage::clone_backing(&src_rootfs, spec)?;
-        // A user copies its unprivileged container's directory as the container's root;
-        // other kinds of storage need mounts a user may not make.
+        // A user copies its unprivileged container's directory as the container's root, or
+        // snapshots it with an overlay (mounted in the container's user namespace); other
+        // kinds of storage need mounts a user may not make.
         let users = lxc_sys::geteuid() != 0 && !self.config().id_maps().is_empty();
-        if users && !(backing == Backing::CopyDir && matches!(src_rootfs, storage::Rootfs::Dir(_)))
-        {
+        let users_kind = matches!(backing, Backing::CopyDir | Backing::OverlaySnapshot)
+            && matches!(src_rootfs, storage::Rootfs::Dir(_));
+        if users && !users_kind {
             return Err(Error::Unsupported {
                 name: self.name().to_string(),
-                key: "lxc.idmap (a user's clone other than a directory copy)".into(),
+                key: "lxc.idmap (a user's clone other than a directory copy or an overlay \
+                      snapshot of a directory)"
+                    .into(),
             });
         }
         let _guard = self.lock()?;
@@ -304,6 +308,11 @@ pub(crate) fn set_hostname_at(root: &Path, old: &str, new: &str) -> Result<()> {
     set_hostname(&[root], root, old, new)
 }
 
+/// The same for an overlay, into its upper layer.
+pub(crate) fn set_overlay_hostname(upper: &Path, lower: &Path, old: &str, new: &str) -> Result<()> {
+    set_hostname(&[upper, lower], upper, old, new)
+}
+
 /// `/etc/hostname` becomes the new name, and the old name in `/etc/hosts` too, both
 /// resolved inside the rootfs so its symlinks cannot reach the host.
 pub(crate) fn set_hostname_in(
@@ -319,7 +328,15 @@ pub(crate) fn set_hostname_in(
             storage::as_root::run_for(&op, maps)
         }
         // Straight into the upper layer, reading through it to the lower: no overlay mount.
-        storage::Rootfs::Overlay { lower, upper } => set_hostname(&[upper, lower], upper, old, new),
+        storage::Rootfs::Overlay { lower, upper } => {
+            let op = storage::as_root::FileOp::OverlayHostname(
+                upper.clone(),
+                lower.clone(),
+                old.into(),
+                new.into(),
+            );
+            storage::as_root::run_for(&op, maps)
+        }
         other => {
             storage::with_writable_root(other, &mut |root| set_hostname(&[root], root, old, new))
         }

@@ -109,9 +109,13 @@ pub fn bind_rootfs(plan: &Plan, premounted: Option<&OwnedFd>) -> R<OwnedFd> {
         lxc_sys::fs::open_dir_path(std::path::Path::new(&plan.rootfs_mount)),
     )?;
     if let Some(rootfs) = &plan.mounted {
-        let tree = match premounted {
-            Some(tree) => ctx("take the rootfs mount", tree.try_clone())?,
-            None => crate::storage::mount_detached(rootfs).map_err(|e| e.to_string())?,
+        let tree = match (premounted, plan.mapped_root) {
+            (Some(tree), _) => ctx("take the rootfs mount", tree.try_clone())?,
+            // A user's unprivileged container: nobody could mount it for us.
+            (None, Some(_)) => {
+                crate::storage::mount_detached_in_userns(rootfs).map_err(|e| e.to_string())?
+            }
+            (None, None) => crate::storage::mount_detached(rootfs).map_err(|e| e.to_string())?,
         };
         let what = format!("attach the rootfs to {}", plan.rootfs_mount);
         ctx(&what, nm::attach(tree.as_fd(), target.as_fd()))?;

@@ -411,10 +411,12 @@ fn unprivileged(
         name: name.to_string(),
         key,
     };
-    // Root mounts such a rootfs for its container; a user may not.
-    if mounted.is_some() && lxc_sys::geteuid() != 0 {
+    // Root mounts such a rootfs for its container; a user's init may mount only an
+    // overlay, in its user namespace.
+    let overlay = matches!(mounted, Some(crate::storage::Rootfs::Overlay { .. }));
+    if mounted.is_some() && !overlay && lxc_sys::geteuid() != 0 {
         return Err(unsupported(
-            "lxc.idmap (a user's container with a rootfs that is mounted, not a directory)".into(),
+            "lxc.idmap (a user's container on storage other than a directory or an overlay)".into(),
         ));
     }
     let maps = config.id_maps();

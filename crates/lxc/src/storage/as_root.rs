@@ -16,6 +16,9 @@ pub enum FileOp {
     Copy(PathBuf, PathBuf),
     /// The new name in `/etc/hostname` and for the old one in `/etc/hosts` of a rootfs.
     Hostname(PathBuf, String, String),
+    /// The same for an overlay: written to its upper layer (the first path), read through
+    /// it from the lower one.
+    OverlayHostname(PathBuf, PathBuf, String, String),
 }
 
 impl FileOp {
@@ -27,6 +30,13 @@ impl FileOp {
             FileOp::Hostname(root, old, new) => {
                 vec!["hostname".into(), p(root), old.clone(), new.clone()]
             }
+            FileOp::OverlayHostname(upper, lower, old, new) => vec![
+                "overlay-hostname".into(),
+                p(upper),
+                p(lower),
+                old.clone(),
+                new.clone(),
+            ],
         }
     }
 
@@ -37,6 +47,9 @@ impl FileOp {
             [op, root, old, new] if op == "hostname" => {
                 Some(FileOp::Hostname(root.into(), old.clone(), new.clone()))
             }
+            [op, upper, lower, old, new] if op == "overlay-hostname" => Some(
+                FileOp::OverlayHostname(upper.into(), lower.into(), old.clone(), new.clone()),
+            ),
             _ => None,
         }
     }
@@ -47,6 +60,9 @@ impl FileOp {
             FileOp::Remove(path) => super::remove::remove_tree(path),
             FileOp::Copy(src, dst) => super::copy::copy_tree(src, dst).map(drop),
             FileOp::Hostname(root, old, new) => crate::clone::set_hostname_at(root, old, new),
+            FileOp::OverlayHostname(upper, lower, old, new) => {
+                crate::clone::set_overlay_hostname(upper, lower, old, new)
+            }
         }
     }
 }

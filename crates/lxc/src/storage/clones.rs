@@ -109,7 +109,7 @@ pub fn make_clone(
             btrfs::snapshot(from, &rootfs)?;
             return Ok(Rootfs::Btrfs(rootfs));
         }
-        Backing::OverlaySnapshot => return overlay::snapshot(src, dir),
+        Backing::OverlaySnapshot => return overlay::snapshot(src, dir, maps),
         Backing::CopyLoop => {
             let image = dir.join("rootdev");
             let (size, fstype) = match src {

@@ -177,6 +177,18 @@ pub fn mount_detached(rootfs: &Rootfs) -> Result<std::os::fd::OwnedFd> {
     }
 }
 
+/// The rootfs as a detached mount made from inside a non-root user's container (its user
+/// namespace): only an overlay can be mounted there.
+pub fn mount_detached_in_userns(rootfs: &Rootfs) -> Result<std::os::fd::OwnedFd> {
+    match rootfs {
+        Rootfs::Overlay { lower, upper } => overlay::mount_detached_in_userns(lower, upper),
+        other => Err(Error::InvalidArgument(format!(
+            "{}: a non-root user's container cannot mount this storage",
+            other.config_value()
+        ))),
+    }
+}
+
 /// The host directory holding the rootfs of a container, for backends whose rootfs is a
 /// directory (dir, btrfs); None for the others and when none is configured.
 pub fn rootfs_dir(c: &Container) -> Result<Option<PathBuf>> {
@@ -213,6 +225,11 @@ pub fn destroy_rootfs(c: &Container) -> Result<()> {
     match Rootfs::of(c)? {
         // An unprivileged container's files may need its user namespace to go.
         Rootfs::Dir(dir) => remove::remove_tree_for(&dir, &c.config().id_maps()),
+        Rootfs::Overlay { upper, .. } => {
+            let maps = c.config().id_maps();
+            remove::remove_tree_for(&upper, &maps)?;
+            remove::remove_tree_for(&overlay::workdir_of(&upper), &maps)
+        }
         other => destroy_storage(&other),
     }
 }

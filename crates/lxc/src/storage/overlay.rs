@@ -4,6 +4,7 @@
 
 use super::Rootfs;
 use crate::error::{io_err, Error, Result};
+use lxc_config::idmap::IdMaps;
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 
@@ -33,8 +34,11 @@ pub fn make_upper(upper: &Path, lower: &Path) -> Result<()> {
 /// A snapshot clone of `src` in the clone's directory `dir`: the same lower (a `dir`
 /// source's rootfs is the lower itself) under a new `delta0` (a copy of an overlay source's
 /// upper, so the clone sees what the source saw).
-pub fn snapshot(src: &Rootfs, dir: &Path) -> Result<Rootfs> {
+pub fn snapshot(src: &Rootfs, dir: &Path, maps: &IdMaps) -> Result<Rootfs> {
     let upper = dir.join("delta0");
+    if users_unprivileged(maps) {
+        return users_snapshot(src, dir, maps);
+    }
     let lower = match src {
         Rootfs::Dir(p) | Rootfs::Btrfs(p) => {
             make_upper(&upper, p)?;
@@ -58,6 +62,40 @@ pub fn snapshot(src: &Rootfs, dir: &Path) -> Result<Rootfs> {
     Ok(Rootfs::Overlay { lower, upper })
 }
 
+/// A non-root user's unprivileged container: its files belong to the mapped ids.
+fn users_unprivileged(maps: &IdMaps) -> bool {
+    !maps.is_empty() && lxc_sys::geteuid() != 0
+}
+
+/// A user's snapshot of its directory container: the upper and work directories made by
+/// the user, then given to the container's root (inside its user namespace), which mounts
+/// the overlay there at start.
+fn users_snapshot(src: &Rootfs, dir: &Path, maps: &IdMaps) -> Result<Rootfs> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let Rootfs::Dir(lower) = src else {
+        return Err(Error::InvalidArgument(
+            "a user's overlay snapshot needs a directory container below it".into(),
+        ));
+    };
+    let upper = dir.join("delta0");
+    let work = workdir_of(&upper);
+    let mode = std::fs::metadata(lower).map_err(io_err(lower))?.mode() & 0o7777;
+    for made in [&upper, &work] {
+        std::fs::create_dir(made).map_err(io_err(made))?;
+    }
+    std::fs::set_permissions(&upper, std::fs::Permissions::from_mode(mode))
+        .map_err(io_err(&upper))?;
+    for made in [&upper, &work] {
+        crate::storage::shift::give_users_tree_to_mapped_root(made, maps)?;
+    }
+    let rootfs = dir.join("rootfs");
+    std::fs::create_dir(&rootfs).map_err(io_err(&rootfs))?;
+    Ok(Rootfs::Overlay {
+        lower: lower.clone(),
+        upper,
+    })
+}
+
 /// The options overlayfs takes for this lower and upper.
 pub fn options(lower: &Path, upper: &Path) -> Vec<(String, String)> {
     vec![
@@ -69,16 +107,29 @@ pub fn options(lower: &Path, upper: &Path) -> Vec<(String, String)> {
 
 /// The overlay as a detached mount (attached nowhere): its fd.
 pub fn mount_detached(lower: &Path, upper: &Path) -> Result<OwnedFd> {
+    mount_with(lower, upper, false)
+}
+
+/// The same from inside a user namespace (a non-root user's container), where overlayfs
+/// keeps its own attributes in `user.overlay.*` (`userxattr`).
+pub fn mount_detached_in_userns(lower: &Path, upper: &Path) -> Result<OwnedFd> {
+    mount_with(lower, upper, true)
+}
+
+fn mount_with(lower: &Path, upper: &Path, userxattr: bool) -> Result<OwnedFd> {
     use lxc_sys::newmount::FsOption;
     let work = workdir_of(upper);
     if !work.is_dir() {
         std::fs::create_dir(&work).map_err(io_err(&work))?;
     }
     let opts = options(lower, upper);
-    let fs_opts: Vec<FsOption<'_>> = opts
+    let mut fs_opts: Vec<FsOption<'_>> = opts
         .iter()
         .map(|(k, v)| FsOption::Value(k.as_str(), v.as_str()))
         .collect();
+    if userxattr {
+        fs_opts.push(FsOption::Flag("userxattr"));
+    }
     lxc_sys::newmount::fs_mount("overlay", Some("overlay"), &fs_opts, 0).map_err(|e| Error::Sys {
         op: format!(
             "mount overlay of {} under {}",

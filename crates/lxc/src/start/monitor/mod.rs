@@ -223,10 +223,11 @@ impl Monitor {
         } else {
             self.plan.clone_flags
         };
-        // A user namespace may not mount an overlay or a filesystem image: the monitor
-        // makes the detached tree, init attaches it.
+        // A user namespace may not mount a filesystem image, nor an overlay with the
+        // attributes root's has: root's monitor makes the detached tree, init attaches it.
+        // A user's init mounts its overlay itself, in its user namespace.
         let premounted = match (&self.plan.mounted, self.plan.mapped_root) {
-            (Some(rootfs), Some(_)) => Some(
+            (Some(rootfs), Some(_)) if lxc_sys::geteuid() == 0 => Some(
                 crate::storage::mount_detached(rootfs)
                     .map_err(|e| format!("mount the rootfs: {e}"))?,
             ),
