@@ -144,16 +144,16 @@ fn known_key_without_its_feature_is_kept_and_refused_at_start() {
     env.create_busybox(&name);
     let config = env.container_dir(&name).join("config");
     let mut text = std::fs::read_to_string(&config).unwrap();
-    text.push_str("lxc.seccomp.notify.proxy = unix:/run/proxy.sock\n");
+    text.push_str("lxc.console.path = /dev/tty9\n");
     std::fs::write(&config, &text).unwrap();
     // The key loads (lxc-info reads it) ...
-    let item = env.ok("lxc-info", &["-n", &name, "-c", "lxc.seccomp.notify.proxy"]);
-    assert!(item.contains("proxy.sock"), "{item}");
+    let item = env.ok("lxc-info", &["-n", &name, "-c", "lxc.console.path"]);
+    assert!(item.contains("/dev/tty9"), "{item}");
     // ... but start refuses it by name instead of running without it.
     let out = env.run("lxc-start", &["-n", &name]);
     assert!(!out.status.success());
     assert!(
-        stderr(&out).contains("not supported yet: lxc.seccomp.notify.proxy"),
+        stderr(&out).contains("not supported yet: lxc.console.path"),
         "{}",
         stderr(&out)
     );
@@ -164,5 +164,5 @@ fn known_key_without_its_feature_is_kept_and_refused_at_start() {
     c.save_config(None).unwrap();
     assert!(std::fs::read_to_string(&config)
         .unwrap()
-        .contains("lxc.seccomp.notify.proxy = unix:/run/proxy.sock"));
+        .contains("lxc.console.path = /dev/tty9"));
 }

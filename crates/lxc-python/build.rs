@@ -1,6 +1,7 @@
 //! With the `bundle-helper` feature (the wheel build turns it on), build lxc-rs-helper and
-//! put it beside the module in python/lxc/, so that a pip-installed `lxc` finds its helper
-//! with nothing else installed. Plain workspace builds skip this.
+//! lxc-rs-init (lxc-execute's init) and put them beside the module in python/lxc/, so that a
+//! pip-installed `lxc` finds them with nothing else installed. Plain workspace builds skip
+//! this.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -29,6 +30,7 @@ fn main() {
     // A target directory of its own: the outer build holds the lock on the usual one.
     let status = Command::new(cargo)
         .args(["build", "--release", "-p", "lxc", "--bin", "lxc-rs-helper"])
+        .args(["--bin", "lxc-rs-init"])
         .arg("--manifest-path")
         .arg(root.join("Cargo.toml"))
         .arg("--target-dir")
@@ -39,10 +41,12 @@ fn main() {
     if !status.success() {
         fail(format!("building lxc-rs-helper failed ({status})"));
     }
-    let built = target.join("release/lxc-rs-helper");
-    let dest = manifest.join("python/lxc/lxc-rs-helper");
-    copy_executable(&built, &dest)
-        .unwrap_or_else(|e| fail(format!("{} -> {}: {e}", built.display(), dest.display())));
+    for program in ["lxc-rs-helper", "lxc-rs-init"] {
+        let built = target.join("release").join(program);
+        let dest = manifest.join("python/lxc").join(program);
+        copy_executable(&built, &dest)
+            .unwrap_or_else(|e| fail(format!("{} -> {}: {e}", built.display(), dest.display())));
+    }
 }
 
 fn copy_executable(from: &Path, to: &Path) -> std::io::Result<()> {
