@@ -207,17 +207,26 @@ impl Delegated {
 }
 
 impl Drop for Delegated {
+    /// Retried for a while: a monitor finishing its work after its stop was answered (in
+    /// the pivot cgroup) keeps its cgroup busy until it has exited.
     fn drop(&mut self) {
-        let children = std::fs::read_dir(&self.0)
-            .map(|d| {
-                d.filter_map(|e| e.ok())
-                    .map(|e| e.path())
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default();
-        for child in children {
-            let _ = std::fs::remove_dir(child);
+        for _ in 0..300 {
+            let children = std::fs::read_dir(&self.0)
+                .map(|d| {
+                    d.filter_map(|e| e.ok())
+                        .map(|e| e.path())
+                        .filter(|p| p.is_dir())
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default();
+            for child in children {
+                let _ = std::fs::remove_dir(child);
+            }
+            if std::fs::remove_dir(&self.0).is_ok() || !self.0.exists() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
         }
-        let _ = std::fs::remove_dir(&self.0);
+        eprintln!("could not remove {}", self.0.display());
     }
 }
