@@ -1,7 +1,7 @@
 #!/bin/bash
 # Install what lxc-rs needs to build, run and test on Debian 12 (as root).
 set -euo pipefail
-need=(busybox-static lxc lxc-dev python3-lxc libc6-dev gcc libseccomp-dev pkg-config iproute2 dnsmasq-base nftables attr libcap2-bin btrfs-progs xfsprogs lvm2 openssl xz-utils gnupg wget lxc-templates debootstrap distro-info uidmap util-linux)
+need=(busybox-static lxc lxc-dev python3-lxc libc6-dev gcc libseccomp-dev pkg-config iproute2 dnsmasq-base nftables attr libcap2-bin btrfs-progs xfsprogs lvm2 openssl xz-utils gnupg wget lxc-templates debootstrap distro-info uidmap util-linux libnss-extrausers)
 # The cgroup v2 lane (scripts/v2-lane) builds an initramfs and boots it under qemu.
 need+=(cpio binutils qemu-system-x86 apparmor)
 [ "${WITH_BENCH:-0}" = 1 ] && need+=(lxc hyperfine)

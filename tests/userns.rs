@@ -436,3 +436,30 @@ fn a_user_makes_a_busybox_container_and_an_overlay_snapshot() {
     assert!(out.status.success(), "{}", said(&out));
     assert!(!user.lxcpath.join(&name).exists());
 }
+
+/// A user the name services know but /etc/passwd and /etc/group do not (as with LDAP or
+/// SSSD): lxc-user-nic finds its name and its lxc-usernet allowance all the same.
+#[test]
+fn lxc_user_nic_knows_a_user_from_the_name_services() {
+    assert!(
+        Path::new("/usr/lib/libnss_extrausers.so.2").exists()
+            || Path::new("/usr/lib/x86_64-linux-gnu/libnss_extrausers.so.2").exists(),
+        "libnss-extrausers is needed (scripts/setup.sh installs it)"
+    );
+    let env = Env::new("usernicnss");
+    let mut user = support::user::User::new(&env, "10.231.11.1/24");
+    user.nss_only = true;
+    let br = user.bridge.name.clone();
+    let out = user.run(
+        Path::new("/bin/sh"),
+        &format!(
+            "-c 'grep -c lxcrs /etc/passwd; id -un; unshare -Urn sleep 10 & ns=$!; sleep 0.3; \
+             \"$LXC_RS_USER_NIC\" create /x c $ns veth {br} eth0; rc=$?; kill $ns; exit $rc'"
+        ),
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    assert!(said.starts_with("0\nlxcrs\n"), "{said}");
+    // LXC's answer line: the NIC's name inside, its index, the host end.
+    assert!(said.contains("\neth0:"), "{said}");
+}

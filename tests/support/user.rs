@@ -21,6 +21,9 @@ pub struct User {
     global: PathBuf,
     /// Extra environment for the user's commands.
     pub env: Vec<(String, String)>,
+    /// Known only to the name services, not to /etc/passwd and /etc/group (as an LDAP
+    /// user is): its entries are in libnss-extrausers' files.
+    pub nss_only: bool,
 }
 
 impl User {
@@ -47,6 +50,7 @@ impl User {
             ns_dir: env.root.join("ns"),
             global: env.global.clone(),
             env: Vec::new(),
+            nss_only: false,
         }
     }
 
@@ -61,6 +65,29 @@ impl User {
         self.run_with(&bin_dir().join(tool), args, false)
     }
 
+    /// The shell lines that make the user known in its private mount namespace.
+    fn accounts(&self) -> String {
+        let passwd = format!(
+            "lxcrs:x:{UID}:{UID}::{}:/bin/sh",
+            self.root.join("home").display()
+        );
+        let group = format!("lxcrs:x:{UID}:");
+        if !self.nss_only {
+            return format!(
+                "grep -q '^lxcrs:' /etc/passwd || echo '{passwd}' >> /etc/passwd; \
+                 grep -q '^lxcrs:' /etc/group || echo '{group}' >> /etc/group;"
+            );
+        }
+        format!(
+            "mkdir -p {t}/extrausers; echo '{passwd}' > {t}/extrausers/passwd; \
+             echo '{group}' > {t}/extrausers/group; \
+             mount --bind {t}/extrausers /var/lib/extrausers; \
+             sed -i -e 's/^passwd:.*/passwd: files extrausers/' \
+               -e 's/^group:.*/group: files extrausers/' /etc/nsswitch.conf;",
+            t = self.ns_dir.display()
+        )
+    }
+
     /// The user's home.
     pub fn home(&self) -> PathBuf {
         self.root.join("home")
@@ -71,8 +98,7 @@ impl User {
             "set -e; mkdir -p {t}/etc-up {t}/etc-work {t}/run-lxc /run/lxc; \
              mount --make-rprivate /; \
              mount -t overlay overlay -o lowerdir=/etc,upperdir={t}/etc-up,workdir={t}/etc-work /etc; \
-             grep -q '^lxcrs:' /etc/passwd || echo 'lxcrs:x:{UID}:{UID}::{home}:/bin/sh' >> /etc/passwd; \
-             grep -q '^lxcrs:' /etc/group || echo 'lxcrs:x:{UID}:' >> /etc/group; \
+             {accounts} \
              echo 'lxcrs:300000:65536' > /etc/subuid; echo 'lxcrs:300000:65536' > /etc/subgid; \
              mkdir -p /etc/lxc; echo 'lxcrs veth {bridge} 1' > /etc/lxc/lxc-usernet; \
              mount --bind {t}/run-lxc /run/lxc; \
@@ -88,6 +114,7 @@ impl User {
             bridge = self.bridge.name,
             usernic = bin_dir().join("lxc-user-nic").display(),
             program = program.display(),
+            accounts = self.accounts(),
         );
         let mut cmd = Command::new("unshare");
         cmd.args(["-m", "sh", "-c", &script]).stdin(Stdio::null());

@@ -50,32 +50,64 @@ pub fn run(args: &[String]) -> R<String> {
     }
 }
 
-/// The caller: real uid, its user name and group names (from /etc/passwd and /etc/group).
+/// The caller: real uid, its user name and group names.
 struct Caller {
     uid: u32,
     user: String,
     groups: Vec<String>,
 }
 
+/// Who called: the names from /etc/passwd and /etc/group, else from the host's name
+/// services (LDAP, SSSD...).
 fn caller() -> R<Caller> {
     let (uid, gid) = lxc_sys::process::real_ids();
-    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
-    let user = passwd
-        .lines()
-        .map(|l| l.split(':').collect::<Vec<_>>())
-        .find(|f| f.len() >= 3 && f[2].parse::<u32>().ok() == Some(uid))
-        .map(|f| f[0].to_string())
+    let uid_key = uid.to_string();
+    let user = entries_of("/etc/passwd", "passwd", std::slice::from_ref(&uid_key))
+        .into_iter()
+        .next()
+        .map(|f| f[0].clone())
         .ok_or_else(|| format!("uid {uid} has no user name"))?;
     let mut gids = lxc_sys::process::groups().map_err(|e| format!("getgroups: {e}"))?;
     gids.push(gid);
-    let group_file = std::fs::read_to_string("/etc/group").unwrap_or_default();
-    let groups = group_file
-        .lines()
-        .map(|l| l.split(':').collect::<Vec<_>>())
-        .filter(|f| f.len() >= 3 && f[2].parse::<u32>().is_ok_and(|g| gids.contains(&g)))
-        .map(|f| f[0].to_string())
+    gids.sort_unstable();
+    gids.dedup();
+    let keys: Vec<String> = gids.iter().map(u32::to_string).collect();
+    let groups = entries_of("/etc/group", "group", &keys)
+        .into_iter()
+        .map(|f| f[0].clone())
         .collect();
     Ok(Caller { uid, user, groups })
+}
+
+/// The entries (fields of `name:x:id:...` lines) whose id is one of `ids`: from `file`,
+/// and for the ids it lacks from `getent DATABASE` (this static program cannot load the
+/// name services' modules itself; LXC's, linked dynamically, asks them through libc).
+fn entries_of(file: &str, database: &str, ids: &[String]) -> Vec<Vec<String>> {
+    let parse = |text: &str| -> Vec<Vec<String>> {
+        text.lines()
+            .map(|l| l.split(':').map(str::to_string).collect::<Vec<_>>())
+            .filter(|f| f.len() >= 3 && ids.contains(&f[2]))
+            .collect()
+    };
+    let mut found = parse(&std::fs::read_to_string(file).unwrap_or_default());
+    let missing: Vec<&String> = ids
+        .iter()
+        .filter(|id| !found.iter().any(|f| &f[2] == *id))
+        .collect();
+    if missing.is_empty() {
+        return found;
+    }
+    let looked_up = std::process::Command::new("/usr/bin/getent")
+        .arg(database)
+        .args(&missing)
+        .env_clear()
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output();
+    if let Ok(out) = looked_up {
+        found.extend(parse(&String::from_utf8_lossy(&out.stdout)));
+    }
+    found
 }
 
 /// Run `f` with the caller's uid as the effective one (and so for file access), then
