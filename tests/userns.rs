@@ -344,15 +344,7 @@ fn lxc_user_nic_waits_for_lxcs_lock_on_the_database() {
     .unwrap();
     assert_eq!(line.trim(), "locked");
     let started = std::time::Instant::now();
-    // For a network namespace of the user's own, which it may give a NIC (the setuid
-    // program runs from the host's user namespace, as the monitor runs it).
-    let out = user.run(
-        Path::new("/bin/sh"),
-        &format!(
-            "-c 'unshare -Urn sleep 10 & ns=$!; sleep 0.3; \
-             \"$LXC_RS_USER_NIC\" create /x c $ns veth {br} eth0; rc=$?; kill $ns; exit $rc'"
-        ),
-    );
+    let out = nic_for_own_netns(&user, &br, "");
     let waited = started.elapsed();
     holder.wait().unwrap();
     assert!(out.status.success(), "{out:?}");
@@ -450,16 +442,27 @@ fn lxc_user_nic_knows_a_user_from_the_name_services() {
     let mut user = support::user::User::new(&env, "10.231.11.1/24");
     user.nss_only = true;
     let br = user.bridge.name.clone();
-    let out = user.run(
-        Path::new("/bin/sh"),
-        &format!(
-            "-c 'grep -c lxcrs /etc/passwd; id -un; unshare -Urn sleep 10 & ns=$!; sleep 0.3; \
-             \"$LXC_RS_USER_NIC\" create /x c $ns veth {br} eth0; rc=$?; kill $ns; exit $rc'"
-        ),
-    );
+    let out = nic_for_own_netns(&user, &br, "grep -c lxcrs /etc/passwd; id -un; ");
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{out:?}");
     assert!(said.starts_with("0\nlxcrs\n"), "{said}");
     // LXC's answer line: the NIC's name inside, its index, the host end.
     assert!(said.contains("\neth0:"), "{said}");
+}
+
+/// As the user, after the shell commands `first`: lxc-user-nic gives a veth on `bridge` to a
+/// network namespace of the user's own (the setuid program runs from the host's user
+/// namespace, as the monitor runs it).
+fn nic_for_own_netns(
+    user: &support::user::User,
+    bridge: &str,
+    first: &str,
+) -> std::process::Output {
+    user.run(
+        Path::new("/bin/sh"),
+        &format!(
+            "-c '{first}unshare -Urn sleep 10 & ns=$!; sleep 0.3; \
+             \"$LXC_RS_USER_NIC\" create /x c $ns veth {bridge} eth0; rc=$?; kill $ns; exit $rc'"
+        ),
+    )
 }

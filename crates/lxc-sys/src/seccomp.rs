@@ -103,12 +103,18 @@ pub fn notification(listener: BorrowedFd<'_>) -> Result<SeccompNotification> {
 
 /// Answer a notification: the stopped syscall fails with `errno`.
 pub fn answer_errno(listener: BorrowedFd<'_>, id: u64, errno: i32) -> Result<()> {
-    let mut resp = SeccompNotifResp {
-        id,
-        val: 0,
-        error: -errno,
-        flags: 0,
-    };
+    send_answer(
+        listener,
+        SeccompNotifResp {
+            id,
+            val: 0,
+            error: -errno,
+            flags: 0,
+        },
+    )
+}
+
+fn send_answer(listener: BorrowedFd<'_>, mut resp: SeccompNotifResp) -> Result<()> {
     // SAFETY: resp is a seccomp_notif_resp of the size the ioctl number encodes.
     let ret = unsafe {
         libc::ioctl(
@@ -193,20 +199,23 @@ pub fn answer_bytes(listener: BorrowedFd<'_>, resp: &[u8]) -> Result<()> {
             "seccomp answer too short",
         ));
     }
-    let mut copy = SeccompNotifResp {
-        id: u64::from_ne_bytes(resp[0..8].try_into().unwrap_or_default()),
-        val: i64::from_ne_bytes(resp[8..16].try_into().unwrap_or_default()),
-        error: i32::from_ne_bytes(resp[16..20].try_into().unwrap_or_default()),
-        flags: u32::from_ne_bytes(resp[20..24].try_into().unwrap_or_default()),
+    let word = |at: usize| -> [u8; 8] {
+        resp.get(at..at + 8)
+            .and_then(|b| b.try_into().ok())
+            .unwrap_or_default()
     };
-    // SAFETY: copy is a seccomp_notif_resp of the size the ioctl number encodes.
-    let ret = unsafe {
-        libc::ioctl(
-            listener.as_raw_fd(),
-            SECCOMP_IOCTL_NOTIF_SEND,
-            &mut copy as *mut SeccompNotifResp,
-        )
+    let half = |at: usize| -> [u8; 4] {
+        resp.get(at..at + 4)
+            .and_then(|b| b.try_into().ok())
+            .unwrap_or_default()
     };
-    crate::check(ret)?;
-    Ok(())
+    send_answer(
+        listener,
+        SeccompNotifResp {
+            id: u64::from_ne_bytes(word(0)),
+            val: i64::from_ne_bytes(word(8)),
+            error: i32::from_ne_bytes(half(16)),
+            flags: u32::from_ne_bytes(half(20)),
+        },
+    )
 }
