@@ -334,6 +334,49 @@ fn monitor_and_payload_cgroups_follow_the_dir_keys() {
     assert!(!mount.join(&t).join("ct").exists(), "payload cgroup left");
 }
 
+/// Cgroups another manager left under our names (LXC leaves its empty monitor cgroups
+/// behind): a start passes over them, uses the next free suffix, and leaves them alone.
+#[test]
+fn cgroups_someone_else_left_under_our_names_are_passed_over() {
+    let env = Env::new("cgforeign");
+    let name = env.name("fo");
+    env.create_busybox(&name);
+    let unified = lxc::cgroup::unified_mount().unwrap();
+    let foreign = ForeignCgroups(
+        (0..3)
+            .map(|i| match i {
+                0 => format!("lxc.monitor.{name}"),
+                n => format!("lxc.monitor.{name}-{n}"),
+            })
+            .chain([format!("lxc.payload.{name}")])
+            .map(|leaf| unified.join(leaf))
+            .collect(),
+    );
+    for dir in &foreign.0 {
+        std::fs::create_dir(dir).unwrap();
+    }
+    let (monitor, init) = monitor_and_init_cgroups(&env, &name);
+    assert_eq!(monitor, format!("/lxc.monitor.{name}-3"));
+    assert_eq!(init, format!("/lxc.payload.{name}-1"));
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    assert!(poll_gone(&unified.join(format!("lxc.monitor.{name}-3"))));
+    assert!(!unified.join(format!("lxc.payload.{name}-1")).exists());
+    for dir in &foreign.0 {
+        assert!(dir.is_dir(), "{} was removed", dir.display());
+    }
+}
+
+/// Empty cgroups made by hand, removed whatever the test's outcome.
+struct ForeignCgroups(Vec<PathBuf>);
+
+impl Drop for ForeignCgroups {
+    fn drop(&mut self) {
+        for dir in &self.0 {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
 fn poll_gone(path: &Path) -> bool {
     for _ in 0..200 {
         if !path.exists() {

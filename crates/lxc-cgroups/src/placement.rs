@@ -256,6 +256,16 @@ impl Placement {
             } else {
                 format!("{path}-{attempt}")
             };
+            // Names other starts hold (or left behind: LXC leaks its monitor cgroups) are
+            // passed over with one look, not a create that fails in every hierarchy.
+            if let (true, Some(first)) = (tries > 1, hierarchies.first()) {
+                let dir = first
+                    .mount
+                    .join(self.path_in(first, &name).trim_start_matches('/'));
+                if held_by_another(&dir, lxcpath) {
+                    continue;
+                }
+            }
             let mut made: Vec<CgroupDir> = Vec::new();
             let mut parents: Vec<PathBuf> = Vec::new();
             let mut taken = false;
@@ -369,15 +379,25 @@ pub(crate) fn remove_parents(parents: &[PathBuf]) {
 
 /// Take back an empty cgroup this container left behind (its owner xattr names lxcpath).
 fn reclaim(h: &Hierarchy, dir: &Path, lxcpath: &str) -> bool {
-    let ours = lxc_sys::fs::get_xattr(dir, OWNER_XATTR).is_some_and(|v| v == lxcpath.as_bytes());
+    if held_by_another(dir, lxcpath) {
+        return false;
+    }
     let empty =
         std::fs::read_to_string(dir.join("cgroup.procs")).is_ok_and(|p| p.trim().is_empty());
-    if ours && empty && std::fs::remove_dir(dir).is_ok() && std::fs::create_dir(dir).is_ok() {
+    if empty && std::fs::remove_dir(dir).is_ok() && std::fs::create_dir(dir).is_ok() {
         init_cpuset(h, dir);
         tracing::info!(cgroup = %dir.display(), "reusing the cgroup a crashed monitor left");
         return true;
     }
     false
+}
+
+/// Whether `dir` exists without this container's owner xattr (lxcpath).
+fn held_by_another(dir: &Path, lxcpath: &str) -> bool {
+    match lxc_sys::fs::read_xattr(dir, OWNER_XATTR) {
+        Ok(owner) => owner != lxcpath.as_bytes(),
+        Err(e) => e.raw_os_error() != Some(libc::ENOENT),
+    }
 }
 
 #[cfg(test)]

@@ -287,13 +287,19 @@ pub fn set_xattr(path: &Path, name: &str, value: &[u8]) -> Result<()> {
 
 /// An extended attribute of a path (None when unset).
 pub fn get_xattr(path: &Path, name: &str) -> Option<Vec<u8>> {
-    let (p, n) = (cpath(path).ok()?, crate::cstr(name).ok()?);
+    read_xattr(path, name).ok()
+}
+
+/// An extended attribute's value, or why there is none (`ENOENT`: no such file; `ENODATA`:
+/// the file lacks the attribute).
+pub fn read_xattr(path: &Path, name: &str) -> io::Result<Vec<u8>> {
+    let (p, n) = (cpath(path)?, crate::cstr(name)?);
     let mut buf = vec![0u8; 4096];
     // SAFETY: valid C strings; buf is writable for its length.
     let len = unsafe { libc::getxattr(p.as_ptr(), n.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
     if len < 0 {
-        return None;
+        return Err(io::Error::last_os_error());
     }
     buf.truncate(len as usize);
-    Some(buf)
+    Ok(buf)
 }
