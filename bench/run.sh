@@ -29,9 +29,17 @@ cleanup() {
         umount -l "$work/$fs" 2>/dev/null || true
         [ -n "$dev" ] && losetup -d "$dev" 2>/dev/null || true
     done
+    # LXC 5.0.2 leaves some of its empty monitor cgroups behind (lxc.monitor.b-1, ...,
+    # mostly in the cold rows); remove the ones that appeared during this run.
+    for dir in /sys/fs/cgroup/*/lxc.monitor.* /sys/fs/cgroup/lxc.monitor.*; do
+        [ -d "$dir" ] && ! grep -qxF "$dir" "$cgroups_before" && rmdir "$dir" 2>/dev/null || true
+    done
+    rm -f "$cgroups_before"
     rm -rf "$work"
 }
 bridge=lxrsbench$$
+cgroups_before=$(mktemp)
+ls -d /sys/fs/cgroup/*/lxc.monitor.* /sys/fs/cgroup/lxc.monitor.* >"$cgroups_before" 2>/dev/null || true
 trap cleanup EXIT
 
 # Debian's busybox template makes the reference rootfs; ours is a copy of it.
