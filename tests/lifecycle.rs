@@ -133,6 +133,22 @@ fn execute_runs_a_command_and_passes_its_status() {
     );
     assert!(no_monitor(&env.lxcpath, &name));
     assert!(no_cgroup_for(&name));
+
+    // A command that is not there: 127 and its name, as a shell says it; a command killed
+    // by a signal: 128 + the signal.
+    let out = env.run("lxc-execute", &["-n", &name, "--", "no-such-command"]);
+    assert_eq!(out.status.code(), Some(127));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no-such-command: No such file or directory"),
+        "{stderr}"
+    );
+    let out = env.run(
+        "lxc-execute",
+        &["-n", &name, "--", "sh", "-c", "kill -TERM $$"],
+    );
+    assert_eq!(out.status.code(), Some(128 + libc::SIGTERM));
+    assert!(no_monitor(&env.lxcpath, &name));
 }
 
 #[test]

@@ -531,16 +531,36 @@ fn droppable_ranges() -> Vec<(usize, usize)> {
     ranges
 }
 
+/// lxc-execute's init for this target, built without libc or std (init/main.rs), when
+/// there is one; other targets run the `lxc-rs-init` program.
+#[cfg(tiny_init)]
+pub const TINY_INIT: Option<&[u8]> = Some(include_bytes!(concat!(env!("OUT_DIR"), "/lxc-rs-init")));
+#[cfg(not(tiny_init))]
+pub const TINY_INIT: Option<&[u8]> = None;
+
 /// A sealed in-memory copy of an executable: nothing can write it, so a container that gets
 /// hold of `/proc/<pid>/exe` of one of our processes cannot replace a host binary through it.
 pub fn sealed_copy(path: &std::path::Path) -> Result<OwnedFd> {
-    const MFD_EXEC: libc::c_uint = 0x10;
     // Named after the file, as /proc/<pid>/exe then shows it.
     let file_name = path
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("lxc-rs");
-    let name = cstr(file_name)?;
+    let mut dst = sealable_memfd(file_name)?;
+    std::io::copy(&mut std::fs::File::open(path)?, &mut dst)?;
+    seal(dst)
+}
+
+/// A sealed in-memory executable holding `image`, named `name` in /proc/<pid>/exe.
+pub fn sealed_image(name: &str, image: &[u8]) -> Result<OwnedFd> {
+    let mut dst = sealable_memfd(name)?;
+    std::io::Write::write_all(&mut dst, image)?;
+    seal(dst)
+}
+
+fn sealable_memfd(name: &str) -> Result<std::fs::File> {
+    const MFD_EXEC: libc::c_uint = 0x10;
+    let name = cstr(name)?;
     let flags = libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING;
     // SAFETY: valid C string; returns a fresh fd. MFD_EXEC is only known to 6.3+ kernels.
     let mut fd = unsafe { libc::memfd_create(name.as_ptr(), flags | MFD_EXEC) };
@@ -549,14 +569,14 @@ pub fn sealed_copy(path: &std::path::Path) -> Result<OwnedFd> {
         fd = check(unsafe { libc::memfd_create(name.as_ptr(), flags) })?;
     }
     // SAFETY: a fresh fd we own.
-    let memfd = unsafe { OwnedFd::from_raw_fd(fd) };
-    let mut src = std::fs::File::open(path)?;
-    let mut dst = std::fs::File::from(memfd);
-    std::io::copy(&mut src, &mut dst)?;
+    Ok(std::fs::File::from(unsafe { OwnedFd::from_raw_fd(fd) }))
+}
+
+fn seal(file: std::fs::File) -> Result<OwnedFd> {
     let seals = libc::F_SEAL_SEAL | libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE;
     // SAFETY: F_ADD_SEALS on our memfd with integer flags.
-    check(unsafe { libc::fcntl(dst.as_raw_fd(), libc::F_ADD_SEALS, seals) })?;
-    Ok(OwnedFd::from(dst))
+    check(unsafe { libc::fcntl(file.as_raw_fd(), libc::F_ADD_SEALS, seals) })?;
+    Ok(OwnedFd::from(file))
 }
 
 /// Execute the program behind an fd (e.g. a sealed copy). Returns only on failure.
@@ -628,4 +648,17 @@ pub fn join_new_session_keyring() -> Result<()> {
         )
     })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    #[cfg(tiny_init)]
+    fn the_built_in_init_is_a_small_static_executable() {
+        let image = super::TINY_INIT.unwrap_or_default();
+        assert!(image.starts_with(b"\x7fELF"));
+        // ET_EXEC: no loader and no relocations.
+        assert_eq!(image.get(16..18), Some(&[2u8, 0][..]));
+        assert!(image.len() < 64 * 1024, "{} bytes", image.len());
+    }
 }

@@ -62,6 +62,19 @@ pub fn helper_path() -> Result<std::path::PathBuf> {
     Err(Error::HelperMissing(tried.join(", ")))
 }
 
+/// A sealed copy of lxc-execute's init: the one built into the library where there is one
+/// (a few kilobytes to copy at each start), else the program `init_path` names.
+pub(crate) fn sealed_init() -> Result<std::os::fd::OwnedFd> {
+    match lxc_sys::process::TINY_INIT {
+        Some(image) => lxc_sys::process::sealed_image("lxc-rs-init", image)
+            .map_err(crate::error::io_err("lxc-rs-init (built in)")),
+        None => {
+            let path = init_path()?;
+            lxc_sys::process::sealed_copy(&path).map_err(crate::error::io_err(&path))
+        }
+    }
+}
+
 /// lxc-execute's init: `lxc-rs-init` beside the helper, else the helper's own `init` mode.
 pub fn init_path() -> Result<std::path::PathBuf> {
     let helper = helper_path()?;

@@ -298,11 +298,7 @@ impl Monitor {
         // lxc-execute's init runs from a sealed copy too; copying it here overlaps with the
         // child's mount work on the other core.
         let init = match self.plan.req.use_init {
-            true => Some(
-                super::init_path()
-                    .and_then(|p| p_sealed(&p))
-                    .map_err(|e| format!("the minimal init: {e}"))?,
-            ),
+            true => Some(super::sealed_init().map_err(|e| format!("the minimal init: {e}"))?),
             false => None,
         };
         sync::expect(sock, StartStep::RootfsReady)?;
