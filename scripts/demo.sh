@@ -5,8 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
-cargo build --release --workspace --bins
-bin=target/release
+bin=$(bash scripts/build.sh)
 work=$(mktemp -d /tmp/lxc-rs-demo.XXXXXX)
 trap '$bin/lxc-stop -P "$work/lxc" -n demo -k >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 mkdir -p "$work/lxc"

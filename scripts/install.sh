@@ -6,15 +6,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 prefix=${PREFIX:-/usr/local}
-cargo build --release --workspace
+bin=$(bash scripts/build.sh)
 install -d "$prefix/bin" "$prefix/libexec/lxc-rs" "$prefix/lib/pkgconfig" "$prefix/include/lxc"
-for f in target/release/lxc-*; do
+for f in "$bin"/lxc-*; do
     case "$f" in *.d) continue ;; esac
     case "$(basename "$f")" in lxc-rs-helper | lxc-rs-init) continue ;; esac
     install -m 755 "$f" "$prefix/bin/"
 done
-install -m 755 target/release/lxc-rs-helper "$prefix/libexec/lxc-rs/lxc-rs-helper"
-install -m 755 target/release/lxc-rs-init "$prefix/libexec/lxc-rs/lxc-rs-init"
+install -m 755 "$bin/lxc-rs-helper" "$prefix/libexec/lxc-rs/lxc-rs-helper"
+install -m 755 "$bin/lxc-rs-init" "$prefix/libexec/lxc-rs/lxc-rs-init"
 install -m 755 target/release/liblxc_rs.so "$prefix/lib/liblxc.so.1"
 ln -sf liblxc.so.1 "$prefix/lib/liblxc.so"
 ln -sf ../libexec/lxc-rs/lxc-rs-helper "$prefix/lib/lxc-rs-helper"

@@ -15,6 +15,11 @@ clippy-driver --edition=2021 --crate-type=bin -Cpanic=abort -Crelocation-model=s
     -o "$init_lint/init" crates/lxc-sys/init/main.rs
 rm -rf "$init_lint"
 cargo build --workspace
+# The release tools as installed: on x86_64 built against musl (scripts/build-musl.sh).
+musl=$(bash scripts/build-musl.sh)
+if [ "$musl" != "$PWD/target/release" ]; then
+    cargo clippy --target x86_64-unknown-linux-musl -p lxc-sys --all-targets -- -D warnings
+fi
 # The Python package installs with pip (maturin builds the abi3 extension), in a
 # throwaway virtual environment.
 venv=$(mktemp -d)
@@ -35,5 +40,9 @@ rm -rf "$venv" "$pyw"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace 2>&1 | tee "$log"
+# The integration tests again, against the musl-built release tools and helper.
+if [ "$musl" != "$PWD/target/release" ]; then
+    LXC_RS_BIN_DIR="$musl" cargo test -p lxc-integration 2>&1 | tee -a "$log"
+fi
 # One closing line with the totals of every test binary.
 awk '/^test result:/ { p += $4; f += $6 } END { printf "%d passed, %d failed\n", p, f }' "$log"

@@ -10,7 +10,7 @@ use support::*;
 
 /// A directory where our library answers to the names C programs link and load.
 fn libdir(env: &Env) -> PathBuf {
-    let so = bin_dir().join("liblxc_rs.so");
+    let so = build_dir().join("liblxc_rs.so");
     assert!(
         so.exists(),
         "build the C library first: cargo build --workspace"
@@ -198,7 +198,7 @@ fn exports_every_symbol_debians_liblxc_exports() {
         debian.exists(),
         "Debian's liblxc1 is needed (scripts/setup.sh installs lxc)"
     );
-    let ours = exported(&bin_dir().join("liblxc_rs.so"));
+    let ours = exported(&build_dir().join("liblxc_rs.so"));
     // Linker markers, and the thread-local current_config, which stable Rust cannot define.
     let allowed = ["__bss_start", "_edata", "_end", "current_config"];
     let missing: Vec<String> = exported(debian)

@@ -11,6 +11,9 @@ fn main() {
     if !(target.starts_with("x86_64-") && target.contains("-linux-")) {
         return;
     }
+    // The init is freestanding, so the gnu target serves a musl build too (and spares us
+    // the musl target's own start files, which would want a `main`).
+    let init_target = "x86_64-unknown-linux-gnu";
     let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default()).join("lxc-rs-init");
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     let status = Command::new(rustc)
@@ -27,7 +30,7 @@ fn main() {
             "-Clink-arg=-static",
             "-Clink-arg=-Wl,--build-id=none",
             "--target",
-            &target,
+            init_target,
             "-o",
         ])
         .arg(&out)

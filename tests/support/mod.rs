@@ -22,8 +22,25 @@ fn unsafe_free_euid() -> u32 {
     line.split_whitespace().nth(2).unwrap().parse().unwrap()
 }
 
-/// target/<profile>/ (where our binaries are), from the test executable's location.
+/// The tools and the helper under test: `LXC_RS_BIN_DIR` (scripts/test.sh points it at the
+/// musl-built release tools for a second pass), else `build_dir()`.
 pub fn bin_dir() -> PathBuf {
+    match std::env::var_os("LXC_RS_BIN_DIR") {
+        Some(dir) => {
+            let dir = PathBuf::from(dir);
+            assert!(
+                dir.join("lxc-start").exists(),
+                "LXC_RS_BIN_DIR has no lxc-start"
+            );
+            dir
+        }
+        None => build_dir(),
+    }
+}
+
+/// target/<profile>/ (where cargo put our binaries and libraries), from the test
+/// executable's location.
+pub fn build_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().unwrap();
     let dir = if dir.ends_with("deps") {
@@ -221,7 +238,7 @@ pub fn repo() -> PathBuf {
 /// Our Python package as pip would lay it out, with the freshly built extension; the
 /// directory to put on PYTHONPATH.
 pub fn python_package(env: &Env) -> PathBuf {
-    let so = bin_dir().join("lib_lxc.so");
+    let so = build_dir().join("lib_lxc.so");
     assert!(
         so.exists(),
         "build the Python module first: cargo build --workspace"

@@ -22,7 +22,7 @@ const SUBVOL_CREATE: u64 = iow(14);
 const SNAP_DESTROY: u64 = iow(15);
 
 /// statfs magic of btrfs, and the inode number of every subvolume's root directory.
-const BTRFS_MAGIC: i64 = 0x9123_683E;
+const BTRFS_MAGIC: u64 = 0x9123_683E;
 const FIRST_FREE_OBJECTID: u64 = 256;
 
 fn vol_args(fd: i64, name: &OsStr) -> Result<Box<VolArgs>> {
@@ -68,20 +68,14 @@ pub fn destroy(parent: BorrowedFd<'_>, name: &OsStr) -> Result<()> {
 
 /// Whether the directory open at `fd` is the root of a btrfs subvolume.
 pub fn is_subvolume(fd: BorrowedFd<'_>) -> bool {
-    // SAFETY: all-zero statfs/stat buffers are valid out-parameters.
-    let (mut sfs, mut st): (libc::statfs, libc::stat) = unsafe { std::mem::zeroed() };
-    // SAFETY: valid fd and writable buffers.
-    let ok = unsafe {
-        libc::fstatfs(fd.as_raw_fd(), &mut sfs) == 0 && libc::fstat(fd.as_raw_fd(), &mut st) == 0
-    };
-    ok && sfs.f_type == BTRFS_MAGIC && st.st_ino == FIRST_FREE_OBJECTID
+    // SAFETY: an all-zero stat buffer is a valid out-parameter.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: valid fd and writable buffer.
+    let ok = unsafe { libc::fstat(fd.as_raw_fd(), &mut st) == 0 };
+    ok && is_btrfs(fd) && st.st_ino == FIRST_FREE_OBJECTID
 }
 
 /// Whether the directory open at `fd` is on btrfs.
 pub fn is_btrfs(fd: BorrowedFd<'_>) -> bool {
-    // SAFETY: an all-zero statfs buffer is a valid out-parameter.
-    let mut sfs: libc::statfs = unsafe { std::mem::zeroed() };
-    // SAFETY: valid fd and writable buffer.
-    let ok = unsafe { libc::fstatfs(fd.as_raw_fd(), &mut sfs) == 0 };
-    ok && sfs.f_type == BTRFS_MAGIC
+    crate::fs::fs_magic(fd).is_ok_and(|magic| magic == BTRFS_MAGIC)
 }

@@ -244,6 +244,8 @@ pub fn fs_magic(fd: BorrowedFd<'_>) -> Result<u64> {
     let mut sfs: libc::statfs = unsafe { std::mem::zeroed() };
     // SAFETY: valid fd and writable buffer.
     check(unsafe { libc::fstatfs(fd.as_raw_fd(), &mut sfs) })?;
+    // f_type is signed in glibc's statfs, unsigned in musl's.
+    #[allow(clippy::unnecessary_cast)]
     Ok(sfs.f_type as u64)
 }
 

@@ -474,7 +474,9 @@ pub fn setrlimit(resource: &str, soft: u64, hard: u64) -> Result<()> {
 /// heap. A long-lived monitor calls this when it goes idle.
 pub fn release_startup_pages() {
     let ranges = droppable_ranges();
-    // SAFETY: malloc_trim only returns free heap memory to the kernel.
+    // SAFETY: malloc_trim only returns free heap memory to the kernel. (musl's allocator
+    // returns freed memory by itself and has no malloc_trim.)
+    #[cfg(target_env = "gnu")]
     unsafe {
         libc::malloc_trim(0);
     }

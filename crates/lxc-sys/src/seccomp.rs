@@ -78,8 +78,9 @@ struct SeccompNotifResp {
     flags: u32,
 }
 
-const SECCOMP_IOCTL_NOTIF_RECV: libc::c_ulong = 0xc050_2100;
-const SECCOMP_IOCTL_NOTIF_SEND: libc::c_ulong = 0xc018_2101;
+// The request type of ioctl differs between libcs (unsigned long in glibc, int in musl).
+const SECCOMP_IOCTL_NOTIF_RECV: libc::Ioctl = 0xc050_2100_u32 as libc::Ioctl;
+const SECCOMP_IOCTL_NOTIF_SEND: libc::Ioctl = 0xc018_2101_u32 as libc::Ioctl;
 
 /// Take the next notification from a listener.
 pub fn notification(listener: BorrowedFd<'_>) -> Result<SeccompNotification> {
@@ -138,7 +139,7 @@ pub struct NotifSizes {
 }
 
 const SECCOMP_GET_NOTIF_SIZES: libc::c_uint = 3;
-const SECCOMP_IOCTL_NOTIF_ID_VALID: libc::c_ulong = 0x4008_2102;
+const SECCOMP_IOCTL_NOTIF_ID_VALID: libc::Ioctl = 0x4008_2102_u32 as libc::Ioctl;
 
 /// Ask the kernel for its notification sizes.
 pub fn notif_sizes() -> Result<NotifSizes> {
@@ -218,4 +219,19 @@ pub fn answer_bytes(listener: BorrowedFd<'_>, resp: &[u8]) -> Result<()> {
             flags: u32::from_ne_bytes(half(20)),
         },
     )
+}
+
+/// musl builds link Debian's libseccomp.a, which was compiled against glibc with
+/// `_FORTIFY_SOURCE` and so calls glibc's `__fprintf_chk`, only from its PFC text export
+/// (a debugging aid we never use). musl has no such symbol; this one fails cleanly should
+/// anything reach it. The variadic arguments it is called with are simply not read, which
+/// the x86_64 calling convention allows.
+#[cfg(target_env = "musl")]
+#[no_mangle]
+pub extern "C" fn __fprintf_chk(
+    _stream: *mut libc::c_void,
+    _flag: libc::c_int,
+    _format: *const libc::c_char,
+) -> libc::c_int {
+    -1
 }

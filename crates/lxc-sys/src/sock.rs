@@ -198,11 +198,11 @@ fn send_with_control(
         msg.msg_iovlen = 1;
         if let Some((kind, payload)) = control {
             msg.msg_control = cbuf.as_mut_ptr().cast();
-            msg.msg_controllen = space;
+            msg.msg_controllen = space as _;
             let cmsg = libc::CMSG_FIRSTHDR(&msg);
             (*cmsg).cmsg_level = libc::SOL_SOCKET;
             (*cmsg).cmsg_type = kind;
-            (*cmsg).cmsg_len = libc::CMSG_LEN(payload_len as u32) as usize;
+            (*cmsg).cmsg_len = libc::CMSG_LEN(payload_len as u32) as _;
             std::ptr::copy_nonoverlapping(payload.as_ptr(), libc::CMSG_DATA(cmsg), payload_len);
         }
         sendmsg(sock, &msg)
@@ -226,7 +226,7 @@ pub fn recv_with_fds(sock: BorrowedFd<'_>, buf: &mut [u8]) -> Result<(usize, Vec
         msg.msg_iov = &mut iov;
         msg.msg_iovlen = 1;
         msg.msg_control = cbuf.as_mut_ptr().cast();
-        msg.msg_controllen = space as usize;
+        msg.msg_controllen = space as _;
         let n = loop {
             let n = libc::recvmsg(sock.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC);
             if n >= 0 {
@@ -243,7 +243,7 @@ pub fn recv_with_fds(sock: BorrowedFd<'_>, buf: &mut [u8]) -> Result<(usize, Vec
             if (*cmsg).cmsg_level == libc::SOL_SOCKET && (*cmsg).cmsg_type == libc::SCM_RIGHTS {
                 let data = libc::CMSG_DATA(cmsg) as *const RawFd;
                 let header = libc::CMSG_LEN(0) as usize;
-                let count = ((*cmsg).cmsg_len - header) / std::mem::size_of::<RawFd>();
+                let count = ((*cmsg).cmsg_len as usize - header) / std::mem::size_of::<RawFd>();
                 for i in 0..count {
                     fds.push(OwnedFd::from_raw_fd(std::ptr::read_unaligned(data.add(i))));
                 }
@@ -257,8 +257,8 @@ pub fn recv_with_fds(sock: BorrowedFd<'_>, buf: &mut [u8]) -> Result<(usize, Vec
 /// Set a receive/send timeout so that no call on this socket blocks forever.
 pub fn set_timeouts(sock: BorrowedFd<'_>, millis: u64) -> Result<()> {
     let tv = libc::timeval {
-        tv_sec: (millis / 1000) as libc::time_t,
-        tv_usec: ((millis % 1000) * 1000) as libc::suseconds_t,
+        tv_sec: (millis / 1000) as _,
+        tv_usec: ((millis % 1000) * 1000) as _,
     };
     for opt in [libc::SO_RCVTIMEO, libc::SO_SNDTIMEO] {
         // SAFETY: tv is a valid timeval of the given size.

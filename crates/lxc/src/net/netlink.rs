@@ -29,6 +29,13 @@ pub struct Netlink {
 
 type R<T> = Result<T, String>;
 
+/// Whether a netlink error (from `request`) carries this errno. The number, not the text:
+/// libcs word their messages differently (EOPNOTSUPP: "Operation not supported" in glibc,
+/// "Not supported" in musl).
+pub fn failed_with(error: &str, errno: i32) -> bool {
+    error.ends_with(&format!("(os error {errno})"))
+}
+
 impl Netlink {
     pub fn open() -> R<Netlink> {
         let mut socket = Socket::new(NETLINK_ROUTE).map_err(|e| format!("netlink socket: {e}"))?;
@@ -109,7 +116,7 @@ impl Netlink {
                 RouteNetlinkMessage::NewLink(l) => Some(l.header.index),
                 _ => None,
             })),
-            Err(e) if e.ends_with("No such device (os error 19)") => Ok(None),
+            Err(e) if failed_with(&e, libc::ENODEV) => Ok(None),
             Err(e) => Err(e),
         }
     }

@@ -5,7 +5,7 @@
 //! matched on whole fields, errors about what the caller cannot see are one message, and
 //! work inside the container's network namespace is done as the caller.
 
-use super::netlink::Netlink;
+use super::netlink::{self, Netlink};
 use lxc_config::usernet::{self, NicRecord};
 use std::fs::File;
 use std::io::{Read, Write};
@@ -197,7 +197,7 @@ fn create(pid: &str, kind: &str, bridge: &str, wanted: Option<&str>) -> R<String
     let mut db = Db::open()?;
     // The caller must be able to open that namespace itself (CVE-2017-5985).
     let netns = as_caller(who.uid, || File::open(format!("/proc/{pid}/ns/net")))?
-        .map_err(|_| format!("cannot use the network namespace of process {pid}"))?;
+        .map_err(|e| format!("cannot use the network namespace of process {pid}: {e}"))?;
     let mut nl = Netlink::open()?;
     // Devices that are gone no longer count.
     let mut live = Vec::new();
@@ -290,7 +290,7 @@ fn privileged_in(netns: &File, uid: u32) -> R<bool> {
         let mut nl = Netlink::open()?;
         let lo = nl.link_index("lo")?.ok_or("no lo")?;
         match nl.delete_link(lo) {
-            Err(e) if e.contains("not supported") => Ok(true),
+            Err(e) if netlink::failed_with(&e, libc::EOPNOTSUPP) => Ok(true),
             Err(_) => Ok(false),
             Ok(()) => Err("lo could be deleted".to_string()),
         }
