@@ -7,6 +7,7 @@ WITH_BENCH=1 bash scripts/setup.sh
 apt-get install -y -qq python3 >/dev/null 2>&1 || true
 [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
 ours=$(bash scripts/build.sh 2>/dev/null)
+echo "lxc-rs tools: $ours"
 theirs=/usr/bin
 runs=${RUNS:-20}
 work=$(mktemp -d /tmp/lxc-rs-bench.XXXXXX)

@@ -18,7 +18,8 @@ cargo build --workspace
 # The release tools as installed: on x86_64 built against musl (scripts/build-musl.sh).
 musl=$(bash scripts/build-musl.sh)
 if [ "$musl" != "$PWD/target/release" ]; then
-    cargo clippy --target x86_64-unknown-linux-musl -p lxc-sys --all-targets -- -D warnings
+    LIBSECCOMP_LINK_TYPE=static LIBSECCOMP_LIB_PATH="$PWD/target/musl-deps" \
+        cargo clippy --target x86_64-unknown-linux-musl -p lxc-sys -p lxc --all-targets -- -D warnings
 fi
 # The Python package installs with pip (maturin builds the abi3 extension), in a
 # throwaway virtual environment.

@@ -2,6 +2,11 @@
 //! the `lxc-*` tools, the Python module and the C library are thin faces over it.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+/// Static musl builds of the tools and the helper (scripts/build-musl.sh): see Cargo.toml.
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+
 pub mod attach;
 pub mod cgroup;
 pub mod clone;
