@@ -190,27 +190,17 @@ pub fn helper_attach() -> i32 {
 fn attach(req: &AttachRequest) -> std::result::Result<WaitStatus, String> {
     // Nobody in the container may ptrace us or open our fds while we hold host resources.
     lxc_sys::process::set_dumpable(false).map_err(|e| format!("prctl: {e}"))?;
-    let pidfd = commands::get_init_pidfd(&req.lxcpath, &req.name)
-        .map_err(|e| e.to_string())?
+    let Gathered {
+        pidfd,
+        cgroups,
+        seccomp,
+        label,
+        caps,
+    } = gather(&req.lxcpath, &req.name, &req.options)?
         .ok_or_else(|| "container is not running".to_string())?;
     let opts = &req.options;
-    // Only the attached process goes into the container's cgroups (cloned into them).
-    let cgroups = if opts.move_to_cgroup {
-        let dirs =
-            crate::cgroup::running_dirs(&req.lxcpath, &req.name).map_err(|e| e.to_string())?;
-        Some(crate::cgroup::CgroupEntry::open(&dirs.unwrap_or_default())?)
-    } else {
-        None
-    };
     // Environment is computed on the host side, before we enter the container.
     let env = build_env(opts);
-    let seccomp = container_seccomp(&req.lxcpath, &req.name)?;
-    let label = container_label(opts, &req.lxcpath, &req.name)?;
-    let caps = if opts.drop_capabilities {
-        container_caps(&req.lxcpath, &req.name)?
-    } else {
-        Vec::new()
-    };
     let requested = if opts.namespaces == 0 {
         ALL_NS
     } else {
@@ -457,16 +447,93 @@ struct Confinement<'a> {
     label: Option<&'a crate::lsm::LsmPlan>,
 }
 
+/// What an attach learns from the monitor and the host before it enters the container.
+struct Gathered {
+    pidfd: OwnedFd,
+    /// Only the attached process goes into the container's cgroups (cloned into them).
+    cgroups: Option<crate::cgroup::CgroupEntry>,
+    seccomp: Option<crate::seccomp::SeccompFilter>,
+    label: Option<crate::lsm::LsmPlan>,
+    caps: Vec<u32>,
+}
+
+/// Ask the monitor (one question to an lxc-rs monitor; LXC's answer one at a time) and the
+/// host what the attach needs; Ok(None) when the container is not running.
+fn gather(
+    lxcpath: &str,
+    name: &str,
+    opts: &AttachOptions,
+) -> std::result::Result<Option<Gathered>, String> {
+    let (pidfd, info) = match commands::get_attach_info(lxcpath, name).map_err(|e| e.to_string())? {
+        Some((pidfd, info)) => (pidfd, Some(info)),
+        None => match commands::get_init_pidfd(lxcpath, name).map_err(|e| e.to_string())? {
+            Some(pidfd) => (pidfd, None),
+            None => return Ok(None),
+        },
+    };
+    let items = MonitorItems {
+        lxcpath,
+        name,
+        info: info.as_ref(),
+    };
+    let cgroups = if opts.move_to_cgroup {
+        let dirs = match &info {
+            Some(info) => {
+                crate::cgroup::dirs_in_listing(&crate::cgroup::Layout::current(), &info.cgroups)
+            }
+            None => crate::cgroup::running_dirs(lxcpath, name)
+                .map_err(|e| e.to_string())?
+                .unwrap_or_default(),
+        };
+        Some(crate::cgroup::CgroupEntry::open(&dirs)?)
+    } else {
+        None
+    };
+    Ok(Some(Gathered {
+        pidfd,
+        cgroups,
+        seccomp: container_seccomp(&items)?,
+        label: container_label(opts, lxcpath, name)?,
+        caps: if opts.drop_capabilities {
+            container_caps(&items)?
+        } else {
+            Vec::new()
+        },
+    }))
+}
+
+/// The running container's configuration items an attach needs: from the `AttachInfo` an
+/// lxc-rs monitor gave, else asked one by one (LXC's monitor).
+struct MonitorItems<'a> {
+    lxcpath: &'a str,
+    name: &'a str,
+    info: Option<&'a commands::AttachInfo>,
+}
+
+impl MonitorItems<'_> {
+    /// The item's value; None when unset.
+    fn item(&self, key: &str) -> Option<String> {
+        let known = self.info.and_then(|info| match key {
+            "lxc.seccomp.profile" => Some(&info.seccomp_profile),
+            "lxc.cap.drop" => Some(&info.cap_drop),
+            "lxc.cap.keep" => Some(&info.cap_keep),
+            _ => None,
+        });
+        match known {
+            Some(value) => Some(value.clone()).filter(|v| !v.is_empty()),
+            None => commands::get_string(self.lxcpath, self.name, Cmd::GetConfigItem, key)
+                .ok()
+                .flatten(),
+        }
+    }
+}
+
 /// The running container's seccomp filter (its `lxc.seccomp.profile`, read and compiled on
 /// the host).
 fn container_seccomp(
-    lxcpath: &str,
-    name: &str,
+    items: &MonitorItems<'_>,
 ) -> std::result::Result<Option<crate::seccomp::SeccompFilter>, String> {
-    match commands::get_string(lxcpath, name, Cmd::GetConfigItem, "lxc.seccomp.profile")
-        .ok()
-        .flatten()
-    {
+    match items.item("lxc.seccomp.profile") {
         Some(path) if !path.trim().is_empty() => {
             let policy = crate::seccomp::read_policy(path.trim()).map_err(|e| e.to_string())?;
             crate::seccomp::compile_cached(&policy).map(Some)
@@ -492,11 +559,10 @@ fn container_label(
 
 /// The capabilities the running container's processes lack, from its monitor's
 /// configuration (so containers run by LXC itself are covered too).
-fn container_caps(lxcpath: &str, name: &str) -> std::result::Result<Vec<u32>, String> {
+fn container_caps(items: &MonitorItems<'_>) -> std::result::Result<Vec<u32>, String> {
     let item = |key: &str| -> Vec<String> {
-        commands::get_string(lxcpath, name, Cmd::GetConfigItem, key)
-            .ok()
-            .flatten()
+        items
+            .item(key)
             .map(|v| v.split_whitespace().map(str::to_string).collect())
             .unwrap_or_default()
     };
@@ -507,21 +573,19 @@ impl Container {
     /// Everything an attach needs, gathered before any fork (the child must not allocate
     /// or talk to the monitor).
     pub fn attach_prepare(&self, options: &AttachOptions) -> Result<AttachContext> {
-        let pidfd = commands::get_init_pidfd(self.config_path(), self.name())?
-            .ok_or_else(|| Error::NotRunning(self.name().to_string()))?;
-        let cgroups = if options.move_to_cgroup {
-            let dirs = crate::cgroup::running_dirs(self.config_path(), self.name())?;
-            Some(
-                crate::cgroup::CgroupEntry::open(&dirs.unwrap_or_default()).map_err(|message| {
-                    Error::Command {
-                        name: self.name().to_string(),
-                        message,
-                    }
-                })?,
-            )
-        } else {
-            None
+        let fail = |message: String| Error::Command {
+            name: self.name().to_string(),
+            message,
         };
+        let Gathered {
+            pidfd,
+            cgroups,
+            seccomp,
+            label,
+            caps,
+        } = gather(self.config_path(), self.name(), options)
+            .map_err(fail)?
+            .ok_or_else(|| Error::NotRunning(self.name().to_string()))?;
         let namespaces = attach_namespaces(
             pidfd.as_fd(),
             if options.namespaces == 0 {
@@ -542,15 +606,9 @@ impl Container {
             cwd: options.cwd.clone(),
             uid: options.uid.or(joins_user.then_some(0)),
             gid: options.gid.or(joins_user.then_some(0)),
-            seccomp: container_seccomp(self.config_path(), self.name())
-                .map_err(Error::InvalidArgument)?,
-            label: container_label(options, self.config_path(), self.name())
-                .map_err(Error::InvalidArgument)?,
-            caps: if options.drop_capabilities {
-                container_caps(self.config_path(), self.name()).map_err(Error::InvalidArgument)?
-            } else {
-                Vec::new()
-            },
+            seccomp,
+            label,
+            caps,
         })
     }
 

@@ -34,6 +34,9 @@ pub enum Cmd {
     GetSeccompNotifyFd = 22,
     /// lxc-rs extension, far above LXC's numbers: a sealed memfd copy of our helper.
     GetHelperFd = 0x4c52_0001,
+    /// lxc-rs extension: everything an attach asks (init's pidfd, cgroups, confinement
+    /// keys) in one round trip; `AttachInfo` as JSON.
+    GetAttachInfo = 0x4c52_0002,
 }
 
 impl Cmd {
@@ -59,6 +62,7 @@ impl Cmd {
             GetLimitCgroup,
             GetSeccompNotifyFd,
             GetHelperFd,
+            GetAttachInfo,
         ]
         .into_iter()
         .find(|c| *c as i32 == n)
@@ -277,6 +281,34 @@ pub fn get_helper_fd(lxcpath: &str, name: &str) -> Result<Option<OwnedFd>> {
     Ok(call(lxcpath, name, Cmd::GetHelperFd, 0, &[])?
         .filter(|r| r.ret >= 0)
         .and_then(|mut r| r.fds.pop()))
+}
+
+/// What an lxc-rs monitor tells an attach at once (`GetAttachInfo`); the pidfd of init
+/// comes with it.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct AttachInfo {
+    /// The container's cgroups as `get_cgroup` with `ALL_HIERARCHIES` names them.
+    pub cgroups: String,
+    /// `lxc.seccomp.profile`, `lxc.cap.drop` and `lxc.cap.keep` ("" when unset).
+    pub seccomp_profile: String,
+    pub cap_drop: String,
+    pub cap_keep: String,
+}
+
+/// Init's pidfd and the rest of `AttachInfo`; Ok(None) when the container is not running
+/// or its monitor does not know the command (LXC's): ask one question at a time then.
+pub fn get_attach_info(lxcpath: &str, name: &str) -> Result<Option<(OwnedFd, AttachInfo)>> {
+    let Some(mut r) = call(lxcpath, name, Cmd::GetAttachInfo, 0, &[])? else {
+        return Ok(None);
+    };
+    let Some(pidfd) = r.fds.pop().filter(|_| r.ret >= 0) else {
+        return Ok(None);
+    };
+    let info = serde_json::from_slice(&r.data).map_err(|e| Error::Command {
+        name: name.into(),
+        message: format!("bad attach information from the monitor: {e}"),
+    })?;
+    Ok(Some((pidfd, info)))
 }
 
 /// A string-valued command (config item, cgroup path, name, lxcpath).

@@ -28,15 +28,7 @@ fn dirs_of(lxcpath: &str, name: &str, cmd: Cmd) -> Result<Option<Vec<CgroupDir>>
     if layout.has_legacy() {
         // One question to an lxc-rs monitor.
         if let Some(lines) = commands::get_string(lxcpath, name, cmd, ALL_HIERARCHIES)? {
-            for line in lines.lines() {
-                let Some((key, rel)) = line.split_once('\t') else {
-                    continue;
-                };
-                if let Some(h) = layout.hierarchies.iter().find(|h| h.key() == key) {
-                    dirs.push(dir_in(h, rel));
-                }
-            }
-            return Ok(Some(dirs));
+            return Ok(Some(dirs_in_listing(&layout, &lines)));
         }
     }
     let Some(first) = commands::get_string(lxcpath, name, cmd, "")? else {
@@ -53,6 +45,18 @@ fn dirs_of(lxcpath: &str, name: &str, cmd: Cmd) -> Result<Option<Vec<CgroupDir>>
         }
     }
     Ok(Some(dirs))
+}
+
+/// The directories, in this process's mounts, of an `ALL_HIERARCHIES` answer.
+pub fn dirs_in_listing(layout: &Layout, lines: &str) -> Vec<CgroupDir> {
+    lines
+        .lines()
+        .filter_map(|line| line.split_once('\t'))
+        .filter_map(|(key, rel)| {
+            let h = layout.hierarchies.iter().find(|h| h.key() == key)?;
+            Some(dir_in(h, rel))
+        })
+        .collect()
 }
 
 /// The running container's (limit) cgroup holding `controller`: its v1 hierarchy, else the

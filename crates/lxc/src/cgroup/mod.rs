@@ -3,5 +3,7 @@
 
 mod client;
 
-pub use client::{running_dir_for, running_dirs, running_limit_dirs, ALL_HIERARCHIES};
+pub use client::{
+    dirs_in_listing, running_dir_for, running_dirs, running_limit_dirs, ALL_HIERARCHIES,
+};
 pub use lxc_cgroups::*;

@@ -69,6 +69,26 @@ impl Monitor {
                     reply(c, -libc::ENOENT, 0, &[], &[])
                 }
             },
+            Some(Cmd::GetAttachInfo) => match &self.init_pidfd {
+                Some(fd) => {
+                    let item = |key: &str| self.plan.config.get_item(key).unwrap_or_default();
+                    let info = commands::AttachInfo {
+                        cgroups: self
+                            .cgroup
+                            .as_ref()
+                            .map(|g| g.all_paths(false))
+                            .unwrap_or_default(),
+                        seccomp_profile: item("lxc.seccomp.profile"),
+                        cap_drop: item("lxc.cap.drop"),
+                        cap_keep: item("lxc.cap.keep"),
+                    };
+                    match serde_json::to_vec(&info) {
+                        Ok(data) => reply(c, 0, 0, &data, &[fd.as_fd()]),
+                        Err(_) => reply(c, -libc::ENOMEM, 0, &[], &[]),
+                    }
+                }
+                None => reply(c, -libc::EBADF, 0, &[], &[]),
+            },
             Some(Cmd::GetName) => reply_str(c, self.name()),
             Some(Cmd::GetLxcpath) => reply_str(c, &self.plan.req.lxcpath),
             Some(which @ (Cmd::GetCgroup | Cmd::GetLimitCgroup)) => {
