@@ -577,17 +577,11 @@ impl Container {
             name: self.name().to_string(),
             message,
         };
-        let Gathered {
-            pidfd,
-            cgroups,
-            seccomp,
-            label,
-            caps,
-        } = gather(self.config_path(), self.name(), options)
+        let gathered = gather(self.config_path(), self.name(), options)
             .map_err(fail)?
             .ok_or_else(|| Error::NotRunning(self.name().to_string()))?;
         let namespaces = attach_namespaces(
-            pidfd.as_fd(),
+            gathered.pidfd.as_fd(),
             if options.namespaces == 0 {
                 ALL_NS
             } else {
@@ -597,8 +591,8 @@ impl Container {
         .map_err(Error::InvalidArgument)?;
         let joins_user = namespaces & libc::CLONE_NEWUSER != 0;
         Ok(AttachContext {
-            pidfd,
-            cgroups,
+            pidfd: gathered.pidfd,
+            cgroups: gathered.cgroups,
             own_pidns: lxc_sys::ns::pid_for_children().map_err(sys_err("open pid_for_children"))?,
             namespaces,
             env: (options.env_policy == EnvPolicy::Clear).then(|| build_env(options)),
@@ -606,9 +600,9 @@ impl Container {
             cwd: options.cwd.clone(),
             uid: options.uid.or(joins_user.then_some(0)),
             gid: options.gid.or(joins_user.then_some(0)),
-            seccomp,
-            label,
-            caps,
+            seccomp: gathered.seccomp,
+            label: gathered.label,
+            caps: gathered.caps,
         })
     }
 
