@@ -115,6 +115,13 @@ impl PayloadCgroup {
             // Deepest first (what the container made below its cgroups, then the inner
             // ones): a cgroup with children cannot go.
             for d in self.inner.iter().chain(&self.dirs) {
+                // Most containers make no cgroups of their own: the directory alone first,
+                // and a walk of its subtree (a directory read) only when that fails.
+                match std::fs::remove_dir(&d.dir) {
+                    Ok(()) => continue,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(_) => {}
+                }
                 for dir in subtree(&d.dir) {
                     if std::fs::remove_dir(&dir).is_err() && dir.exists() {
                         left = true;
