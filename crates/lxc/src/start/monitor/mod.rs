@@ -23,8 +23,8 @@ struct Waiter {
     states: Vec<State>,
 }
 
-/// Seconds of quiet after which a background monitor gives back the pages its work touched.
-const TRIM_AFTER_IDLE: u32 = 5;
+/// Quiet after which a background monitor gives back the pages its work touched.
+const TRIM_AFTER_IDLE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// How long freezing or thawing may take.
 const FREEZE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -363,9 +363,10 @@ impl Monitor {
         let _ = p::sigmask(&forwarded, true);
         let sigfd = p::signalfd(&forwarded).ok();
         let mut stdin_open = self.foreground && lxc_sys::fs::isatty(0);
-        let mut trim_pending = !self.foreground;
+        let trim_deadline =
+            |foreground: bool| (!foreground).then(|| std::time::Instant::now() + TRIM_AFTER_IDLE);
+        let mut trim_at = trim_deadline(self.foreground);
         let mut trim_now = false;
-        let mut idle_ticks = 0;
         let saved_tty = if stdin_open {
             lxc_sys::pty::make_raw(0).ok()
         } else {
@@ -407,14 +408,18 @@ impl Monitor {
             for h in self.tty_holders.iter().flatten() {
                 fds.push((h.as_fd(), POLLIN));
             }
-            // After TRIM_AFTER_IDLE seconds of quiet a background monitor gives back the
-            // pages its work touched (the next command faults some back, ~0.4 ms once), then
-            // sleeps until something happens (init's pidfd wakes it when the container ends).
-            let timeout = if trim_pending || self.helper.is_some() {
-                1000
-            } else {
-                -1
-            };
+            // After TRIM_AFTER_IDLE of quiet a background monitor gives back the pages its
+            // work touched (the next command faults some back, ~0.4 ms once), then sleeps
+            // until something happens (init's pidfd wakes it when the container ends) or
+            // the sealed helper is due to go; no wake-up in between faults pages back.
+            let next_wakeup = [trim_at, self.helper_used.map(|t| t + HELPER_IDLE)]
+                .into_iter()
+                .flatten()
+                .min();
+            let timeout = next_wakeup.map_or(-1, |t| {
+                let left = t.saturating_duration_since(std::time::Instant::now());
+                i32::try_from(left.as_millis()).unwrap_or(i32::MAX)
+            });
             if trim_now {
                 // Right before blocking: any code run after the drop would fault back in.
                 lxc_sys::process::release_startup_pages();
@@ -424,17 +429,17 @@ impl Monitor {
                 continue;
             };
             drop(fds);
+            let held_helper = self.helper.is_some();
             self.expire_helper();
             let idle = revents.iter().all(|r| *r == 0);
-            if idle && trim_pending {
-                idle_ticks += 1;
-                if idle_ticks >= TRIM_AFTER_IDLE {
-                    trim_now = true;
-                    trim_pending = false;
-                }
-            } else if !idle {
-                trim_pending = !self.foreground;
-                idle_ticks = 0;
+            if !idle {
+                trim_at = trim_deadline(self.foreground);
+            } else if trim_at.is_some_and(|t| std::time::Instant::now() >= t) {
+                trim_now = true;
+                trim_at = None;
+            } else if held_helper && self.helper.is_none() && trim_at.is_none() {
+                // Already trimmed: this wake-up faulted some code back.
+                trim_now = !self.foreground;
             }
             if listening && revents[0] != 0 {
                 self.accept_client();
