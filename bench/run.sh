@@ -6,7 +6,13 @@ cd "$(dirname "$0")/.."
 WITH_BENCH=1 bash scripts/setup.sh
 apt-get install -y -qq python3 >/dev/null 2>&1 || true
 [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
-ours=$(bash scripts/build.sh 2>/dev/null)
+build_log=$(mktemp)
+ours=$(bash scripts/build.sh 2>"$build_log") || {
+    echo "bench: the build failed:" >&2
+    tail -20 "$build_log" >&2
+    exit 1
+}
+rm -f "$build_log"
 echo "lxc-rs tools: $ours"
 theirs=/usr/bin
 runs=${RUNS:-20}
