@@ -4,6 +4,7 @@
 use crate::container::Container;
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
+use std::os::fd::AsFd;
 
 /// What the helper reports, in `getifaddrs` order.
 #[derive(Debug, Serialize, Deserialize)]
@@ -18,20 +19,51 @@ pub(crate) fn info_op(
     _host: &mut crate::net::inside::Host,
     _args: &[String],
 ) -> std::result::Result<String, String> {
-    let (interfaces, addrs) =
-        lxc_sys::net::interface_addresses().map_err(|e| format!("getifaddrs: {e}"))?;
-    let info = NetInfo {
+    let info = read_netinfo().map_err(|e| format!("getifaddrs: {e}"))?;
+    serde_json::to_string(&info).map_err(|e| e.to_string())
+}
+
+/// The interfaces and addresses of this thread's network namespace.
+fn read_netinfo() -> std::io::Result<NetInfo> {
+    let (interfaces, addrs) = lxc_sys::net::interface_addresses()?;
+    Ok(NetInfo {
         interfaces,
         addresses: addrs
             .into_iter()
             .map(|a| (a.interface, a.addr.to_string(), a.scope_id))
             .collect(),
-    };
-    serde_json::to_string(&info).map_err(|e| e.to_string())
+    })
+}
+
+/// `info_op` for root, from this thread: it goes into the container's network namespace
+/// only for the query and comes straight back, with no process forked or run. (Other users
+/// must also join the container's user namespace, which a thread of a multithreaded
+/// process cannot; they use `in_netns`.) Ok(None) when not root.
+fn netinfo_from_here(lxcpath: &str, name: &str) -> Result<Option<NetInfo>> {
+    if lxc_sys::geteuid() != 0 {
+        return Ok(None);
+    }
+    let pidfd = crate::commands::get_init_pidfd(lxcpath, name)?
+        .ok_or_else(|| Error::NotRunning(name.to_string()))?;
+    let own = std::fs::File::open("/proc/thread-self/ns/net")
+        .map_err(crate::error::io_err("/proc/thread-self/ns/net"))?;
+    lxc_sys::ns::setns(pidfd.as_fd(), libc::CLONE_NEWNET).map_err(crate::error::sys_err(
+        "enter the container's network namespace",
+    ))?;
+    let found = read_netinfo();
+    if let Err(e) = lxc_sys::ns::setns(own.as_fd(), libc::CLONE_NEWNET) {
+        // Never go on in the container's namespace.
+        eprintln!("lxc: cannot return to the host's network namespace: {e}");
+        lxc_sys::process::exit_now(1);
+    }
+    found.map(Some).map_err(crate::error::sys_err("getifaddrs"))
 }
 
 impl Container {
     fn netinfo(&self) -> Result<NetInfo> {
+        if let Some(info) = netinfo_from_here(self.config_path(), self.name())? {
+            return Ok(info);
+        }
         let text = self.in_netns("info", &[])?;
         serde_json::from_str(&text).map_err(|e| Error::Command {
             name: self.name().to_string(),
