@@ -2,6 +2,7 @@
 # The tools and the helper built against musl (see scripts/build.sh), release profile.
 # Prints the directory holding them; when this machine cannot build them (not x86_64, no
 # rustup musl target, no musl-gcc), says why on stderr and prints target/release instead.
+# With --lint it first runs clippy (-D warnings) on lxc-sys and lxc for the musl target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
@@ -25,6 +26,9 @@ libseccomp=$(gcc -print-file-name=libseccomp.a)
 deps=target/musl-deps
 mkdir -p "$deps"
 cmp -s "$libseccomp" "$deps/libseccomp.a" || cp "$libseccomp" "$deps/libseccomp.a"
-LIBSECCOMP_LINK_TYPE=static LIBSECCOMP_LIB_PATH="$PWD/$deps" \
-    cargo build --release --target "$triple" -p lxc-tools -p lxc --bins >&2
+export LIBSECCOMP_LINK_TYPE=static LIBSECCOMP_LIB_PATH="$PWD/$deps"
+if [ "${1:-}" = --lint ]; then
+    cargo clippy --target "$triple" -p lxc-sys -p lxc --all-targets -- -D warnings >&2
+fi
+cargo build --release --target "$triple" -p lxc-tools -p lxc --bins >&2
 echo "$PWD/target/$triple/release"

@@ -15,12 +15,8 @@ clippy-driver --edition=2021 --crate-type=bin -Cpanic=abort -Crelocation-model=s
     -o "$init_lint/init" crates/lxc-sys/init/main.rs
 rm -rf "$init_lint"
 cargo build --workspace
-# The release tools as installed: on x86_64 built against musl (scripts/build-musl.sh).
-musl=$(bash scripts/build-musl.sh)
-if [ "$musl" != "$PWD/target/release" ]; then
-    LIBSECCOMP_LINK_TYPE=static LIBSECCOMP_LIB_PATH="$PWD/target/musl-deps" \
-        cargo clippy --target x86_64-unknown-linux-musl -p lxc-sys -p lxc --all-targets -- -D warnings
-fi
+# The release tools as installed: on x86_64 built (and linted) against musl.
+musl=$(bash scripts/build-musl.sh --lint)
 # The Python package installs with pip (maturin builds the abi3 extension), in a
 # throwaway virtual environment.
 venv=$(mktemp -d)
