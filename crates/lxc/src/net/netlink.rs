@@ -68,12 +68,14 @@ impl Netlink {
             .send(&buf, 0)
             .map_err(|e| format!("{what}: netlink send: {e}"))?;
         let mut answers = Vec::new();
-        let mut rbuf = vec![0u8; 64 * 1024];
+        // Received into spare capacity: only the pages an answer fills get touched.
+        let mut rbuf: Vec<u8> = Vec::with_capacity(64 * 1024);
         loop {
-            let n = self
-                .socket
-                .recv(&mut &mut rbuf[..], 0)
+            rbuf.clear();
+            self.socket
+                .recv(&mut rbuf, 0)
                 .map_err(|e| format!("{what}: netlink receive: {e}"))?;
+            let n = rbuf.len();
             let mut offset = 0;
             while offset < n {
                 let reply = NetlinkMessage::<RouteNetlinkMessage>::deserialize(&rbuf[offset..n])

@@ -9,8 +9,10 @@ use std::os::fd::{AsFd, OwnedFd};
 
 /// Where the outcome of a start goes.
 pub enum Status {
-    /// One line, "ok" or "error: <why>", for a caller waiting on a daemonized start.
-    Pipe(OwnedFd),
+    /// One line, "ok" or "error: <why>", for a caller waiting on a daemonized start. The
+    /// second fd is that caller's end when the caller is this very process (a tool's
+    /// start): the monitor closes its copy, the caller reads it once `monitor_main` returns.
+    Pipe(OwnedFd, Option<OwnedFd>),
     /// Foreground: errors on stderr, the exit code tells the rest.
     Terminal,
 }
@@ -23,7 +25,7 @@ impl Status {
                     eprintln!("lxc-start: {name}: {m}");
                 }
             }
-            Status::Pipe(fd) => {
+            Status::Pipe(fd, _) => {
                 let line = match result {
                     Ok(()) => "ok\n".to_string(),
                     Err(m) => format!("error: {m}\n"),
@@ -35,24 +37,30 @@ impl Status {
 
     fn code(&self) -> i32 {
         match self {
-            Status::Pipe(_) => 1,
+            Status::Pipe(..) => 1,
             Status::Terminal => HELPER_FAILED,
         }
     }
 }
 
-/// Run a container to its end. `fork_to_background`: the helper's daemonized start leaves
-/// its parent (the library's child) here.
-pub fn monitor_main(req: StartRequest, mut status: Status, fork_to_background: bool) -> i32 {
-    let name = req.name.clone();
-    let daemon = matches!(status, Status::Pipe(_));
-    let plan = match Plan::new(req.clone()) {
-        Ok(p) => p,
+/// The helper's start: read the request into a plan, then as `monitor_main`.
+pub fn helper_main(req: StartRequest, status: &mut Status, fork_to_background: bool) -> i32 {
+    match Plan::new(req.clone()) {
+        Ok(plan) => monitor_main(plan, status, fork_to_background),
         Err(e) => {
-            status.report(&name, Err(e.to_string()));
-            return status.code();
+            status.report(&req.name, Err(e.to_string()));
+            status.code()
         }
-    };
+    }
+}
+
+/// Run a container to its end. `fork_to_background`: the monitor is a child cloned into
+/// its cgroup, which exits at the end; only this process returns, with 0 once the monitor
+/// exists (the helper then exits, a tool reads the status pipe).
+pub fn monitor_main(plan: Plan, status: &mut Status, fork_to_background: bool) -> i32 {
+    let req = plan.req.clone();
+    let name = req.name.clone();
+    let daemon = matches!(status, Status::Pipe(..));
     crate::log::init_for_container(&plan, "lxc-start");
     tracing::debug!(
         rootfs = %plan.rootfs,
@@ -125,6 +133,9 @@ pub fn monitor_main(req: StartRequest, mut status: Status, fork_to_background: b
                 if fork_to_background {
                     let _ = lxc_sys::process::setsid();
                 }
+                if let Status::Pipe(_, caller_end) = status {
+                    drop(caller_end.take());
+                }
                 tracing::debug!("monitor cloned into its cgroup");
             }
             Err(e) => {
@@ -170,6 +181,9 @@ pub fn monitor_main(req: StartRequest, mut status: Status, fork_to_background: b
     }
     if let Some(cg) = monitor_cgroup {
         cg.leave();
+    }
+    if fork_to_background {
+        lxc_sys::process::exit_now(code)
     }
     code
 }

@@ -14,7 +14,6 @@ mod sync;
 
 use crate::container::Container;
 use crate::error::{sys_err, Error, Result};
-use lxc_sys::process::Forked;
 use plan::{Plan, StartRequest};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -125,12 +124,12 @@ impl Container {
             cgroup_pattern: global.get("lxc.cgroup.pattern").filter(|p| !p.is_empty()),
             cgroup_use: global.get("lxc.cgroup.use").filter(|u| !u.is_empty()),
         };
-        Plan::new(req.clone())?;
+        let plan = Plan::new(req.clone())?;
         if self.is_running() {
             return Err(Error::AlreadyRunning(self.name().to_string()));
         }
         if crate::process_mode::in_process() {
-            return self.start_in_process(req);
+            return self.start_in_process(plan);
         }
         self.start_through_helper(req)
     }
@@ -167,29 +166,29 @@ impl Container {
         self.foreground_result(status.into_raw())
     }
 
-    /// For our own single-threaded, one-shot tools: be the monitor (foreground) or fork it
-    /// (daemonized) without executing the helper, as LXC's tools do.
-    fn start_in_process(&mut self, req: StartRequest) -> Result<()> {
+    /// For our own single-threaded, one-shot tools: be the monitor (foreground) or clone it
+    /// straight into its cgroup (daemonized) without executing the helper, as LXC's tools
+    /// do. The monitor is then this tool's child until the tool exits, right after.
+    fn start_in_process(&mut self, plan: Plan) -> Result<()> {
         if !self.daemonize {
-            let code = launch::monitor_main(req, launch::Status::Terminal, false);
+            let code = launch::monitor_main(plan, &mut launch::Status::Terminal, false);
             return self.foreground_result((code & 0xff) << 8);
         }
         let (read_end, write_end) = lxc_sys::fs::pipe().map_err(sys_err("pipe"))?;
-        match lxc_sys::process::fork().map_err(sys_err("fork"))? {
-            Forked::Child => {
-                drop(read_end);
-                let _ = lxc_sys::process::setsid();
-                // The monitor forks once more, into its cgroup; this process just ends.
-                let code = launch::monitor_main(req, launch::Status::Pipe(write_end), true);
-                lxc_sys::process::exit_now(code)
-            }
-            Forked::Parent { .. } => {
-                drop(write_end);
-                let mut line = String::new();
-                let _ = BufReader::new(std::fs::File::from(read_end)).read_line(&mut line);
-                self.start_status(&line)
-            }
-        }
+        let mut status = launch::Status::Pipe(write_end, Some(read_end));
+        // Returns once the monitor is cloned, or at once with the error written.
+        launch::monitor_main(plan, &mut status, true);
+        let launch::Status::Pipe(write_end, Some(read_end)) = status else {
+            return Err(Error::Start {
+                name: self.name().to_string(),
+                message: "the start's status pipe went missing".into(),
+            });
+        };
+        // The monitor's copy is the only writer left: its line, or EOF if it died.
+        drop(write_end);
+        let mut line = String::new();
+        let _ = BufReader::new(std::fs::File::from(read_end)).read_line(&mut line);
+        self.start_status(&line)
     }
 
     /// The monitor reports one line: "ok" or "error: <why>".
@@ -239,10 +238,10 @@ pub fn helper_start() -> i32 {
     if req.daemonize {
         // Our stdout is the library's status pipe.
         match lxc_sys::fs::dup_stdout() {
-            Ok(out) => launch::monitor_main(req, launch::Status::Pipe(out), true),
+            Ok(out) => launch::helper_main(req, &mut launch::Status::Pipe(out, None), true),
             Err(_) => 2,
         }
     } else {
-        launch::monitor_main(req, launch::Status::Terminal, false)
+        launch::helper_main(req, &mut launch::Status::Terminal, false)
     }
 }
