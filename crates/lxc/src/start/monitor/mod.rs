@@ -587,7 +587,11 @@ impl Monitor {
         self.ns_fds.clear();
         self.seccomp_listener = None;
         self.seccomp_proxy = None;
-        if self.init_pid > 0 {
+        // A reaped init leaves its pid namespace empty (the kernel killed and reaped every
+        // other task in it first); otherwise (a failed start, or the host's pid namespace
+        // kept) nothing of the container may stay running or frozen.
+        let emptied = status.is_some() && self.plan.clone_flags & libc::CLONE_NEWPID != 0;
+        if self.init_pid > 0 && !emptied {
             if let Some(pfd) = &self.init_pidfd {
                 let _ = p::pidfd_send_signal(pfd.as_fd(), libc::SIGKILL);
             }
