@@ -320,13 +320,14 @@ fn an_x86_section_is_honoured_for_32bit_syscalls() {
 struct Proxy(std::process::Child);
 
 impl Proxy {
-    fn start(socket: &std::path::Path, log: &std::path::Path) -> Proxy {
+    fn start_with(socket: &std::path::Path, log: &std::path::Path, extra: &[&str]) -> Proxy {
         use std::io::BufRead;
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/seccomp_proxy.py");
         let mut child = std::process::Command::new("python3")
             .arg(script)
             .arg(socket)
             .arg(log)
+            .args(extra)
             .stdout(std::process::Stdio::piped())
             .spawn()
             .expect("python3 runs the test proxy");
@@ -346,17 +347,16 @@ impl Drop for Proxy {
     }
 }
 
-/// LXC's proxy protocol: the supervisor gets each stopped syscall with the cookie, the
-/// pids, the caller's /proc directory and memory, and its answer (success, nothing done) is
-/// what the caller sees.
-#[test]
-fn a_notify_proxy_answers_the_stopped_syscalls() {
-    let env = Env::new("seccompproxy");
-    let name = env.name("sp");
+/// A running busybox container whose init calls mknod, which stops for the test supervisor
+/// (started with `proxy_args`; it gets the cookie "lxc-rs-cookie" and logs to the returned
+/// file), and writes the call's exit code to /mknod.rc.
+fn proxied(prefix: &str, proxy_args: &[&str]) -> (Env, String, std::path::PathBuf, Proxy) {
+    let env = Env::new(prefix);
+    let name = env.name(&prefix[prefix.len() - 2..]);
     env.create_busybox(&name);
     let socket = env.root.join("proxy.sock");
     let log = env.root.join("proxy.log");
-    let _proxy = Proxy::start(&socket, &log);
+    let proxy = Proxy::start_with(&socket, &log, proxy_args);
     with_profile(
         &env,
         &name,
@@ -381,6 +381,15 @@ fn a_notify_proxy_answers_the_stopped_syscalls() {
             "mknod /n c 1 3; echo $? > /mknod.rc; exec sleep 600",
         ],
     );
+    (env, name, log, proxy)
+}
+
+/// LXC's proxy protocol: the supervisor gets each stopped syscall with the cookie, the
+/// pids, the caller's /proc directory and memory, and its answer (success, nothing done) is
+/// what the caller sees.
+#[test]
+fn a_notify_proxy_answers_the_stopped_syscalls() {
+    let (env, name, log, _proxy) = proxied("seccompproxy", &[]);
     let rootfs = env.container_dir(&name).join("rootfs");
     let rc = read_when(&rootfs.join("mknod.rc"), |t| !t.is_empty());
     let init = env.ok("lxc-info", &["-n", &name, "-p", "-H"]);
@@ -392,6 +401,28 @@ fn a_notify_proxy_answers_the_stopped_syscalls() {
     assert!(text.contains("cookie=lxc-rs-cookie"), "{text}");
     assert!(text.contains("fds=2 mem=True"), "{text}");
     assert!(text.contains(&format!("init={} ", init.trim())), "{text}");
+}
+
+/// While the supervisor sits on a notification the monitor keeps serving: its state,
+/// and a stop, come at once (the answer is awaited in the monitor's main loop).
+#[test]
+fn a_silent_notify_proxy_does_not_hold_up_the_monitor() {
+    let (env, name, log, _proxy) = proxied("seccompslow", &["silent"]);
+    let text = read_when(&log, |t| t.contains("comm=mknod"));
+    assert!(text.contains("comm=mknod"), "{text}");
+    let asked = std::time::Instant::now();
+    let state = env.ok("lxc-info", &["-n", &name, "-s", "-H"]);
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    let took = asked.elapsed();
+    assert_eq!(state.trim(), "RUNNING");
+    assert!(
+        took < std::time::Duration::from_secs(10),
+        "info and stop took {took:?} with a notification awaited"
+    );
+    assert_eq!(
+        env.ok("lxc-info", &["-n", &name, "-s", "-H"]).trim(),
+        "STOPPED"
+    );
 }
 
 /// A proxy nobody serves fails the start by name and leaves nothing behind.

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """A seccomp notification supervisor speaking LXC's proxy protocol (what LXD and Incus
 serve), for the tests: it logs each notification it gets and answers it with success and
-nothing done, under a wrong id the monitor has to put right.
+nothing done, under a wrong id the monitor has to put right; with "silent" it never answers.
 
-Usage: seccomp_proxy.py SOCKET LOG   (prints "ready" once it listens)
+Usage: seccomp_proxy.py SOCKET LOG [silent]   (prints "ready" once it listens)
 """
 import array
 import os
@@ -18,6 +18,7 @@ RESP = struct.Struct("=QqiI")  # id, val, error, flags
 
 def main():
     path, log_path = sys.argv[1], sys.argv[2]
+    silent = sys.argv[3:] == ["silent"]
     server = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     server.bind(path)
     server.listen(1)
@@ -49,6 +50,8 @@ def main():
                 f"nr={nr} pid={pid} comm={comm} cookie={cookie.decode()} init={init} "
                 f"monitor={monitor} fds={len(fds)} mem={mem_ok} len={len(msg)}\n"
             )
+        if silent:
+            continue
         RESP.pack_into(resp, 0, 0xDEADBEEF, 0, 0, 0)
         conn.sendmsg([msg[: at + n_notif] + bytes(resp)])
 

@@ -11,12 +11,23 @@
 //! `/proc/<pid>/mem`. The reply is the header, the notification and the answer.
 
 use lxc_sys::seccomp::{self, NotifSizes};
+use std::collections::VecDeque;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::time::{Duration, Instant};
 
 /// Bytes of the header before the notification.
 const HEADER: usize = 32;
-/// How long the supervisor may take with one message, as in LXC.
-const PROXY_TIMEOUT_MS: u64 = 30_000;
+/// How long the supervisor may take with one message, as in LXC. The monitor keeps
+/// serving its commands meanwhile: the answer is awaited in its main loop.
+const PROXY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A notification handed to the supervisor and not answered yet.
+#[derive(Debug)]
+struct Pending {
+    id: u64,
+    pid: u32,
+    due: Instant,
+}
 
 /// A connection to the supervisor of one running container.
 #[derive(Debug)]
@@ -26,6 +37,7 @@ pub struct NotifyProxy {
     sizes: NotifSizes,
     init_pid: i32,
     sock: Option<OwnedFd>,
+    pending: VecDeque<Pending>,
 }
 
 impl NotifyProxy {
@@ -38,6 +50,7 @@ impl NotifyProxy {
             sizes: seccomp::notif_sizes().map_err(what)?,
             init_pid,
             sock: None,
+            pending: VecDeque::new(),
         };
         proxy.sock = Some(proxy.open().map_err(what)?);
         Ok(proxy)
@@ -49,38 +62,120 @@ impl NotifyProxy {
             Some(name) => lxc_sys::sock::seqpacket_connect(name.as_bytes(), true)?,
             None => lxc_sys::sock::seqpacket_connect(target.as_bytes(), false)?,
         };
-        lxc_sys::sock::set_timeouts(sock.as_fd(), PROXY_TIMEOUT_MS)?;
+        // Bounds a send to a supervisor that stopped reading.
+        lxc_sys::sock::set_timeouts(sock.as_fd(), PROXY_TIMEOUT.as_millis() as u64)?;
         Ok(sock)
     }
 
-    /// Take the next notification from `listener` and answer it with the supervisor's
-    /// verdict; ENOSYS when there is none (as LXC answers). Errors are the listener's.
-    pub fn handle(&mut self, listener: BorrowedFd<'_>) -> std::io::Result<()> {
+    /// The socket to watch for answers while some are awaited.
+    pub fn awaiting(&self) -> Option<BorrowedFd<'_>> {
+        self.sock
+            .as_ref()
+            .filter(|_| !self.pending.is_empty())
+            .map(|s| s.as_fd())
+    }
+
+    /// When the oldest awaited answer is due.
+    pub fn due(&self) -> Option<Instant> {
+        self.pending.front().map(|p| p.due)
+    }
+
+    /// Take the next notification from `listener` and hand it to the supervisor; it is
+    /// answered ENOSYS at once if that fails (as LXC answers). Errors are the listener's.
+    pub fn forward(&mut self, listener: BorrowedFd<'_>) -> std::io::Result<()> {
         let notif = seccomp::notification_bytes(listener, usize::from(self.sizes.notif))?;
         let id = u64::from_ne_bytes(field(&notif, 0));
         let pid = u32::from_ne_bytes(field(&notif, 8));
-        let answered = match self.ask(listener, &notif, id, pid) {
-            Ok(answer) => seccomp::answer_bytes(listener, &answer),
-            Err(e) => {
-                tracing::warn!(pid, "seccomp proxy {}: {e}; answering ENOSYS", self.address);
-                seccomp::answer_errno(listener, id, libc::ENOSYS)
-            }
-        };
-        if let Err(e) = answered {
-            tracing::warn!(pid, "answering seccomp notification {id}: {e}");
+        match self.ask(listener, &notif, id, pid) {
+            Ok(()) => self.pending.push_back(Pending {
+                id,
+                pid,
+                due: Instant::now() + PROXY_TIMEOUT,
+            }),
+            Err(e) => self.give_up(listener, id, pid, &e),
         }
         Ok(())
     }
 
-    /// One question to the supervisor (reconnecting once if it went away): its answer,
-    /// with the notification's own id whatever the supervisor wrote there.
+    /// The supervisor's socket is readable: pass its answer on (a closed or broken
+    /// connection gives up on everything awaited; the next notification reconnects).
+    pub fn on_answer(&mut self, listener: BorrowedFd<'_>) {
+        let reply_len = HEADER + usize::from(self.sizes.notif) + usize::from(self.sizes.resp);
+        let mut reply = vec![0u8; reply_len + 1];
+        let received = match &self.sock {
+            Some(sock) => lxc_sys::sock::recv_with_fds(sock.as_fd(), &mut reply),
+            None => return,
+        };
+        let got = match received {
+            Ok((0, _)) => Err("the supervisor closed the connection".to_string()),
+            Ok((n, _)) if n != reply_len => {
+                Err(format!("reply of {n} bytes, expected {reply_len}"))
+            }
+            Ok((n, _)) => Ok(n),
+            Err(e) => Err(format!("receive: {e}")),
+        };
+        if let Err(e) = got {
+            self.sock = None;
+            for p in std::mem::take(&mut self.pending) {
+                self.give_up(listener, p.id, p.pid, &e);
+            }
+            return;
+        }
+        // The supervisor sends the notification back with its answer: that id says which
+        // one it answers (a late answer to one already given up on matches none).
+        let echoed = u64::from_ne_bytes(field(&reply, HEADER));
+        let Some(at) = self.pending.iter().position(|p| p.id == echoed) else {
+            tracing::warn!(
+                id = echoed,
+                "seccomp proxy answered no awaited notification"
+            );
+            return;
+        };
+        let Some(p) = self.pending.remove(at) else {
+            return;
+        };
+        let mut answer = reply.split_off(HEADER + usize::from(self.sizes.notif));
+        answer.truncate(usize::from(self.sizes.resp));
+        // The notification's own id, whatever the supervisor wrote there.
+        if let Some(own) = answer.get_mut(0..8) {
+            own.copy_from_slice(&p.id.to_ne_bytes());
+        }
+        if let Err(e) = seccomp::answer_bytes(listener, &answer) {
+            tracing::warn!(pid = p.pid, "answering seccomp notification {}: {e}", p.id);
+        }
+    }
+
+    /// Answer ENOSYS to what the supervisor did not answer in time.
+    pub fn expire(&mut self, listener: BorrowedFd<'_>, now: Instant) {
+        while let Some(p) = self.pending.front() {
+            if p.due > now {
+                break;
+            }
+            let (id, pid) = (p.id, p.pid);
+            self.pending.pop_front();
+            self.give_up(listener, id, pid, "no answer in time");
+        }
+    }
+
+    fn give_up(&self, listener: BorrowedFd<'_>, id: u64, pid: u32, why: &str) {
+        tracing::warn!(
+            pid,
+            "seccomp proxy {}: {why}; answering ENOSYS",
+            self.address
+        );
+        if let Err(e) = seccomp::answer_errno(listener, id, libc::ENOSYS) {
+            tracing::warn!(pid, "answering seccomp notification {id}: {e}");
+        }
+    }
+
+    /// Hand one notification to the supervisor (reconnecting once if it went away).
     fn ask(
         &mut self,
         listener: BorrowedFd<'_>,
         notif: &[u8],
         id: u64,
         pid: u32,
-    ) -> Result<Vec<u8>, String> {
+    ) -> Result<(), String> {
         let proc_dir = lxc_sys::fs::open_dir(std::path::Path::new(&format!("/proc/{pid}")))
             .map_err(|e| format!("open /proc/{pid}: {e}"))?;
         let mem = std::fs::OpenOptions::new()
@@ -105,20 +200,7 @@ impl NotifyProxy {
         if sent != message.len() {
             return Err("short send".into());
         }
-        let reply_len = HEADER + usize::from(self.sizes.notif) + usize::from(self.sizes.resp);
-        let mut reply = vec![0u8; reply_len + 1];
-        let sock = self.sock.as_ref().ok_or("not connected")?;
-        let (got, _) = lxc_sys::sock::recv_with_fds(sock.as_fd(), &mut reply)
-            .map_err(|e| format!("receive: {e}"))?;
-        if got != reply_len {
-            return Err(format!("reply of {got} bytes, expected {reply_len}"));
-        }
-        let mut answer = reply.split_off(HEADER + usize::from(self.sizes.notif));
-        answer.truncate(usize::from(self.sizes.resp));
-        if let Some(own) = answer.get_mut(0..8) {
-            own.copy_from_slice(&id.to_ne_bytes());
-        }
-        Ok(answer)
+        Ok(())
     }
 
     fn send(&self, message: &[u8], fds: &[BorrowedFd<'_>]) -> std::io::Result<usize> {
@@ -175,6 +257,7 @@ mod tests {
             },
             init_pid: 42,
             sock: None,
+            pending: VecDeque::new(),
         };
         let notif = vec![7u8; 80];
         let m = proxy.message(&notif, 0x0102);
@@ -188,5 +271,47 @@ mod tests {
         assert_eq!(&m[32..112], &notif[..]);
         assert_eq!(u64::from_ne_bytes(m[112..120].try_into().unwrap()), 0x0102);
         assert_eq!(&m[136..], b"c00kie");
+    }
+
+    /// Answers are matched by the notification they echo; a late one, for a notification
+    /// already given up on, is dropped; a closed connection gives up on the rest.
+    #[test]
+    fn answers_are_matched_and_overdue_ones_given_up() {
+        let (ours, supervisor) = lxc_sys::sock::seqpacket_pair().unwrap();
+        let sizes = NotifSizes {
+            notif: 80,
+            resp: 24,
+            data: 64,
+        };
+        let now = Instant::now();
+        let pending = |id, due| Pending { id, pid: 1, due };
+        let mut proxy = NotifyProxy {
+            address: "unix:@x".into(),
+            cookie: Vec::new(),
+            sizes,
+            init_pid: 42,
+            sock: Some(ours),
+            pending: VecDeque::from([pending(7, now), pending(5, now + PROXY_TIMEOUT)]),
+        };
+        // Not a seccomp listener: the answers themselves fail and are only logged.
+        let listener = std::fs::File::open("/dev/null").unwrap();
+        let reply = |id: u64| {
+            let mut r = vec![0u8; HEADER + 80 + 24];
+            r[HEADER..HEADER + 8].copy_from_slice(&id.to_ne_bytes());
+            r
+        };
+        proxy.expire(listener.as_fd(), now);
+        assert_eq!(proxy.pending.iter().map(|p| p.id).collect::<Vec<_>>(), [5]);
+        lxc_sys::sock::send_with_fds(supervisor.as_fd(), &reply(7), &[]).unwrap();
+        proxy.on_answer(listener.as_fd());
+        assert_eq!(proxy.pending.len(), 1, "a late answer matches nothing");
+        lxc_sys::sock::send_with_fds(supervisor.as_fd(), &reply(5), &[]).unwrap();
+        proxy.on_answer(listener.as_fd());
+        assert!(proxy.pending.is_empty() && proxy.awaiting().is_none());
+        proxy.pending.push_back(pending(9, now + PROXY_TIMEOUT));
+        assert!(proxy.awaiting().is_some());
+        drop(supervisor);
+        proxy.on_answer(listener.as_fd());
+        assert!(proxy.pending.is_empty() && proxy.sock.is_none());
     }
 }

@@ -13,8 +13,8 @@ impl Monitor {
             return;
         };
         let answered = match &mut self.seccomp_proxy {
-            Some(proxy) => proxy.handle(l.as_fd()).map(|()| {
-                tracing::debug!("seccomp notification answered by the proxy");
+            Some(proxy) => proxy.forward(l.as_fd()).map(|()| {
+                tracing::debug!("seccomp notification handed to the proxy");
             }),
             None => lxc_sys::seccomp::notification(l.as_fd()).map(|n| {
                 tracing::debug!(
@@ -36,6 +36,17 @@ impl Monitor {
             }
             Err(_) => {}
         }
+    }
+
+    /// Pass on the proxy's answers that arrived, and give up on those overdue.
+    pub(super) fn proxy_answers(&mut self, readable: bool) {
+        let (Some(l), Some(proxy)) = (&self.seccomp_listener, &mut self.seccomp_proxy) else {
+            return;
+        };
+        if readable {
+            proxy.on_answer(l.as_fd());
+        }
+        proxy.expire(l.as_fd(), std::time::Instant::now());
     }
 
     /// The state, counting a v1 freezer that LXC's tools froze or thawed directly.

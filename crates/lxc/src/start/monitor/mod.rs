@@ -404,6 +404,11 @@ impl Monitor {
             if let Some(l) = &self.seccomp_listener {
                 fds.push((l.as_fd(), POLLIN));
             }
+            let proxy_idx = fds.len();
+            let proxy_due = self.seccomp_proxy.as_ref().and_then(|p| p.due());
+            if let Some(s) = self.seccomp_proxy.as_ref().and_then(|p| p.awaiting()) {
+                fds.push((s, POLLIN));
+            }
             let holders_idx = fds.len();
             for h in self.tty_holders.iter().flatten() {
                 fds.push((h.as_fd(), POLLIN));
@@ -412,10 +417,14 @@ impl Monitor {
             // work touched (the next command faults some back, ~0.4 ms once), then sleeps
             // until something happens (init's pidfd wakes it when the container ends) or
             // the sealed helper is due to go; no wake-up in between faults pages back.
-            let next_wakeup = [trim_at, self.helper_used.map(|t| t + HELPER_IDLE)]
-                .into_iter()
-                .flatten()
-                .min();
+            let next_wakeup = [
+                trim_at,
+                self.helper_used.map(|t| t + HELPER_IDLE),
+                proxy_due,
+            ]
+            .into_iter()
+            .flatten()
+            .min();
             let timeout = next_wakeup.map_or(-1, |t| {
                 let left = t.saturating_duration_since(std::time::Instant::now());
                 i32::try_from(left.as_millis()).unwrap_or(i32::MAX)
@@ -456,6 +465,10 @@ impl Monitor {
             if self.seccomp_listener.is_some() && revents.get(seccomp_idx).is_some_and(|r| *r != 0)
             {
                 self.answer_seccomp();
+            }
+            if proxy_due.is_some() {
+                let readable = proxy_idx < holders_idx && revents[proxy_idx] != 0;
+                self.proxy_answers(readable);
             }
             if self.console.is_some() && revents.get(console_idx).is_some_and(|r| *r != 0) {
                 self.pump_console();
