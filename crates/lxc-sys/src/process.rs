@@ -322,23 +322,68 @@ pub fn groups() -> Result<Vec<u32>> {
     Ok(groups)
 }
 
-/// Block (true) or unblock (false) the given signals for this thread.
-pub fn sigmask(signals: &[i32], block: bool) -> Result<()> {
-    // SAFETY: set is initialised by sigemptyset before use; pointers are valid.
+/// A signal set holding `signals`.
+fn sigset_of(signals: &[i32]) -> libc::sigset_t {
+    // SAFETY: the set is initialised by sigemptyset before signals are added to it.
     unsafe {
         let mut set: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut set);
         for &s in signals {
             libc::sigaddset(&mut set, s);
         }
-        let how = if block {
-            libc::SIG_BLOCK
-        } else {
-            libc::SIG_UNBLOCK
-        };
-        check(libc::sigprocmask(how, &set, std::ptr::null_mut()))?;
+        set
     }
+}
+
+/// Block (true) or unblock (false) the given signals for this thread.
+pub fn sigmask(signals: &[i32], block: bool) -> Result<()> {
+    let set = sigset_of(signals);
+    let how = if block {
+        libc::SIG_BLOCK
+    } else {
+        libc::SIG_UNBLOCK
+    };
+    // SAFETY: set is a valid signal set; no old set is asked for.
+    check(unsafe { libc::sigprocmask(how, &set, std::ptr::null_mut()) })?;
     Ok(())
+}
+
+/// A thread's signal mask as it was, to put back with `restore_mask`.
+pub struct SavedMask(libc::sigset_t);
+
+/// Block the given signals for this thread, returning the mask before.
+pub fn block_signals(signals: &[i32]) -> Result<SavedMask> {
+    let set = sigset_of(signals);
+    // SAFETY: set is a valid signal set; old is written by sigprocmask.
+    unsafe {
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        check(libc::sigprocmask(libc::SIG_BLOCK, &set, &mut old))?;
+        Ok(SavedMask(old))
+    }
+}
+
+/// Put back a mask `block_signals` returned.
+pub fn restore_mask(saved: &SavedMask) {
+    // SAFETY: the saved set came from sigprocmask.
+    unsafe {
+        libc::sigprocmask(libc::SIG_SETMASK, &saved.0, std::ptr::null_mut());
+    }
+}
+
+/// Drop any pending instance of these (blocked) signals, keeping their handlers.
+pub fn discard_pending(signals: &[i32]) {
+    for &sig in signals {
+        // SAFETY: sigaction reads and writes the two structs, both valid; ignoring a
+        // signal discards its pending instance (POSIX), then the old action is put back.
+        unsafe {
+            let mut old: libc::sigaction = std::mem::zeroed();
+            let mut ignore: libc::sigaction = std::mem::zeroed();
+            ignore.sa_sigaction = libc::SIG_IGN;
+            if libc::sigaction(sig, &ignore, &mut old) == 0 {
+                libc::sigaction(sig, &old, std::ptr::null_mut());
+            }
+        }
+    }
 }
 
 /// Unblock every signal and reset handlers to default (before exec into a payload).
@@ -358,13 +403,9 @@ pub fn reset_signals() {
 
 /// A signalfd for the given (already blocked) signals; read with `read_signal`.
 pub fn signalfd(signals: &[i32]) -> Result<OwnedFd> {
-    // SAFETY: set is initialised before use; signalfd returns a new fd we own.
+    let set = sigset_of(signals);
+    // SAFETY: set is a valid signal set; signalfd returns a new fd we own.
     unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        for &s in signals {
-            libc::sigaddset(&mut set, s);
-        }
         let fd = check(libc::signalfd(
             -1,
             &set,
@@ -654,6 +695,36 @@ pub fn join_new_session_keyring() -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+    fn pending(sig: i32) -> bool {
+        // SAFETY: sigpending fills the zeroed set; sigismember reads it.
+        unsafe {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigpending(&mut set);
+            libc::sigismember(&set, sig) == 1
+        }
+    }
+
+    #[test]
+    fn a_pending_signal_is_discarded_and_its_handler_kept() {
+        let sig = libc::SIGUSR2;
+        let Ok(saved) = super::block_signals(&[sig]) else {
+            panic!("sigprocmask failed");
+        };
+        // SAFETY: the signal goes to this very thread, which blocks it.
+        unsafe { libc::pthread_kill(libc::pthread_self(), sig) };
+        assert!(pending(sig));
+        super::discard_pending(&[sig]);
+        assert!(!pending(sig));
+        // SAFETY: reading the current action into a zeroed struct.
+        let handler = unsafe {
+            let mut old: libc::sigaction = std::mem::zeroed();
+            libc::sigaction(sig, std::ptr::null(), &mut old);
+            old.sa_sigaction
+        };
+        assert_eq!(handler, libc::SIG_DFL);
+        super::restore_mask(&saved);
+    }
+
     #[test]
     #[cfg(tiny_init)]
     fn the_built_in_init_is_a_small_static_executable() {

@@ -43,6 +43,9 @@ impl Status {
     }
 }
 
+/// What a terminal sends its foreground process group.
+const TERMINAL_SIGNALS: &[i32] = &[libc::SIGINT, libc::SIGQUIT, libc::SIGTSTP, libc::SIGHUP];
+
 /// The helper's start: read the request into a plan, then as `monitor_main`.
 pub fn helper_main(req: StartRequest, status: &mut Status, fork_to_background: bool) -> i32 {
     match Plan::new(req.clone()) {
@@ -118,7 +121,20 @@ pub fn monitor_main(plan: Plan, status: &mut Status, fork_to_background: bool) -
     // foreground this process stays what the caller started and relays to the monitor.
     let into = monitor_cg.open();
     if fork_to_background || into.is_some() {
-        match lxc_sys::process::clone3_fork(0, into.as_ref().map(|f| f.as_fd())) {
+        // A background monitor is born in its caller's process group, which a terminal's
+        // ^C or hang-up reaches, until its setsid: what came meanwhile is dropped.
+        let saved = fork_to_background
+            .then(|| lxc_sys::process::block_signals(TERMINAL_SIGNALS).ok())
+            .flatten();
+        let forked = lxc_sys::process::clone3_fork(0, into.as_ref().map(|f| f.as_fd()));
+        if fork_to_background && matches!(forked, Ok(Forked::Child)) {
+            let _ = lxc_sys::process::setsid();
+            lxc_sys::process::discard_pending(TERMINAL_SIGNALS);
+        }
+        if let Some(saved) = &saved {
+            lxc_sys::process::restore_mask(saved);
+        }
+        match forked {
             Ok(Forked::Parent { .. }) if fork_to_background => return 0,
             Ok(Forked::Parent { pid, pidfd }) => {
                 // The command socket is the monitor's: its name must go when the monitor
@@ -130,9 +146,6 @@ pub fn monitor_main(plan: Plan, status: &mut Status, fork_to_background: bool) -
                 return code;
             }
             Ok(Forked::Child) => {
-                if fork_to_background {
-                    let _ = lxc_sys::process::setsid();
-                }
                 if let Status::Pipe(_, caller_end) = status {
                     drop(caller_end.take());
                 }
