@@ -133,28 +133,33 @@ pub fn mkdirat(dir: BorrowedFd<'_>, name: &str, mode: u32) -> Result<()> {
 }
 
 /// Create every missing directory of `path` inside `root` (each step resolved in root) and
-/// return an O_PATH fd to the last one.
+/// return an O_PATH fd to the last one. An existing path costs one lookup; a missing one
+/// is made below its nearest existing ancestor.
 pub fn mkdir_all_in_root(root: BorrowedFd<'_>, path: &str, mode: u32) -> Result<OwnedFd> {
-    let mut current = open_in_root(root, "/", libc::O_PATH | libc::O_DIRECTORY, 0)?;
-    let mut walked = String::new();
-    for comp in path.split('/').filter(|c| !c.is_empty() && *c != ".") {
-        walked.push('/');
-        walked.push_str(comp);
-        match open_in_root(root, &walked, libc::O_PATH | libc::O_DIRECTORY, 0) {
-            Ok(fd) => current = fd,
-            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
-                let parent = open_in_root(root, parent_of(&walked), libc::O_DIRECTORY, 0)?;
-                match mkdirat(parent.as_fd(), comp, mode) {
-                    Ok(()) => {}
-                    Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {}
-                    Err(e) => return Err(e),
-                }
-                current = open_in_root(root, &walked, libc::O_PATH | libc::O_DIRECTORY, 0)?;
-            }
-            Err(e) => return Err(e),
-        }
+    let comps: Vec<&str> = path
+        .split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect();
+    mkdir_comps_in_root(root, &comps, mode)
+}
+
+fn mkdir_comps_in_root(root: BorrowedFd<'_>, comps: &[&str], mode: u32) -> Result<OwnedFd> {
+    let path = format!("/{}", comps.join("/"));
+    let flags = libc::O_PATH | libc::O_DIRECTORY;
+    let Some((leaf, parents)) = comps.split_last() else {
+        return open_in_root(root, &path, flags, 0);
+    };
+    match open_in_root(root, &path, flags, 0) {
+        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {}
+        other => return other,
     }
-    Ok(current)
+    let parent = mkdir_comps_in_root(root, parents, mode)?;
+    match mkdirat(parent.as_fd(), leaf, mode) {
+        Ok(()) => {}
+        Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {}
+        Err(e) => return Err(e),
+    }
+    open_in_root(root, &path, flags, 0)
 }
 
 /// Create an empty file at `path` inside root (for bind-mounting files onto), parents included.
@@ -202,7 +207,29 @@ pub fn write_file(path: &str, contents: &[u8]) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::parent_of;
+    use super::{mkdir_all_in_root, parent_of};
+    use std::os::fd::AsFd;
+
+    /// Directories are made inside the root, also through a symlink the root's owner
+    /// aimed at the host's `/`; an existing path is returned as it is.
+    #[test]
+    fn directories_are_made_inside_the_root() {
+        let base = std::env::temp_dir().join(format!("lxc-sys-mkdir-{}", std::process::id()));
+        let made = (|| -> std::io::Result<()> {
+            std::fs::create_dir_all(base.join("rootfs/etc"))?;
+            std::os::unix::fs::symlink("/", base.join("rootfs/escape"))?;
+            let root = std::fs::File::open(base.join("rootfs"))?;
+            mkdir_all_in_root(root.as_fd(), "/escape/./lxc-sys-test//a/b", 0o755)?;
+            mkdir_all_in_root(root.as_fd(), "etc", 0o755)?;
+            mkdir_all_in_root(root.as_fd(), "/", 0o755)?;
+            Ok(())
+        })();
+        let inside = base.join("rootfs/lxc-sys-test/a/b").is_dir();
+        let _ = std::fs::remove_dir_all(&base);
+        assert!(made.is_ok(), "{made:?}");
+        assert!(inside, "made through the symlink, inside the root");
+        assert!(!std::path::Path::new("/lxc-sys-test").exists());
+    }
 
     #[test]
     fn parents() {
