@@ -95,9 +95,13 @@ fn full_lifecycle_through_the_tools() {
     assert!(no_cgroup_for(&name));
     assert!(no_mounts_under(&env.lxcpath));
 
-    // Stop of a stopped container: exit 2.
-    let out = env.run("lxc-stop", &["-n", &name]);
-    assert_eq!(out.status.code(), Some(2));
+    // Stop of a stopped container, clean or kill: exit 2, and it says so.
+    for args in [&["-n", &name][..], &["-n", &name, "-k"][..]] {
+        let out = env.run("lxc-stop", args);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("Container is not running"), "{err}");
+    }
 
     env.ok("lxc-destroy", &["-n", &name]);
     assert!(!env.container_dir(&name).exists());

@@ -40,18 +40,23 @@ pub fn run(args: Vec<String>) -> Res<i32> {
     if !c.is_defined() && common.rcfile.is_none() && !c.is_running() {
         return Err(fail(format!("{name}: Container is not defined")));
     }
+    let not_running = || Failure {
+        message: format!("{name}: Container is not running"),
+        code: 2,
+    };
+    // A kill is one request: its refusal says the container is not running.
+    if kill && !reboot {
+        return match c.stop() {
+            Ok(()) => Ok(0),
+            Err(lxc::Error::NotRunning(_)) => Err(not_running()),
+            Err(e) => Err(e.into()),
+        };
+    }
     if !c.is_running() {
-        return Err(Failure {
-            message: format!("{name}: Container is not running"),
-            code: 2,
-        });
+        return Err(not_running());
     }
     if reboot {
         c.reboot()?;
-        return Ok(0);
-    }
-    if kill {
-        c.stop()?;
         return Ok(0);
     }
     let timeout = if nowait { 0 } else { timeout.unwrap_or(60) };
