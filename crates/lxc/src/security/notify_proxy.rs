@@ -62,8 +62,9 @@ impl NotifyProxy {
             Some(name) => lxc_sys::sock::seqpacket_connect(name.as_bytes(), true)?,
             None => lxc_sys::sock::seqpacket_connect(target.as_bytes(), false)?,
         };
-        // Bounds a send to a supervisor that stopped reading.
-        lxc_sys::sock::set_timeouts(sock.as_fd(), PROXY_TIMEOUT.as_millis() as u64)?;
+        // Neither a send to a supervisor that stopped reading nor a receive may hold up
+        // the monitor's main loop.
+        lxc_sys::fs::set_nonblocking(sock.as_fd(), true)?;
         Ok(sock)
     }
 
@@ -107,6 +108,8 @@ impl NotifyProxy {
             None => return,
         };
         let got = match received {
+            // Woken for a connection since replaced: nothing to read on this one yet.
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
             Ok((0, _)) => Err("the supervisor closed the connection".to_string()),
             Ok((n, _)) if n != reply_len => {
                 Err(format!("reply of {n} bytes, expected {reply_len}"))
@@ -115,10 +118,7 @@ impl NotifyProxy {
             Err(e) => Err(format!("receive: {e}")),
         };
         if let Err(e) = got {
-            self.sock = None;
-            for p in std::mem::take(&mut self.pending) {
-                self.give_up(listener, p.id, p.pid, &e);
-            }
+            self.drop_connection(listener, &e);
             return;
         }
         // The supervisor sends the notification back with its answer: that id says which
@@ -157,6 +157,14 @@ impl NotifyProxy {
         }
     }
 
+    /// Close the connection, giving up on what was awaited over it.
+    fn drop_connection(&mut self, listener: BorrowedFd<'_>, why: &str) {
+        self.sock = None;
+        for p in std::mem::take(&mut self.pending) {
+            self.give_up(listener, p.id, p.pid, why);
+        }
+    }
+
     fn give_up(&self, listener: BorrowedFd<'_>, id: u64, pid: u32, why: &str) {
         tracing::warn!(
             pid,
@@ -190,13 +198,19 @@ impl NotifyProxy {
         }
         let message = self.message(notif, id);
         let fds = [proc_dir.as_fd(), mem.as_fd()];
-        let sent = self
-            .send(&message, &fds)
-            .or_else(|_| {
-                self.sock = Some(self.open()?);
+        let sent = match self.send(&message, &fds) {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                return Err("the supervisor is not reading".into())
+            }
+            // Gone: a new connection, once; what the old one awaited gets no answer now.
+            Err(e) => {
+                self.drop_connection(listener, &format!("send: {e}"));
+                self.sock = Some(self.open().map_err(|e| format!("reconnect: {e}"))?);
                 self.send(&message, &fds)
-            })
-            .map_err(|e| format!("send: {e}"))?;
+            }
+            sent => sent,
+        }
+        .map_err(|e| format!("send: {e}"))?;
         if sent != message.len() {
             return Err("short send".into());
         }
@@ -302,6 +316,12 @@ mod tests {
         };
         proxy.expire(listener.as_fd(), now);
         assert_eq!(proxy.pending.iter().map(|p| p.id).collect::<Vec<_>>(), [5]);
+        // Woken with nothing to read (the socket is non-blocking, as `open` makes it).
+        if let Some(sock) = &proxy.sock {
+            lxc_sys::fs::set_nonblocking(sock.as_fd(), true).unwrap();
+        }
+        proxy.on_answer(listener.as_fd());
+        assert_eq!(proxy.pending.len(), 1, "nothing read, nothing given up");
         lxc_sys::sock::send_with_fds(supervisor.as_fd(), &reply(7), &[]).unwrap();
         proxy.on_answer(listener.as_fd());
         assert_eq!(proxy.pending.len(), 1, "a late answer matches nothing");

@@ -32,7 +32,9 @@ impl Monitor {
                 if e.raw_os_error() != Some(libc::EINTR)
                     && e.raw_os_error() != Some(libc::ENOENT) =>
             {
+                // Nothing awaited can be answered any more either.
                 self.seccomp_listener = None;
+                self.seccomp_proxy = None;
             }
             Err(_) => {}
         }

@@ -426,8 +426,9 @@ impl Monitor {
             .flatten()
             .min();
             let timeout = next_wakeup.map_or(-1, |t| {
+                // Rounded up: a poll that wakes just before the deadline would spin.
                 let left = t.saturating_duration_since(std::time::Instant::now());
-                i32::try_from(left.as_millis()).unwrap_or(i32::MAX)
+                i32::try_from(left.as_micros().div_ceil(1000)).unwrap_or(i32::MAX)
             });
             if trim_now {
                 // Right before blocking: any code run after the drop would fault back in.
