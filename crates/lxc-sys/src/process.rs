@@ -388,11 +388,10 @@ pub fn discard_pending(signals: &[i32]) {
 
 /// Unblock every signal and reset handlers to default (before exec into a payload).
 pub fn reset_signals() {
-    // SAFETY: zeroed sigset is then cleared; signal() with SIG_DFL for valid numbers.
+    let none = sigset_of(&[]);
+    // SAFETY: none is a valid (empty) signal set; signal() with SIG_DFL for valid numbers.
     unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
+        libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
         for sig in 1..32 {
             if sig != libc::SIGKILL && sig != libc::SIGSTOP {
                 libc::signal(sig, libc::SIG_DFL);
