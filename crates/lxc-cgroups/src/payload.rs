@@ -151,23 +151,18 @@ impl PayloadCgroup {
         self.legacy().find(|d| d.has("freezer"))
     }
 
-    /// Let a frozen container run (it must, to act on a stop signal).
-    pub fn thaw(&self) {
-        if let Some(f) = self.freezer() {
-            let _ = std::fs::write(f.dir.join("freezer.state"), "THAWED");
-        }
-        if let Some(u) = self.unified() {
-            let _ = std::fs::write(u.dir.join("cgroup.freeze"), "0");
-        }
-    }
-
-    /// Thaw also what the container froze in cgroups of its own below: a frozen task
-    /// cannot die, and init's end waits for every task of its pid namespace.
+    /// Let a frozen container run (it must, to act on a stop signal), also what it froze
+    /// in cgroups of its own below: a frozen task cannot die, and init's end waits for
+    /// every task of its pid namespace.
     pub fn thaw_all(&self) {
-        self.thaw();
-        for f in self.freezer().into_iter().chain(self.unified()) {
+        // `subtree` ends with the container's own cgroup: each knob is written once.
+        if let Some(f) = self.freezer() {
             for dir in subtree(&f.dir) {
                 let _ = std::fs::write(dir.join("freezer.state"), "THAWED");
+            }
+        }
+        if let Some(u) = self.unified() {
+            for dir in subtree(&u.dir) {
                 let _ = std::fs::write(dir.join("cgroup.freeze"), "0");
             }
         }
