@@ -576,6 +576,19 @@ fn attach_user_cwd_and_environment_options() {
     assert_eq!(gid.trim(), "1000");
     let cwd = env.ok("lxc-attach", &["-n", &name, "--cwd", "/tmp", "--", "pwd"]);
     assert_eq!(cwd.trim(), "/tmp");
+    // Without --cwd: the caller's directory where the container has it, else /.
+    let pwd_from = |dir: &str| {
+        let out = env
+            .cmd("lxc-attach")
+            .args(["-P", &env.lxcpath, "-n", &name, "--", "pwd"])
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout).trim().to_string()
+    };
+    assert_eq!(pwd_from("/etc"), "/etc");
+    assert_eq!(pwd_from(&env.lxcpath), "/");
 
     let out = env
         .cmd("lxc-attach")

@@ -30,6 +30,7 @@ pub struct AttachOptions {
     pub keep_vars: Vec<String>,
     pub uid: Option<u32>,
     pub gid: Option<u32>,
+    /// Where the program starts; None: the caller's directory (or / without one there).
     pub cwd: Option<String>,
     /// CLONE_NEW* namespaces to join; 0 = all of the container's.
     pub namespaces: i32,
@@ -77,10 +78,12 @@ impl Container {
     /// Run `argv` (or the user's shell when empty) in the container and wait for it.
     /// Returns the raw wait status, as LXC's attach_run_wait does.
     pub fn attach_run_wait(&self, options: &AttachOptions, argv: &[String]) -> Result<i32> {
+        let mut options = options.clone();
+        options.cwd = options.cwd.or_else(caller_cwd);
         let req = AttachRequest {
             name: self.name().to_string(),
             lxcpath: self.config_path().to_string(),
-            options: options.clone(),
+            options,
             argv: argv.to_vec(),
         };
         let json =
@@ -293,6 +296,14 @@ fn fork_into(
     }
     let forked = p::fork().map_err(|e| format!("fork: {e}"))?;
     Ok((forked, false))
+}
+
+/// Where an attach starts when no directory is given: the caller's own, as in LXC (the
+/// container's / when it has no such directory).
+fn caller_cwd() -> Option<String> {
+    std::env::current_dir()
+        .ok()
+        .and_then(|d| d.to_str().map(str::to_string))
 }
 
 fn build_env(opts: &AttachOptions) -> Vec<String> {
@@ -597,7 +608,7 @@ impl Container {
             namespaces,
             env: (options.env_policy == EnvPolicy::Clear).then(|| build_env(options)),
             extra: options.extra_env.clone(),
-            cwd: options.cwd.clone(),
+            cwd: options.cwd.clone().or_else(caller_cwd),
             uid: options.uid.or(joins_user.then_some(0)),
             gid: options.gid.or(joins_user.then_some(0)),
             seccomp: gathered.seccomp,
