@@ -726,3 +726,155 @@ fn same_name_in_two_lxcpaths_start_concurrently() {
     }
     assert!(no_cgroup_for(&name));
 }
+
+/// `--help` lists a tool's own options and the common ones, on stderr as LXC's tools do;
+/// a bad option prints the same help and exits 1; `--usage` is the first line.
+#[test]
+fn help_lists_each_tools_options() {
+    let tools: &[(&str, &[&str])] = &[
+        (
+            "lxc-attach",
+            &[
+                "--name",
+                "--elevated-privileges",
+                "--namespaces",
+                "--clear-env",
+                "--keep-var",
+                "--uid",
+                "--cwd",
+            ],
+        ),
+        ("lxc-cgroup", &["--name"]),
+        ("lxc-console", &["--name", "--tty", "--escape"]),
+        (
+            "lxc-copy",
+            &[
+                "--name",
+                "--newname",
+                "--newpath",
+                "--snapshot",
+                "--backingstorage",
+                "--ephemeral",
+                "--mount",
+            ],
+        ),
+        (
+            "lxc-create",
+            &[
+                "--name",
+                "--template",
+                "--config",
+                "--bdev",
+                "--dir",
+                "--fssize",
+                "--zfsroot",
+            ],
+        ),
+        ("lxc-destroy", &["--name", "--force", "--snapshots"]),
+        ("lxc-device", &["--name"]),
+        ("lxc-execute", &["--name", "--define", "--uid", "--gid"]),
+        ("lxc-freeze", &["--name"]),
+        (
+            "lxc-info",
+            &[
+                "--name",
+                "--state",
+                "--pid",
+                "--ips",
+                "--stats",
+                "--no-humanize",
+                "--config",
+            ],
+        ),
+        (
+            "lxc-ls",
+            &[
+                "--line",
+                "--fancy",
+                "--fancy-format",
+                "--active",
+                "--running",
+                "--stopped",
+                "--groups",
+                "--filter",
+            ],
+        ),
+        (
+            "lxc-snapshot",
+            &[
+                "--name",
+                "--list",
+                "--showcomments",
+                "--comment",
+                "--restore",
+                "--newname",
+                "--destroy",
+            ],
+        ),
+        (
+            "lxc-start",
+            &[
+                "--name",
+                "--daemon",
+                "--foreground",
+                "--pidfile",
+                "--rcfile",
+                "--console-log",
+                "--define",
+            ],
+        ),
+        (
+            "lxc-stop",
+            &[
+                "--name",
+                "--reboot",
+                "--nowait",
+                "--timeout",
+                "--kill",
+                "--nokill",
+            ],
+        ),
+        ("lxc-top", &["--delay", "--batch", "--sort", "--reverse"]),
+        ("lxc-unfreeze", &["--name"]),
+        ("lxc-wait", &["--name", "--state", "--timeout"]),
+    ];
+    for (tool, options) in tools {
+        let run = |arg: &str| {
+            Command::new(bin_dir().join(tool))
+                .arg(arg)
+                .stdin(Stdio::null())
+                .output()
+                .unwrap()
+        };
+        let out = run("--help");
+        assert_eq!(out.status.code(), Some(0), "{tool} --help");
+        assert!(out.stdout.is_empty(), "{tool} --help wrote on stdout");
+        let help = text(&out.stderr);
+        assert!(help.starts_with(&format!("Usage: {tool} ")), "{help}");
+        for option in options.iter().chain(&[
+            "--lxcpath",
+            "--logfile",
+            "--logpriority",
+            "--quiet",
+            "--version",
+        ]) {
+            assert!(
+                help.contains(option),
+                "{tool} --help does not list {option}:\n{help}"
+            );
+        }
+        let usage = text(&run("--usage").stderr);
+        assert_eq!(
+            usage.trim_end(),
+            help.lines().next().unwrap(),
+            "{tool} --usage"
+        );
+        let bad = run("--no-such-option");
+        assert_eq!(bad.status.code(), Some(1), "{tool} --no-such-option");
+        let said = text(&bad.stderr);
+        assert!(
+            said.contains("--no-such-option") && said.contains(help.trim_end()),
+            "{said}"
+        );
+    }
+}

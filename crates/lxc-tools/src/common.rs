@@ -63,11 +63,38 @@ pub enum Handled {
     No,
 }
 
-/// Parse the common options, handing everything else to `own`. Prints help/version and
-/// exits for `-h` / `--version`.
+/// The options every tool takes, listed after its own in `--help`.
+const COMMON_HELP: &str = "Common options :
+  -o, --logfile=FILE               Write the log to FILE instead of stderr
+  -l, --logpriority=LEVEL          Log at LEVEL and above (TRACE, DEBUG, INFO, NOTICE,
+                                   WARN, ERROR, CRIT, ALERT, FATAL)
+  -q, --quiet                      Print no log messages on stderr
+  -P, --lxcpath=PATH               Look for containers in PATH (default: lxc.lxcpath)
+  -?, -h, --help                   Show this help
+      --usage                      Show the short usage line
+      --version                    Show the version
+
+A value a long option needs is needed after its short form too.";
+
+/// A tool's whole help, as `--help` and a bad option print it (on stderr, as LXC's tools):
+/// `help` starts with the usage line, then says what the tool does and lists its options.
+pub fn help_text(tool: &str, help: &str) -> String {
+    format!(
+        "Usage: {tool} {}\n\n{COMMON_HELP}\n\nSee the {tool} man page for further information.\n",
+        help.trim_end()
+    )
+}
+
+/// The first line of a tool's help: its usage.
+pub fn usage_line(help: &str) -> &str {
+    help.lines().next().unwrap_or_default()
+}
+
+/// Parse the common options, handing everything else to `own`. Prints help, usage or the
+/// version and exits for `-h` / `--usage` / `--version`.
 pub fn parse(
     tool: &str,
-    usage: &str,
+    help: &str,
     args: Vec<String>,
     mut own: impl FnMut(&mut lexopt::Parser, &lexopt::Arg<'_>) -> Res<Handled>,
 ) -> Res<Common> {
@@ -91,8 +118,12 @@ pub fn parse(
             Short('l') | Long("logpriority") => c.logpriority = Some(p.value()?.string()?),
             Short('q') | Long("quiet") => c.quiet = true,
             Long("rcfile") => c.rcfile = Some(p.value()?.string()?),
-            Short('h') | Short('?') | Long("help") | Long("usage") => {
-                println!("Usage: {tool} {usage}");
+            Short('h') | Short('?') | Long("help") => {
+                eprint!("{}", help_text(tool, help));
+                std::process::exit(0);
+            }
+            Long("usage") => {
+                eprintln!("Usage: {tool} {}", usage_line(help));
                 std::process::exit(0);
             }
             Long("version") => {
@@ -103,8 +134,9 @@ pub fn parse(
                 Handled::Yes => {}
                 Handled::No => {
                     return Err(fail(format!(
-                        "{}\nUsage: {tool} {usage}",
-                        other.clone().unexpected()
+                        "{}\n{}",
+                        other.clone().unexpected(),
+                        help_text(tool, help).trim_end()
                     )))
                 }
             },

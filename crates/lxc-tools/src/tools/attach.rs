@@ -3,13 +3,43 @@
 use crate::common::{about, fail, parse, Handled, Res};
 use lexopt::prelude::*;
 
-const USAGE: &str = "--name=NAME [-e] [-s NAMESPACES] [--clear-env|--keep-env] [-v VAR=VALUE]... [--keep-var VAR]... [-u UID] [-g GID] [--cwd DIR] [-- COMMAND]";
+const HELP: &str = "--name=NAME [-e] [-s NAMESPACES] [--clear-env|--keep-env] [-v VAR=VALUE]... [--keep-var VAR]... [-u UID] [-g GID] [--cwd DIR] [-- COMMAND]
+
+lxc-attach runs COMMAND (default: the user's shell) in the running container NAME: in
+its namespaces and cgroups, with its capability bounding set and security profile.
+
+Options :
+  -n, --name=NAME       The container's name
+  -e, --elevated-privileges[=PRIVILEGES]
+                        Keep some of this process's privileges instead of the
+                        container's: a |-list of CGROUP (stay in this cgroup), CAP (keep
+                        the capabilities) and LSM (keep the security profile); all three
+                        without a list. This can leak privileges into the container.
+  -s, --namespaces=NAMESPACES
+                        Enter only these namespaces, a |-list of MOUNT, PID, UTSNAME,
+                        IPC, USER, NETWORK, CGROUP (the cgroup is then not entered)
+  -R, --remount-sys-proc
+                        Accepted; /proc and /sys are not remounted
+      --clear-env       Start from an empty environment (container=lxc and a PATH)
+      --keep-env        Keep this environment (the default)
+  -v, --set-var=VAR=VALUE
+                        Set VAR in the attached program's environment (may be repeated)
+      --keep-var=VAR    With --clear-env: keep VAR (may be repeated)
+  -u, --uid=UID         Run as UID in the container
+  -g, --gid=GID         Run as GID in the container
+      --cwd=DIR         Start in DIR (default: this directory if the container has it,
+                        else /)
+  -a, --arch=ARCH       Accepted; the container's personality is used
+  -L, --pty-log=FILE    Accepted; the terminal is not logged
+  -c, --context=CONTEXT Accepted; SELinux is not enabled on this kernel
+      --rcfile=FILE     Load the configuration from FILE
+";
 
 pub fn run(args: Vec<String>) -> Res<i32> {
     let mut opts = lxc::AttachOptions::default();
     let mut command = Vec::new();
     let mut ns_error = None;
-    let common = parse("lxc-attach", USAGE, args, |p, arg| {
+    let common = parse("lxc-attach", HELP, args, |p, arg| {
         match arg {
             Short('e') | Long("elevated-privileges") => {
                 // No list: every privilege; else a |-list of CGROUP, CAP, LSM.

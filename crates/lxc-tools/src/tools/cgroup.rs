@@ -3,20 +3,25 @@
 use crate::common::{about, fail, parse, Handled, Res};
 use lexopt::prelude::*;
 
+const HELP: &str = "--name=NAME state-object [value]
+
+lxc-cgroup prints the cgroup file state-object of the running container NAME (for
+example memory.limit_in_bytes, or memory.max on cgroup v2), or writes value into it.
+
+Options :
+  -n, --name=NAME   The container's name
+      --rcfile=FILE Load the configuration from FILE
+";
+
 pub fn run(args: Vec<String>) -> Res<i32> {
     let mut words: Vec<String> = Vec::new();
-    let common = parse(
-        "lxc-cgroup",
-        "--name=NAME state-object [value]",
-        args,
-        |_, arg| {
-            match arg {
-                Value(v) => words.push(v.clone().string()?),
-                _ => return Ok(Handled::No),
-            }
-            Ok(Handled::Yes)
-        },
-    )?;
+    let common = parse("lxc-cgroup", HELP, args, |_, arg| {
+        match arg {
+            Value(v) => words.push(v.clone().string()?),
+            _ => return Ok(Handled::No),
+        }
+        Ok(Handled::Yes)
+    })?;
     let name = common.name()?;
     let Some(key) = words.first() else {
         return Err(fail("missing state object"));

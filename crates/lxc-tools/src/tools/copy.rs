@@ -2,7 +2,7 @@
 //! [-R] [-- hook args]`) and LXC 1.0's lxc-clone (`[-o] ORIG [-n] NEW [-s] [-B BACKEND]
 //! [-K] [-M] [-p LXCPATH] [-P NEWPATH] [-L SIZE]`).
 
-use crate::common::{about, fail, parse, Handled, Res};
+use crate::common::{about, fail, parse, usage_line, Handled, Res};
 use lexopt::prelude::*;
 use lxc::clone::{
     CloneSpec, CLONE_ALLOW_RUNNING, CLONE_KEEPMACADDR, CLONE_KEEPNAME, CLONE_SNAPSHOT,
@@ -19,6 +19,52 @@ struct Request {
     foreground: bool,
     mounts: Vec<String>,
 }
+
+const COPY_HELP: &str = "--name=NAME [-P lxcpath] -N newname [-p newpath] [-B backingstorage] [-s] [-K] [-M] [-L size [unit]] [-a] [-R] -- hook options
+
+lxc-copy copies the container NAME as NEWNAME (a full copy, or with -s a snapshot clone),
+renames it, or with -e starts a temporary copy of it.
+
+Options :
+  -n, --name=NAME             The container to copy
+  -N, --newname=NEWNAME       The new container's name
+  -p, --newpath=NEWPATH       The new container's lxcpath (default: the original's)
+  -R, --rename                Rename the container instead of copying it
+  -s, --snapshot              A snapshot clone (overlay, btrfs, zfs, lvm) instead of a copy
+  -a, --allowrunning          Snapshot a running container too
+  -B, --backingstorage=TYPE   The new container's storage: dir, overlay, btrfs, loop,
+                              lvm or zfs
+  -L, --fssize=SIZE           The size of a new block device (loop, lvm), e.g. 2G
+  -K, --keepname              Keep the hostname (default: the new name)
+  -M, --keepmac               Keep the MAC addresses (default: new ones)
+  -e, --ephemeral             Start a copy (an overlay of the original by default) that
+                              is destroyed when it stops
+  -D, --keepdata              With -e: keep the copy after it stops
+  -d, --daemon                With -e: run in the background (the default)
+  -F, --foreground            With -e: attach this terminal to its console
+  -m, --mount=MOUNT           With -e: bind=SRC[:DEST] or overlay=SRC[:DEST] into the copy
+  -t, --tmpfs                 With -e: the upper layer on a tmpfs (not supported yet)
+      --rcfile=FILE           Load the configuration from FILE
+  --  hook options            Passed on to the clone hooks
+";
+
+const CLONE_HELP: &str =
+    "[-s] [-B backingstore] [-L size] [-K] [-M] [-p lxcpath] [-P newlxcpath] -o orig -n new
+
+lxc-clone copies the container orig as new (LXC 1.0's tool; lxc-copy is its successor).
+Here -o, -n, -p and -P mean what is listed below, not what the common options say.
+
+Options :
+  -o, --orig=ORIG             The container to copy
+  -n, --new=NEW               The new container's name
+  -p, --lxcpath=PATH          The original's lxcpath
+  -P, --newpath=PATH          The new container's lxcpath
+  -s, --snapshot              A snapshot clone instead of a copy
+  -B, --backingstore=TYPE     The new container's storage
+  -L, --fssize=SIZE           The size of a new block device, e.g. 2G
+  -K, --keepname              Keep the hostname
+  -M, --keepmac               Keep the MAC addresses
+";
 
 fn common_flag(req: &mut Request, p: &mut lexopt::Parser, arg: &lexopt::Arg<'_>) -> Res<bool> {
     match arg {
@@ -38,8 +84,7 @@ fn common_flag(req: &mut Request, p: &mut lexopt::Parser, arg: &lexopt::Arg<'_>)
 
 pub fn run_copy(args: Vec<String>) -> Res<i32> {
     let mut req = Request::default();
-    let usage = "--name=NAME [-P lxcpath] -N newname [-p newpath] [-B backingstorage] [-s] [-K] [-M] [-L size [unit]] [-a] [-R] -- hook options";
-    let common = parse("lxc-copy", usage, args, |p, arg| {
+    let common = parse("lxc-copy", COPY_HELP, args, |p, arg| {
         if common_flag(&mut req, p, arg)? {
             return Ok(Handled::Yes);
         }
@@ -66,10 +111,12 @@ pub fn run_copy(args: Vec<String>) -> Res<i32> {
         let c = common.container()?;
         return ephemeral(&c, name, &mut req);
     }
-    let new_name = req
-        .new_name
-        .clone()
-        .ok_or_else(|| fail(format!("no new name given\nUsage: lxc-copy {usage}")))?;
+    let new_name = req.new_name.clone().ok_or_else(|| {
+        fail(format!(
+            "no new name given\nUsage: lxc-copy {}",
+            usage_line(COPY_HELP)
+        ))
+    })?;
     if req.rename {
         let mut c = common.container()?;
         c.rename(&new_name)
@@ -85,8 +132,6 @@ pub fn run_clone(args: Vec<String>) -> Res<i32> {
     let mut orig = None;
     let mut new_path = None;
     let mut words = Vec::new();
-    let usage =
-        "[-s] [-B backingstore] [-L size] [-K] [-M] [-p lxcpath] [-P newlxcpath] -o orig -n new";
     // LXC 1.0's -p is the source's lxcpath and -P the new one, the reverse of lxc-copy;
     // `-o` names the original and `-n` the new container (elsewhere: log file, name).
     let mut args = args;
@@ -99,7 +144,7 @@ pub fn run_clone(args: Vec<String>) -> Res<i32> {
             _ => {}
         }
     }
-    let common = parse("lxc-clone", usage, args, |p, arg| {
+    let common = parse("lxc-clone", CLONE_HELP, args, |p, arg| {
         if common_flag(&mut req, p, arg)? {
             return Ok(Handled::Yes);
         }
@@ -116,7 +161,8 @@ pub fn run_clone(args: Vec<String>) -> Res<i32> {
     let mut words = words.into_iter();
     let orig = orig.or_else(|| words.next()).ok_or_else(|| {
         fail(format!(
-            "no original container given\nUsage: lxc-clone {usage}"
+            "no original container given\nUsage: lxc-clone {}",
+            usage_line(CLONE_HELP)
         ))
     })?;
     let new_name = req
@@ -125,7 +171,8 @@ pub fn run_clone(args: Vec<String>) -> Res<i32> {
         .or_else(|| words.next())
         .ok_or_else(|| {
             fail(format!(
-                "no new container name given\nUsage: lxc-clone {usage}"
+                "no new container name given\nUsage: lxc-clone {}",
+                usage_line(CLONE_HELP)
             ))
         })?;
     req.spec.hookargs = words.collect();

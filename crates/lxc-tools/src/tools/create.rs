@@ -3,8 +3,35 @@
 use crate::common::{about, fail, parse, Handled, Res};
 use lexopt::prelude::*;
 
-const USAGE: &str =
-    "--name=NAME --template=TEMPLATE [-f CONFIG] [-B BACKEND] [--dir=ROOTFS] [--fstype=TYPE] [--fssize=SIZE] [--lvname=LV --vgname=VG --thinpool=POOL] [--zfsroot=ROOT] [-- template-options]";
+const HELP: &str = "--name=NAME --template=TEMPLATE [-f CONFIG] [-B BACKEND] [--dir=ROOTFS] [--fstype=TYPE] [--fssize=SIZE] [--lvname=LV --vgname=VG --thinpool=POOL] [--zfsroot=ROOT] [-- template-options]
+
+lxc-create makes the container NAME: its configuration (lxc.default_config, then CONFIG)
+and a rootfs built by TEMPLATE.
+
+Options :
+  -n, --name=NAME           The new container's name
+  -t, --template=TEMPLATE   The template: busybox, download, none, another installed
+                            lxc-TEMPLATE, or the path of a template script
+  -f, --config=CONFIG       Add the configuration in CONFIG
+  -B, --bdev=BACKEND        The rootfs's storage: dir (default), overlay, btrfs, loop, lvm,
+                            zfs, or best (btrfs on a btrfs lxcpath, else dir)
+      --dir=ROOTFS          With dir: the rootfs in ROOTFS instead of NAME/rootfs
+
+  For loop and lvm (-B loop, -B lvm):
+      --fstype=TYPE         The filesystem to make (default ext4)
+      --fssize=SIZE[UNIT]   Its size, UNIT one of b, k, m, g, t (default 1G; unit: bytes)
+
+  For lvm (-B lvm):
+      --lvname=LV           The logical volume's name (default: the container's)
+      --vgname=VG           The volume group (default lxc)
+      --thinpool=POOL       A thin pool to use (default lxc)
+
+  For zfs (-B zfs):
+      --zfsroot=ROOT        The dataset to create it under (default tank/lxc)
+
+  -- template-options       Passed to the template as they are (-t download -- --help
+                            lists the download template's)
+";
 
 pub fn run(args: Vec<String>) -> Res<i32> {
     let mut template = None;
@@ -13,7 +40,7 @@ pub fn run(args: Vec<String>) -> Res<i32> {
     let mut dir = None;
     let mut specs = lxc::storage::BdevSpecs::default();
     let mut template_args = Vec::new();
-    let common = parse("lxc-create", USAGE, args, |p, arg| {
+    let common = parse("lxc-create", HELP, args, |p, arg| {
         match arg {
             Short('t') | Long("template") => template = Some(p.value()?.string()?),
             Short('f') | Long("config") => config_file = Some(p.value()?.string()?),

@@ -3,10 +3,21 @@
 use crate::common::{about, fail, parse, Handled, Res};
 use lexopt::prelude::*;
 
+const HELP: &str = "--name=NAME [-f] [-s]
+
+lxc-destroy removes the container NAME: its configuration, its rootfs and its directory.
+
+Options :
+  -n, --name=NAME   The container's name
+  -f, --force       Stop the container first if it runs
+  -s, --snapshots   Also destroy the container's snapshots
+      --rcfile=FILE Load the configuration from FILE
+";
+
 pub fn run(args: Vec<String>) -> Res<i32> {
     let mut force = false;
     let mut snapshots = false;
-    let common = parse("lxc-destroy", "--name=NAME [-f] [-s]", args, |_, arg| {
+    let common = parse("lxc-destroy", HELP, args, |_, arg| {
         match arg {
             Short('f') | Long("force") => force = true,
             Short('s') | Long("snapshots") => snapshots = true,

@@ -1,14 +1,22 @@
 //! lxc-device: `-n NAME add|del DEV [NAME]`: hand a host network device to a running
 //! container or take one back (device nodes are not supported yet).
 
-use crate::common::{about, fail, parse, Handled, Res};
+use crate::common::{about, fail, parse, usage_line, Handled, Res};
 use lexopt::prelude::*;
 
-const USAGE: &str = "--name=NAME [--] add|del DEV [DEST]";
+const HELP: &str = "--name=NAME [--] add|del DEV [DEST]
+
+lxc-device moves the host's network interface DEV into the running container NAME (add),
+named DEST there if given, or gives it back to the host (del).
+
+Options :
+  -n, --name=NAME   The container's name
+      --rcfile=FILE Load the configuration from FILE
+";
 
 pub fn run(args: Vec<String>) -> Res<i32> {
     let mut words: Vec<String> = Vec::new();
-    let common = parse("lxc-device", USAGE, args, |_, arg| {
+    let common = parse("lxc-device", HELP, args, |_, arg| {
         match arg {
             Value(v) => words.push(v.clone().string()?),
             _ => return Ok(Handled::No),
@@ -21,7 +29,8 @@ pub fn run(args: Vec<String>) -> Res<i32> {
         [a, d, t] => (a.as_str(), d.as_str(), Some(t.as_str())),
         _ => {
             return Err(fail(format!(
-                "expected add|del DEV [DEST]\nUsage: lxc-device {USAGE}"
+                "expected add|del DEV [DEST]\nUsage: lxc-device {}",
+                usage_line(HELP)
             )))
         }
     };
@@ -40,7 +49,8 @@ pub fn run(args: Vec<String>) -> Res<i32> {
         }
         other => {
             return Err(fail(format!(
-                "unknown action \"{other}\" (add or del)\nUsage: lxc-device {USAGE}"
+                "unknown action \"{other}\" (add or del)\nUsage: lxc-device {}",
+                usage_line(HELP)
             )))
         }
     };

@@ -3,26 +3,37 @@
 use crate::common::{fail, human_size, parse, Handled, Res};
 use lexopt::prelude::*;
 
+const HELP: &str = "--name=NAME [-c KEY] [-s] [-p] [-i] [-S] [-H]
+
+lxc-info shows the state of the container NAME, and for a running one its init's pid,
+addresses and resource usage. Without options it shows all of that.
+
+Options :
+  -n, --name=NAME       The container's name
+  -c, --config=KEY      Show the configuration item KEY (may be repeated)
+  -s, --state           Show the state
+  -p, --pid             Show the pid of the container's init
+  -i, --ips             Show the IP addresses
+  -S, --stats           Show CPU, block I/O, memory and network usage
+  -H, --no-humanize     Show the usage as plain numbers
+      --rcfile=FILE     Load the configuration from FILE
+";
+
 pub fn run(args: Vec<String>) -> Res<i32> {
     let (mut state, mut pid, mut ips, mut stats, mut raw) = (false, false, false, false, false);
     let mut keys = Vec::new();
-    let common = parse(
-        "lxc-info",
-        "--name=NAME [-c KEY] [-s] [-p] [-i] [-S] [-H]",
-        args,
-        |p, arg| {
-            match arg {
-                Short('s') | Long("state") => state = true,
-                Short('p') | Long("pid") => pid = true,
-                Short('i') | Long("ips") => ips = true,
-                Short('S') | Long("stats") => stats = true,
-                Short('H') | Long("no-humanize") => raw = true,
-                Short('c') | Long("config") => keys.push(p.value()?.string()?),
-                _ => return Ok(Handled::No),
-            }
-            Ok(Handled::Yes)
-        },
-    )?;
+    let common = parse("lxc-info", HELP, args, |p, arg| {
+        match arg {
+            Short('s') | Long("state") => state = true,
+            Short('p') | Long("pid") => pid = true,
+            Short('i') | Long("ips") => ips = true,
+            Short('S') | Long("stats") => stats = true,
+            Short('H') | Long("no-humanize") => raw = true,
+            Short('c') | Long("config") => keys.push(p.value()?.string()?),
+            _ => return Ok(Handled::No),
+        }
+        Ok(Handled::Yes)
+    })?;
     let name = common.name()?;
     let c = common.container()?;
     if !c.is_defined() && common.rcfile.is_none() && !c.is_running() {

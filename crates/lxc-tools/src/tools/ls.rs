@@ -35,13 +35,33 @@ struct Filters {
     defined: bool,
 }
 
+const HELP: &str = "[-P lxcpath] [-1] [-f] [-F columns] [--active] [--running] [--frozen] [--stopped] [--defined] [-g groups] [filter]
+
+lxc-ls lists the containers of an lxcpath, by name or as a table.
+
+Options :
+  -1, --line           One name a line (the default when not writing to a terminal)
+  -f, --fancy          A table, one row a container
+  -F, --fancy-format=COLUMNS
+                       The table's columns, separated by commas: NAME, STATE, PID, RAM,
+                       SWAP, AUTOSTART, GROUPS, INTERFACE, IPV4, IPV6, UNPRIVILEGED
+      --active         Only running and frozen containers
+      --running        Only running containers
+      --frozen         Only frozen containers
+      --stopped        Only stopped containers
+      --defined        Only containers with a configuration
+      --nesting=NUM    Accepted; nested containers are not listed
+      --filter=REGEX   Only names matching REGEX (also the lone argument)
+  -g, --groups=GROUPS  Only containers in every group of the comma-separated GROUPS
+";
+
 pub fn run(args: Vec<String>) -> Res<i32> {
     let (mut line, mut fancy) = (false, false);
     let mut columns: Option<String> = None;
     let mut f = Filters::default();
     let mut regex: Option<String> = None;
     let mut groups: Vec<String> = Vec::new();
-    let common = parse("lxc-ls", "[-P lxcpath] [-1] [-f] [-F columns] [--active] [--running] [--frozen] [--stopped] [--defined] [filter]", args, |p, arg| {
+    let common = parse("lxc-ls", HELP, args, |p, arg| {
         match arg {
             Short('1') | Long("line") => line = true,
             Short('f') | Long("fancy") => fancy = true,

@@ -2,20 +2,38 @@
 //! [--variant V] --out DIR [--build-id ID] [--expiry DAYS] [--config FILE] [--message FILE]
 //! [--sign-key KEY [--gnupg-home DIR]]`: an image for one's own server (lxc-rs's own tool).
 
-use crate::common::{about, fail, parse, Handled, Res};
+use crate::common::{about, fail, parse, usage_line, Handled, Res};
 use lexopt::prelude::*;
 use lxc::templates::publish::Publish;
 use std::path::PathBuf;
 
-const USAGE: &str = "[-n NAME | --rootfs DIR] -d DIST -r RELEASE -a ARCH [--variant V] --out DIR \
-    [--build-id ID] [--expiry DAYS] [--config FILE] [--message FILE] [--sign-key KEY [--gnupg-home DIR]]";
+const HELP: &str = "[-n NAME | --rootfs DIR] -d DIST -r RELEASE -a ARCH [--variant V] --out DIR [--build-id ID] [--expiry DAYS] [--config FILE] [--message FILE] [--sign-key KEY [--gnupg-home DIR]]
+
+lxc-image-publish (lxc-rs's own) adds an image of the stopped container NAME, or of the
+rootfs DIR, to an image server's tree in DIR, in the layout the download template reads.
+
+Options :
+  -n, --name=NAME        The container to publish
+      --rootfs=DIR       Or a rootfs directory
+  -d, --dist=DIST        The distribution's name in the index
+  -r, --release=RELEASE  Its release
+  -a, --arch=ARCH        Its architecture
+      --variant=V        Its variant (default: default)
+      --out=DIR          The server's tree to add it to
+      --build-id=ID      The build's name (default: the date and time)
+      --expiry=DAYS      Days until the download template's cache renews it (default 30)
+      --config=FILE      The image's container configuration
+      --message=FILE     The message lxc-create prints after a download
+      --sign-key=KEY     Sign the index and the files with this GnuPG key
+      --gnupg-home=DIR   The GnuPG home holding that key
+";
 
 pub fn run(args: Vec<String>) -> Res<i32> {
     let mut p = Publish::default();
     let mut rootfs = None;
     let mut out = None;
     let mut files: Vec<(&str, String)> = Vec::new();
-    let common = parse("lxc-image-publish", USAGE, args, |parser, arg| {
+    let common = parse("lxc-image-publish", HELP, args, |parser, arg| {
         let mut value = || -> Res<String> { Ok(parser.value()?.string()?) };
         match arg {
             Short('d') | Long("dist") => p.dist = value()?,
@@ -44,8 +62,12 @@ pub fn run(args: Vec<String>) -> Res<i32> {
             _ => p.create_message = Some(text),
         }
     }
-    p.out =
-        out.ok_or_else(|| fail(format!("--out is needed\nUsage: lxc-image-publish {USAGE}")))?;
+    p.out = out.ok_or_else(|| {
+        fail(format!(
+            "--out is needed\nUsage: lxc-image-publish {}",
+            usage_line(HELP)
+        ))
+    })?;
     p.rootfs = match (rootfs, &common.name) {
         (Some(dir), _) => dir,
         (None, Some(name)) => {
@@ -56,7 +78,8 @@ pub fn run(args: Vec<String>) -> Res<i32> {
         }
         (None, None) => {
             return Err(fail(format!(
-                "-n NAME or --rootfs DIR\nUsage: lxc-image-publish {USAGE}"
+                "-n NAME or --rootfs DIR\nUsage: lxc-image-publish {}",
+                usage_line(HELP)
             )))
         }
     };

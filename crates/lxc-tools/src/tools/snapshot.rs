@@ -11,13 +11,28 @@ enum Action {
     Destroy(String),
 }
 
+const HELP: &str = "--name=NAME [-P lxcpath] [-L [-C]] [-c commentfile] [-r snapshot [-N newname]] [-d snapshot|ALL]
+
+lxc-snapshot takes a snapshot of the container NAME (snap0, snap1, ...), or lists,
+restores or destroys its snapshots.
+
+Options :
+  -n, --name=NAME        The container's name
+  -c, --comment=FILE     Keep the text of FILE with the new snapshot
+  -L, --list             List the snapshots
+  -C, --showcomments     With -L: show their comments too
+  -r, --restore=SNAP     Restore the snapshot SNAP, e.g. snap0 (over the container)
+  -N, --newname=NEWNAME  With -r: restore as the new container NEWNAME instead
+  -d, --destroy=SNAP     Destroy the snapshot SNAP, or ALL of them
+      --rcfile=FILE      Load the configuration from FILE
+";
+
 pub fn run(args: Vec<String>) -> Res<i32> {
     let mut action = Action::Create(None);
     let mut comments = false;
     let mut newname = None;
     let mut words = Vec::new();
-    let usage = "--name=NAME [-P lxcpath] [-L [-C]] [-c commentfile] [-r snapshot [-N newname]] [-d snapshot|ALL]";
-    let common = parse("lxc-snapshot", usage, args, |p, arg| {
+    let common = parse("lxc-snapshot", HELP, args, |p, arg| {
         match arg {
             Short('L') | Long("list") => action = Action::List { comments: false },
             Short('C') | Long("showcomments") => comments = true,

@@ -3,9 +3,36 @@
 use crate::common::{about, fail, parse, Handled, Res};
 use lexopt::prelude::*;
 
-const START_USAGE: &str =
-    "--name=NAME [-d|-F] [-f FILE] [-s KEY=VAL]... [-p PIDFILE] [-C] [-- COMMAND]";
-const EXECUTE_USAGE: &str = "--name=NAME [-d] [-f FILE] [-s KEY=VAL]... -- COMMAND";
+const START_HELP: &str =
+    "--name=NAME [-d|-F] [-f FILE] [-s KEY=VAL]... [-p PIDFILE] [-C] [-- COMMAND]
+
+lxc-start starts the container NAME, running its init (lxc.init.cmd) or COMMAND as the
+container's first process, and returns once it runs (or with -F, when it stops).
+
+Options :
+  -n, --name=NAME          The container's name
+  -d, --daemon             Run in the background (the default)
+  -F, --foreground         Stay in the foreground, this terminal on /dev/console
+  -p, --pidfile=FILE       Write the pid of the container's init to FILE
+  -f, --rcfile=FILE        Load the configuration from FILE
+  -c, --console=FILE       Accepted; the console is a pty held by the monitor
+  -L, --console-log=FILE   Copy what the console prints to FILE
+  -C, --close-all-fds      Accepted; inherited fds are never passed on
+  -s, --define=KEY=VAL     Set the configuration item KEY to VAL (may be repeated)
+";
+const EXECUTE_HELP: &str = "--name=NAME [-d] [-f FILE] [-s KEY=VAL]... [-u UID] [-g GID] -- COMMAND
+
+lxc-execute runs COMMAND as an application container NAME: a minimal init runs it as
+its only child, passes signals on and exits with its status.
+
+Options :
+  -n, --name=NAME          The container's name
+  -d, --daemon             Run in the background
+  -f, --rcfile=FILE        Load the configuration from FILE
+  -s, --define=KEY=VAL     Set the configuration item KEY to VAL (may be repeated)
+  -u, --uid=UID            Run COMMAND as UID
+  -g, --gid=GID            Run COMMAND as GID
+";
 
 pub fn run(args: Vec<String>, execute: bool) -> Res<i32> {
     let tool = if execute { "lxc-execute" } else { "lxc-start" };
@@ -17,8 +44,8 @@ pub fn run(args: Vec<String>, execute: bool) -> Res<i32> {
     let mut uid = None;
     let mut gid = None;
     let mut command = Vec::new();
-    let usage = if execute { EXECUTE_USAGE } else { START_USAGE };
-    let common = parse(tool, usage, args, |p, arg| {
+    let help = if execute { EXECUTE_HELP } else { START_HELP };
+    let common = parse(tool, help, args, |p, arg| {
         match arg {
             Short('d') | Long("daemon") => daemon = true,
             Short('F') | Long("foreground") => daemon = false,

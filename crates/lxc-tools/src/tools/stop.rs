@@ -3,32 +3,43 @@
 use crate::common::{fail, parse, Failure, Handled, Res};
 use lexopt::prelude::*;
 
+const HELP: &str = "--name=NAME [-W] [-r|-k|--nokill] [-t timeout]
+
+lxc-stop shuts the container NAME down: init gets the halt signal and, when it has not
+stopped after the timeout, the container is killed.
+
+Options :
+  -n, --name=NAME   The container's name
+  -r, --reboot      Reboot the container instead (init gets the reboot signal)
+  -W, --nowait      Send the signal and return without waiting
+  -t, --timeout=T   Wait T seconds for a clean shutdown (default 60, -1: forever)
+  -k, --kill        Kill the container at once instead of asking init
+      --nokill      Never kill: fail when the clean shutdown times out
+      --nolock      Accepted for LXC's sake (the monitor serializes stops)
+      --rcfile=FILE Load the configuration from FILE
+";
+
 pub fn run(args: Vec<String>) -> Res<i32> {
     let (mut reboot, mut kill, mut nokill, mut nowait) = (false, false, false, false);
     let mut timeout: Option<i64> = None;
-    let common = parse(
-        "lxc-stop",
-        "--name=NAME [-W] [-r|-k|--nokill] [-t timeout]",
-        args,
-        |p, arg| {
-            match arg {
-                Short('r') | Long("reboot") => reboot = true,
-                Short('k') | Long("kill") => kill = true,
-                Long("nokill") => nokill = true,
-                Long("nolock") => {}
-                Short('W') | Long("nowait") => nowait = true,
-                Short('t') | Long("timeout") => {
-                    let v = p.value()?.string()?;
-                    timeout = Some(
-                        v.parse()
-                            .map_err(|_| fail(format!("invalid timeout \"{v}\"")))?,
-                    );
-                }
-                _ => return Ok(Handled::No),
+    let common = parse("lxc-stop", HELP, args, |p, arg| {
+        match arg {
+            Short('r') | Long("reboot") => reboot = true,
+            Short('k') | Long("kill") => kill = true,
+            Long("nokill") => nokill = true,
+            Long("nolock") => {}
+            Short('W') | Long("nowait") => nowait = true,
+            Short('t') | Long("timeout") => {
+                let v = p.value()?.string()?;
+                timeout = Some(
+                    v.parse()
+                        .map_err(|_| fail(format!("invalid timeout \"{v}\"")))?,
+                );
             }
-            Ok(Handled::Yes)
-        },
-    )?;
+            _ => return Ok(Handled::No),
+        }
+        Ok(Handled::Yes)
+    })?;
     if kill && timeout.is_some() {
         return Err(fail("-k can't be used with -t"));
     }

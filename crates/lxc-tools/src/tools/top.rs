@@ -11,41 +11,49 @@ struct Row {
     stats: lxc::Stats,
 }
 
+const HELP: &str = "[--delay=SECS] [--batch] [--sort=n|c|b|m|s|k] [--reverse]
+
+lxc-top shows the CPU, block I/O and memory use of the running containers, refreshed
+every few seconds (type q to quit).
+
+Options :
+  -d, --delay=SECS   Refresh every SECS seconds (default 3)
+  -b, --batch        Print one table after another, for a file or a pipe
+  -s, --sort=KEY     Sort by n (name, the default), c (CPU), b (block I/O), m (memory),
+                     s (memory and swap) or k (kernel memory)
+  -r, --reverse      Reverse the order
+";
+
 pub fn run(args: Vec<String>) -> Res<i32> {
     let mut delay = 3u64;
     let mut batch = false;
     let mut sort = 'n';
     let mut reverse = false;
-    let common = parse(
-        "lxc-top",
-        "[--delay=SECS] [--batch] [--sort=n|c|b|m|s|k] [--reverse]",
-        args,
-        |p, arg| {
-            match arg {
-                Short('d') | Long("delay") => {
-                    let v = p.value()?.string()?;
-                    delay = v
-                        .parse()
-                        .map_err(|_| fail(format!("invalid delay \"{v}\"")))?;
-                }
-                Short('b') | Long("batch") => batch = true,
-                Short('r') | Long("reverse") => reverse = true,
-                Short('s') | Long("sort") => {
-                    let v = p.value()?.string()?;
-                    sort = match v.as_str() {
-                        "n" | "c" | "b" | "m" | "s" | "k" => v.chars().next().unwrap_or('n'),
-                        _ => {
-                            return Err(fail(format!(
-                                "invalid sort key \"{v}\" (n, c, b, m, s or k)"
-                            )))
-                        }
-                    };
-                }
-                _ => return Ok(Handled::No),
+    let common = parse("lxc-top", HELP, args, |p, arg| {
+        match arg {
+            Short('d') | Long("delay") => {
+                let v = p.value()?.string()?;
+                delay = v
+                    .parse()
+                    .map_err(|_| fail(format!("invalid delay \"{v}\"")))?;
             }
-            Ok(Handled::Yes)
-        },
-    )?;
+            Short('b') | Long("batch") => batch = true,
+            Short('r') | Long("reverse") => reverse = true,
+            Short('s') | Long("sort") => {
+                let v = p.value()?.string()?;
+                sort = match v.as_str() {
+                    "n" | "c" | "b" | "m" | "s" | "k" => v.chars().next().unwrap_or('n'),
+                    _ => {
+                        return Err(fail(format!(
+                            "invalid sort key \"{v}\" (n, c, b, m, s or k)"
+                        )))
+                    }
+                };
+            }
+            _ => return Ok(Handled::No),
+        }
+        Ok(Handled::Yes)
+    })?;
     let lxcpath = lxcpath_or_default(&common)?;
     let keys = if batch || !std::io::stdout().is_terminal() {
         None
