@@ -167,6 +167,8 @@ fn debians_python3_lxc_attach_wait_runs_python_inside() {
         "{text}"
     );
     assert!(text.contains("thread result [0]"), "{text}");
+    // stdout= reached the command; personality= made uname say i686.
+    assert!(text.contains("redirected 0 i686"), "{text}");
 }
 
 #[test]

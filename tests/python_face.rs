@@ -42,6 +42,8 @@ fn attach_wait_runs_python_inside_also_from_a_second_thread() {
         "{out}"
     );
     assert!(out.contains("thread result [0]"), "{out}");
+    // stdout= reached the command; personality= made uname say i686.
+    assert!(out.contains("redirected 0 i686"), "{out}");
 }
 
 #[test]

@@ -878,3 +878,36 @@ fn help_lists_each_tools_options() {
         );
     }
 }
+
+/// `lxc.arch = i686` on this x86_64 host: init and what is attached or executed run with
+/// the 32-bit personality (uname -m says i686), as in LXC; `lxc-attach -a` overrides it.
+#[test]
+fn lxc_arch_sets_the_personality_of_init_attach_and_execute() {
+    let env = Env::new("arch");
+    let name = env.name("ar");
+    env.create_busybox(&name);
+    let config = Path::new(&env.lxcpath).join(&name).join("config");
+    let mut lines = std::fs::read_to_string(&config).unwrap();
+    lines.push_str("lxc.arch = i686\n");
+    std::fs::write(&config, lines).unwrap();
+
+    let executed = env.ok("lxc-execute", &["-n", &name, "--", "uname", "-m"]);
+    assert_eq!(executed.trim(), "i686");
+    env.ok("lxc-start", &["-n", &name]);
+    let init = env.ok(
+        "lxc-attach",
+        &["-n", &name, "--", "cat", "/proc/1/personality"],
+    );
+    assert_eq!(init.trim(), "00000008");
+    let attached = env.ok("lxc-attach", &["-n", &name, "--", "uname", "-m"]);
+    assert_eq!(attached.trim(), "i686");
+    let wide = env.ok(
+        "lxc-attach",
+        &["-n", &name, "-a", "x86_64", "--", "uname", "-m"],
+    );
+    assert_eq!(wide.trim(), "x86_64");
+    let bad = env.run("lxc-attach", &["-n", &name, "-a", "vax", "--", "true"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(text(&bad.stderr).contains("invalid architecture \"vax\""));
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+}

@@ -1,8 +1,9 @@
 """The seed's attach_wait example on Debian's python3-lxc over our liblxc.so.1: a Python
-function run inside the container, a command's status, and attach_wait from a second
-thread while the first is busy. Arguments: NAME LXCPATH."""
+function run inside the container, a command's status, a command's output sent to a file
+with a personality of its own, and attach_wait from a second thread while the first is busy. Arguments: NAME LXCPATH."""
 import lxc
 import sys
+import tempfile
 import threading
 import time
 
@@ -23,6 +24,13 @@ status = c.attach_wait(print_hostname)
 print("function status", status >> 8, flush=True)
 status = c.attach_wait(lxc.attach_run_command, ["sh", "-c", "exit 3"])
 print("command status", status >> 8, flush=True)
+
+# A file for stdout and a personality of its own (python3-lxc's keywords).
+with tempfile.TemporaryFile() as out:
+    status = c.attach_wait(lxc.attach_run_command, ["uname", "-m"], stdout=out,
+                           personality=lxc.arch_to_personality("i686"))
+    out.seek(0)
+    print("redirected", status >> 8, out.read().decode().strip(), flush=True)
 
 results = []
 busy = threading.Thread(target=lambda: time.sleep(1))

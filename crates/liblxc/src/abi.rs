@@ -156,12 +156,16 @@ const _: () = {
 pub mod attach_opts {
     pub const ATTACH_FLAGS: usize = 0;
     pub const NAMESPACES: usize = 4;
+    pub const PERSONALITY: usize = 8;
     pub const INITIAL_CWD: usize = 16;
     pub const UID: usize = 24;
     pub const GID: usize = 28;
     pub const ENV_POLICY: usize = 32;
     pub const EXTRA_ENV_VARS: usize = 40;
     pub const EXTRA_KEEP_ENV: usize = 48;
+    pub const STDIN_FD: usize = 56;
+    pub const STDOUT_FD: usize = 60;
+    pub const STDERR_FD: usize = 64;
     pub const MOVE_TO_CGROUP: i32 = 0x1;
     pub const DROP_CAPABILITIES: i32 = 0x2;
     pub const LSM_EXEC: i32 = 0x8;

@@ -536,6 +536,18 @@ fn attach_options(options: *mut c_void) -> lxc::AttachOptions {
         ffi::load(at(ao::EXTRA_KEEP_ENV) as *const *const *const c_char)
             .unwrap_or(std::ptr::null()),
     );
+    // LXC_ATTACH_DETECT_PERSONALITY (-1): the container's own.
+    let personality: std::ffi::c_long =
+        ffi::load(at(ao::PERSONALITY) as *const std::ffi::c_long).unwrap_or(-1);
+    o.personality = (personality != -1).then_some(personality as u64);
+    for (slot, off) in [ao::STDIN_FD, ao::STDOUT_FD, ao::STDERR_FD]
+        .into_iter()
+        .enumerate()
+    {
+        if let Some(fd) = ffi::load(at(off) as *const c_int) {
+            o.stdio[slot] = fd;
+        }
+    }
     o.pty = Some(false);
     o
 }

@@ -129,6 +129,16 @@ pub fn arch_is_64(v: &str) -> Result<bool, String> {
     }
 }
 
+/// The personality(2) an `lxc.arch` asks for: PER_LINUX32 for a 32-bit one, PER_LINUX for a
+/// 64-bit one; None for a name LXC does not know.
+pub fn arch_personality(v: &str) -> Option<u64> {
+    const PER_LINUX: u64 = 0;
+    const PER_LINUX32: u64 = 0x0008;
+    arch_is_64(v)
+        .ok()
+        .map(|wide| if wide { PER_LINUX } else { PER_LINUX32 })
+}
+
 pub fn check_syslog_facility(v: &str) -> Result<(), String> {
     let ok = v == "daemon"
         || v.strip_prefix("local")
@@ -397,6 +407,15 @@ mod tests {
         assert!(parse_u32("-1").is_err());
         assert!(parse_u32("helloworld").is_err());
         assert_eq!(parse_i32("-5"), Ok(-5));
+    }
+
+    #[test]
+    fn arch_names_give_lxcs_personalities() {
+        assert_eq!(arch_personality("i686"), Some(8));
+        assert_eq!(arch_personality("x86"), Some(8));
+        assert_eq!(arch_personality("x86_64"), Some(0));
+        assert_eq!(arch_personality("amd64"), Some(0));
+        assert_eq!(arch_personality("vax"), None);
     }
 
     #[test]

@@ -289,18 +289,24 @@ impl Container {
 
     /// Attach in steps for `lxc.Container.attach`, which forks with `os.fork()` between
     /// `enter_pid_namespace` and `join`.
-    #[pyo3(signature = (attach_flags=None, namespaces=None, initial_cwd=None, uid=None, gid=None, env_policy=0, extra_env_vars=None, extra_keep_env=None))]
+    /// `stdin`, `stdout`, `stderr`: descriptor numbers (the module's `attach` takes files
+    /// too); `personality` -1 or None: the container's.
+    #[pyo3(signature = (attach_flags=None, namespaces=None, personality=None, initial_cwd=None, uid=None, gid=None, env_policy=0, extra_env_vars=None, extra_keep_env=None, stdin=None, stdout=None, stderr=None))]
     #[allow(clippy::too_many_arguments)]
     fn _attach_prepare(
         &self,
         attach_flags: Option<i32>,
         namespaces: Option<i32>,
+        personality: Option<i64>,
         initial_cwd: Option<PathBuf>,
         uid: Option<i64>,
         gid: Option<i64>,
         env_policy: i32,
         extra_env_vars: Option<Vec<String>>,
         extra_keep_env: Option<Vec<String>>,
+        stdin: Option<i32>,
+        stdout: Option<i32>,
+        stderr: Option<i32>,
     ) -> PyResult<AttachHandle> {
         let o = lxc::AttachOptions {
             move_to_cgroup: attach_flags.is_none_or(|f| f & 1 != 0),
@@ -318,6 +324,8 @@ impl Container {
             extra_env: extra_env_vars.unwrap_or_default(),
             keep_vars: extra_keep_env.unwrap_or_default(),
             pty: None,
+            personality: personality.filter(|p| *p != -1).map(|p| p as u64),
+            stdio: [stdin.unwrap_or(0), stdout.unwrap_or(1), stderr.unwrap_or(2)],
         };
         let ctx = self
             .lock()?

@@ -94,10 +94,17 @@ fn close_range(first: u32, last: u32) {
 /// A new descriptor for our stdout (close-on-exec), e.g. to keep a status pipe that was
 /// passed as stdout while fd 1 itself is pointed elsewhere.
 pub fn dup_stdout() -> Result<OwnedFd> {
-    // SAFETY: F_DUPFD_CLOEXEC returns a fresh descriptor we own.
-    let fd = check(unsafe { libc::fcntl(1, libc::F_DUPFD_CLOEXEC, 3) })?;
-    // SAFETY: fresh descriptor.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    dup_raw(1)
+}
+
+/// A new close-on-exec descriptor (3 or above) for the descriptor number `fd`, which a
+/// caller of ours named as a plain number (a C library's option struct, say); EBADF when
+/// it is not open.
+pub fn dup_raw(fd: RawFd) -> Result<OwnedFd> {
+    // SAFETY: F_DUPFD_CLOEXEC on any number either fails or returns a fresh descriptor.
+    let new = check(unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) })?;
+    // SAFETY: fresh descriptor, ours alone.
+    Ok(unsafe { OwnedFd::from_raw_fd(new) })
 }
 
 /// Kind of whole-file lock.
@@ -304,4 +311,33 @@ pub fn read_xattr(path: &Path, name: &str) -> io::Result<Vec<u8>> {
     }
     buf.truncate(len as usize);
     Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::os::fd::AsRawFd;
+
+    #[test]
+    fn dup_raw_copies_an_open_descriptor_and_refuses_a_closed_one() {
+        let Ok((read, write)) = super::pipe() else {
+            panic!("pipe")
+        };
+        let Ok(copy) = super::dup_raw(write.as_raw_fd()) else {
+            panic!("dup of an open descriptor")
+        };
+        assert!(copy.as_raw_fd() >= 3 && copy.as_raw_fd() != write.as_raw_fd());
+        drop(write);
+        let mut file = std::fs::File::from(copy);
+        assert!(file.write_all(b"x").is_ok());
+        drop(file);
+        let mut got = String::new();
+        assert!(std::fs::File::from(read).read_to_string(&mut got).is_ok());
+        assert_eq!(got, "x");
+        let closed = super::dup_raw(1 << 20);
+        assert_eq!(
+            closed.err().and_then(|e| e.raw_os_error()),
+            Some(libc::EBADF)
+        );
+    }
 }

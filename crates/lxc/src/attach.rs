@@ -8,7 +8,7 @@ use crate::container::Container;
 use crate::error::{sys_err, Error, Result};
 use lxc_sys::process::{self as p, Forked, WaitStatus};
 use serde::{Deserialize, Serialize};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::process::Command;
 
 pub const ATTACH_ENV: &str = "LXC_RS_ATTACH";
@@ -42,10 +42,32 @@ pub struct AttachOptions {
     /// Run under the container's AppArmor profile or SELinux context (LXC_ATTACH_LSM_EXEC).
     #[serde(default = "yes")]
     pub apply_lsm: bool,
+    /// personality(2) of the program; None: the one the container's `lxc.arch` asks for.
+    #[serde(default)]
+    pub personality: Option<u64>,
+    /// The caller's descriptors that become the program's stdin, stdout and stderr.
+    #[serde(skip, default = "standard_fds")]
+    pub stdio: [RawFd; 3],
 }
 
 fn yes() -> bool {
     true
+}
+
+fn standard_fds() -> [RawFd; 3] {
+    [0, 1, 2]
+}
+
+/// Put the caller's descriptors `stdio` at 0, 1 and 2 (where they are not already).
+fn redirect_stdio(stdio: &[RawFd; 3]) -> std::result::Result<(), String> {
+    for (target, &fd) in (0..).zip(stdio) {
+        if fd != target {
+            lxc_sys::fs::dup_raw(fd)
+                .and_then(|copy| lxc_sys::fs::dup2(copy.as_fd(), target))
+                .map_err(|e| format!("descriptor {fd} as {target}: {e}"))?;
+        }
+    }
+    Ok(())
 }
 
 impl Default for AttachOptions {
@@ -62,6 +84,8 @@ impl Default for AttachOptions {
             drop_capabilities: true,
             pty: None,
             apply_lsm: true,
+            personality: None,
+            stdio: standard_fds(),
         }
     }
 }
@@ -109,13 +133,29 @@ impl Container {
             let mut env: Vec<String> = std::env::vars().map(|(k, v)| format!("{k}={v}")).collect();
             env.push(format!("{ATTACH_ENV}={json}"));
             let argv = ["lxc-rs-helper".to_string(), "attach".to_string()];
+            redirect_stdio(&req.options.stdio).map_err(fail)?;
             let err = lxc_sys::process::fexecve(helper.as_fd(), &argv, &env);
             return Err(fail(format!("exec the sealed helper: {err}")));
         }
         // The path names the fd itself, resolved before close-on-exec takes it away.
-        let status = Command::new(format!("/proc/self/fd/{}", helper.as_raw_fd()))
-            .arg("attach")
-            .env(ATTACH_ENV, json)
+        let mut command = Command::new(format!("/proc/self/fd/{}", helper.as_raw_fd()));
+        command.arg("attach").env(ATTACH_ENV, json);
+        let stdio = req.options.stdio;
+        let given = |i: usize| {
+            lxc_sys::fs::dup_raw(stdio[i])
+                .map(std::process::Stdio::from)
+                .map_err(|e| fail(format!("descriptor {}: {e}", stdio[i])))
+        };
+        if stdio[0] != 0 {
+            command.stdin(given(0)?);
+        }
+        if stdio[1] != 1 {
+            command.stdout(given(1)?);
+        }
+        if stdio[2] != 2 {
+            command.stderr(given(2)?);
+        }
+        let status = command
             .status()
             .map_err(|e| fail(format!("run the sealed helper: {e}")))?;
         use std::os::unix::process::ExitStatusExt;
@@ -199,6 +239,7 @@ fn attach(req: &AttachRequest) -> std::result::Result<WaitStatus, String> {
         seccomp,
         label,
         caps,
+        personality,
     } = gather(&req.lxcpath, &req.name, &req.options)?
         .ok_or_else(|| "container is not running".to_string())?;
     let opts = &req.options;
@@ -260,6 +301,7 @@ fn attach(req: &AttachRequest) -> std::result::Result<WaitStatus, String> {
                 caps: &caps,
                 seccomp: seccomp.as_ref(),
                 label: label.as_ref(),
+                personality,
             };
             let err = exec_child(opts, &argv, &env, &confine, pty.as_ref().map(|p| &p.peer));
             eprintln!("lxc-attach: {}: {err}", req.name);
@@ -448,6 +490,8 @@ pub struct AttachContext {
     caps: Vec<u32>,
     seccomp: Option<crate::seccomp::SeccompFilter>,
     label: Option<crate::lsm::LsmPlan>,
+    personality: Option<u64>,
+    stdio: [RawFd; 3],
 }
 
 /// What confines every process of the container: its bounding set and seccomp policy.
@@ -456,6 +500,7 @@ struct Confinement<'a> {
     seccomp: Option<&'a crate::seccomp::SeccompFilter>,
     /// The label of the container's init, for the attached program.
     label: Option<&'a crate::lsm::LsmPlan>,
+    personality: Option<u64>,
 }
 
 /// What an attach learns from the monitor and the host before it enters the container.
@@ -466,6 +511,7 @@ struct Gathered {
     seccomp: Option<crate::seccomp::SeccompFilter>,
     label: Option<crate::lsm::LsmPlan>,
     caps: Vec<u32>,
+    personality: Option<u64>,
 }
 
 /// Ask the monitor (one question to an lxc-rs monitor; LXC's answer one at a time) and the
@@ -510,6 +556,11 @@ fn gather(
         } else {
             Vec::new()
         },
+        personality: opts.personality.or_else(|| {
+            items
+                .item("lxc.arch")
+                .and_then(|arch| lxc_config::values::arch_personality(arch.trim()))
+        }),
     }))
 }
 
@@ -528,6 +579,7 @@ impl MonitorItems<'_> {
             "lxc.seccomp.profile" => Some(&info.seccomp_profile),
             "lxc.cap.drop" => Some(&info.cap_drop),
             "lxc.cap.keep" => Some(&info.cap_keep),
+            "lxc.arch" => Some(&info.arch),
             _ => None,
         });
         match known {
@@ -614,6 +666,8 @@ impl Container {
             seccomp: gathered.seccomp,
             label: gathered.label,
             caps: gathered.caps,
+            personality: gathered.personality,
+            stdio: options.stdio,
         })
     }
 
@@ -667,6 +721,7 @@ impl AttachContext {
     /// In the forked child: join the other namespaces and the cgroup, set the environment,
     /// ids and working directory. On error the caller must exit the child at once.
     pub fn join(&self) -> std::result::Result<(), String> {
+        redirect_stdio(&self.stdio)?;
         let rest = self.namespaces & !libc::CLONE_NEWPID;
         lxc_sys::ns::setns(self.pidfd.as_fd(), rest).map_err(|e| format!("setns: {e}"))?;
         if let Some(cgroups) = &self.cgroups {
@@ -687,6 +742,7 @@ impl AttachContext {
             caps: &self.caps,
             seccomp: self.seccomp.as_ref(),
             label: self.label.as_ref(),
+            personality: self.personality,
         };
         become_attached(&confine, self.gid, self.uid, self.cwd.as_deref())?;
         Ok(())
@@ -719,6 +775,9 @@ fn become_attached(
     uid: Option<u32>,
     cwd: Option<&str>,
 ) -> std::result::Result<(), String> {
+    if let Some(persona) = confine.personality {
+        p::set_personality(persona).map_err(|e| format!("personality {persona:#x}: {e}"))?;
+    }
     crate::caps::drop_bounding(confine.caps)?;
     if let Some(gid) = gid {
         p::setgroups(&[])

@@ -293,6 +293,9 @@ pub struct AttachInfo {
     pub seccomp_profile: String,
     pub cap_drop: String,
     pub cap_keep: String,
+    /// `lxc.arch` ("" when unset, and from monitors that predate it).
+    #[serde(default)]
+    pub arch: String,
 }
 
 /// Init's pidfd and the rest of `AttachInfo`; Ok(None) when the container is not running

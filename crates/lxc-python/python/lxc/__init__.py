@@ -180,6 +180,10 @@ class Container(_lxc.Container):
     def attach(self, run, payload=_NO_PAYLOAD, **options):
         """Run `run(payload)` (or `run()`) in a new process inside the container; its int
         result is the exit status (anything else: 255). Returns the pid."""
+        for stream in ("stdin", "stdout", "stderr"):
+            given = options.get(stream)
+            if given is not None and not isinstance(given, int):
+                options[stream] = given.fileno()
         handle = self._attach_prepare(**options)
         handle.enter_pid_namespace()
         try:

@@ -29,7 +29,8 @@ Options :
   -g, --gid=GID         Run as GID in the container
       --cwd=DIR         Start in DIR (default: this directory if the container has it,
                         else /)
-  -a, --arch=ARCH       Accepted; the container's personality is used
+  -a, --arch=ARCH       Run the program with ARCH's personality (e.g. i686) instead of
+                        the container's (lxc.arch)
   -L, --pty-log=FILE    Accepted; the terminal is not logged
   -c, --context=CONTEXT Accepted; SELinux is not enabled on this kernel
       --rcfile=FILE     Load the configuration from FILE
@@ -89,8 +90,14 @@ pub fn run(args: Vec<String>) -> Res<i32> {
             }
             Long("cwd") => opts.cwd = Some(p.value()?.string()?),
             Short('R') | Long("remount-sys-proc") => {}
-            Short('a') | Long("arch") | Short('L') | Long("pty-log") | Short('c')
-            | Long("context") => {
+            Short('a') | Long("arch") => {
+                let arch = p.value()?.string()?;
+                opts.personality = Some(
+                    lxc::config::values::arch_personality(&arch)
+                        .ok_or_else(|| fail(format!("invalid architecture \"{arch}\"")))?,
+                );
+            }
+            Short('L') | Long("pty-log") | Short('c') | Long("context") => {
                 p.value()?;
             }
             Value(v) => command.push(v.clone().string()?),

@@ -147,6 +147,15 @@ fn setup(
         }
     }
     set_limits(plan)?;
+    // lxc.arch: a 32-bit container on a 64-bit host sees a 32-bit machine (uname -m).
+    if let Some(persona) = config
+        .arch
+        .as_deref()
+        .and_then(lxc_config::values::arch_personality)
+    {
+        lxc_sys::process::set_personality(persona)
+            .map_err(|e| format!("lxc.arch: set the personality: {e}"))?;
+    }
     // A session keyring of its own (lxc.keyring.session, on by default as in LXC); where the
     // kernel has no keyrings there is nothing to share either.
     // The label is written through a procfs of our own, never the container's /proc.

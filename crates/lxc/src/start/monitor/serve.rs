@@ -81,6 +81,7 @@ impl Monitor {
                         seccomp_profile: item("lxc.seccomp.profile"),
                         cap_drop: item("lxc.cap.drop"),
                         cap_keep: item("lxc.cap.keep"),
+                        arch: item("lxc.arch"),
                     };
                     match serde_json::to_vec(&info) {
                         Ok(data) => reply(c, 0, 0, &data, &[fd.as_fd()]),
