@@ -19,6 +19,9 @@ Options :
   -L, --console-log=FILE   Copy what the console prints to FILE
   -C, --close-all-fds      Accepted; inherited fds are never passed on
   -s, --define=KEY=VAL     Set the configuration item KEY to VAL (may be repeated)
+      --share-[net|ipc|uts|pid]=NAME
+                           Join that namespace of the running container NAME (or of the
+                           process whose pid NAME is) instead of making one
 ";
 const EXECUTE_HELP: &str = "--name=NAME [-d] [-f FILE] [-s KEY=VAL]... [-u UID] [-g GID] -- COMMAND
 
@@ -44,6 +47,7 @@ pub fn run(args: Vec<String>, execute: bool) -> Res<i32> {
     let mut uid = None;
     let mut gid = None;
     let mut command = Vec::new();
+    let mut shares: Vec<(String, String)> = Vec::new();
     let help = if execute { EXECUTE_HELP } else { START_HELP };
     let common = parse(tool, help, args, |p, arg| {
         match arg {
@@ -59,6 +63,10 @@ pub fn run(args: Vec<String>, execute: bool) -> Res<i32> {
             }
             Short('u') | Long("uid") if execute => uid = Some(p.value()?.string()?),
             Short('g') | Long("gid") if execute => gid = Some(p.value()?.string()?),
+            Long(option) if !execute && option.starts_with("share-") => {
+                let ns = option.trim_start_matches("share-").to_string();
+                shares.push((ns, p.value()?.string()?));
+            }
             Value(v) => command.push(v.clone().string()?),
             _ => return Ok(Handled::No),
         }
@@ -76,6 +84,9 @@ pub fn run(args: Vec<String>, execute: bool) -> Res<i32> {
             .split_once('=')
             .ok_or_else(|| fail(format!("invalid definition \"{d}\", expected KEY=VALUE")))?;
         c.set_config_item(k.trim(), v.trim())?;
+    }
+    for (ns, target) in &shares {
+        c.set_config_item(&format!("lxc.namespace.share.{ns}"), target)?;
     }
     if let Some(l) = &console_log {
         c.set_config_item("lxc.console.logfile", l)?;

@@ -21,17 +21,19 @@ pub struct ChildTerminals {
 }
 
 /// Never returns: execs init, or reports the failure and exits. `cgroups`: the container's,
-/// which init (cloned into the unified one) joins first thing.
+/// which init (cloned into the unified one) joins first thing; `joins`: the namespaces it
+/// shares with others (`lxc.namespace.share.*`), entered before that.
 pub fn run(
     plan: &Plan,
     lsm: &LsmPlan,
     sock: OwnedFd,
     terms: ChildTerminals,
     cgroups: &crate::cgroup::CgroupEntry,
+    joins: &[(OwnedFd, i32)],
 ) -> ! {
     let step = std::cell::Cell::new(StartStep::Cloned);
-    let result = cgroups
-        .join(true)
+    let result = super::namespaces::join(joins)
+        .and_then(|()| cgroups.join(true))
         .and_then(|()| setup(plan, lsm, sock.as_fd(), &terms, &step));
     let message = match result {
         Ok(never) => match never {},
@@ -85,7 +87,12 @@ fn setup(
     }
 
     tracing::debug!("host side ready, setting up the container");
-    if let Some(h) = &plan.hostname {
+    // Only in a UTS namespace of its own: never the host's or another container's name.
+    if let Some(h) = plan
+        .hostname
+        .as_ref()
+        .filter(|_| plan.clone_flags & libc::CLONE_NEWUTS != 0)
+    {
         lxc_sys::ns::sethostname(h).map_err(|e| format!("sethostname {h}: {e}"))?;
     }
     if !plan.share_net && plan.loopback_up {

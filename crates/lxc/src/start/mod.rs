@@ -9,6 +9,7 @@ pub use init::helper_init;
 mod launch;
 mod monitor;
 mod mounts;
+mod namespaces;
 pub mod plan;
 mod sync;
 

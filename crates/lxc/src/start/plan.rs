@@ -92,10 +92,18 @@ const SUPPORTED: &[&str] = &[
     "lxc.cgroup.dir.monitor.pivot",
     "lxc.cgroup.dir.container.inner",
     "lxc.idmap",
+    "lxc.namespace.clone",
+    "lxc.namespace.keep",
 ];
 
 fn is_supported(key: &str, config: &ContainerConfig) -> bool {
-    let families = ["lxc.hook.", "lxc.prlimit.", "lxc.sysctl.", "lxc.proc."];
+    let families = [
+        "lxc.hook.",
+        "lxc.prlimit.",
+        "lxc.sysctl.",
+        "lxc.proc.",
+        "lxc.namespace.share.",
+    ];
     if SUPPORTED.contains(&key) || families.iter().any(|f| key.starts_with(f)) {
         return true;
     }
@@ -166,7 +174,10 @@ pub struct Plan {
     pub init_argv: Vec<String>,
     pub init_env: Vec<String>,
     pub clone_flags: i32,
-    /// Share the host's network namespace (`lxc.net.0.type = none`).
+    /// Namespaces joined instead of made (`lxc.namespace.share.*`).
+    pub shared_namespaces: Vec<super::namespaces::SharedNamespace>,
+    /// No network namespace of its own (`lxc.net.0.type = none`, or the namespace kept or
+    /// shared).
     pub share_net: bool,
     pub loopback_up: bool,
     pub hook_env: HookEnv,
@@ -305,17 +316,23 @@ impl Plan {
             init_env.push(format!("container_ttys={}", ttys.join(" ")));
         }
         let first_net = config.networks.values().next();
-        let share_net = first_net.and_then(|n| n.net_type.as_deref()) == Some("none");
+        let host_net = first_net.and_then(|n| n.net_type.as_deref()) == Some("none");
         let loopback_up = true;
-        let mut clone_flags = libc::CLONE_NEWNS
-            | libc::CLONE_NEWPID
-            | libc::CLONE_NEWUTS
-            | libc::CLONE_NEWIPC
-            | libc::CLONE_NEWCGROUP;
-        if !share_net {
-            clone_flags |= libc::CLONE_NEWNET;
-        }
         let id_maps = config.id_maps();
+        let namespaces =
+            super::namespaces::plan(&config, !id_maps.is_empty(), host_net).map_err(start_err)?;
+        let clone_flags = namespaces.clone_flags;
+        // Not a network namespace of its own: nothing of the network is set up, as in LXC.
+        let share_net = clone_flags & libc::CLONE_NEWNET == 0;
+        let nics = if share_net && !nics.is_empty() {
+            tracing::warn!(
+                container = %req.name,
+                "the network namespace is not the container's own: its lxc.net.* NICs are not made"
+            );
+            Vec::new()
+        } else {
+            nics
+        };
         let mapped_root = if id_maps.is_empty() {
             if lxc_sys::geteuid() != 0 {
                 return Err(start_err(
@@ -328,9 +345,6 @@ impl Plan {
         } else {
             Some(unprivileged(&req.name, &config, mounted.as_ref())?)
         };
-        if mapped_root.is_some() {
-            clone_flags |= libc::CLONE_NEWUSER;
-        }
         let mut hook_env = HookEnv::new(&req.name);
         // LXC 1.0's order first (the seed's example shows it), then what 5.0 adds.
         hook_env.set("LXC_ROOTFS_MOUNT", rootfs_mount.clone());
@@ -369,6 +383,7 @@ impl Plan {
             init_argv,
             init_env,
             clone_flags,
+            shared_namespaces: namespaces.shared,
             share_net,
             loopback_up,
             hook_env,
@@ -431,10 +446,11 @@ fn unprivileged(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn config(text: &str) -> ContainerConfig {
+    /// A configuration from its text (shared with the other start tests).
+    pub(in crate::start) fn config(text: &str) -> ContainerConfig {
         let mut c = ContainerConfig::new();
         c.parse_text(text, "test").unwrap();
         c

@@ -233,10 +233,26 @@ impl Monitor {
             ),
             _ => None,
         };
+        // lxc.namespace.share.*: init joins the others; the pid one it is born in.
+        let mut joins = Vec::new();
+        let mut pid_target = None;
+        for shared in &self.plan.shared_namespaces {
+            let fd = super::namespaces::open_target(shared, &self.plan.req.lxcpath)?;
+            match shared.flag {
+                libc::CLONE_NEWPID => pid_target = Some(fd),
+                flag => joins.push((fd, flag)),
+            }
+        }
         let (parent_sock, child_sock) =
             lxc_sys::sock::seqpacket_pair().map_err(|e| format!("socketpair: {e}"))?;
+        let in_pid_ns = pid_target
+            .as_ref()
+            .map(super::namespaces::PidNamespace::enter)
+            .transpose()?;
         let forked =
-            p::clone3_fork(clone_now, entry.clone_target()).map_err(|e| format!("clone3: {e}"))?;
+            p::clone3_fork(clone_now, entry.clone_target()).map_err(|e| format!("clone3: {e}"));
+        drop(in_pid_ns);
+        let forked = forked?;
         match forked {
             Forked::Child => {
                 drop(parent_sock);
@@ -247,11 +263,12 @@ impl Monitor {
                     inherit_stdio,
                     premounted,
                 };
-                child::run(&self.plan, &self.lsm, child_sock, terms, &entry)
+                child::run(&self.plan, &self.lsm, child_sock, terms, &entry, &joins)
             }
             Forked::Parent { pid, pidfd } => {
                 drop(child_sock);
                 drop(entry);
+                drop(joins);
                 drop(console.peer);
                 drop(tty_peers);
                 tracing::debug!(

@@ -1,0 +1,203 @@
+//! Which namespaces a start creates: the defaults, narrowed by `lxc.namespace.clone` or
+//! `lxc.namespace.keep`, less those `lxc.namespace.share.<ns>` takes from another
+//! container or process (joined by init, or for the pid namespace by the monitor's clone).
+
+use lxc_config::ContainerConfig;
+use lxc_sys::process as p;
+use std::os::fd::{AsFd, OwnedFd};
+
+/// A namespace taken from elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedNamespace {
+    /// Its CLONE_NEW* flag.
+    pub flag: i32,
+    /// Its name in /proc/PID/ns (`net`, `uts`, ...).
+    pub ns: String,
+    /// A container of the same lxcpath, an lxcpath-qualified container path, or a pid.
+    pub target: String,
+}
+
+/// The namespaces to create and those to join.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Namespaces {
+    pub clone_flags: i32,
+    pub shared: Vec<SharedNamespace>,
+}
+
+fn flag_of(ns: &str) -> i32 {
+    match ns {
+        "user" => libc::CLONE_NEWUSER,
+        "mnt" => libc::CLONE_NEWNS,
+        "pid" => libc::CLONE_NEWPID,
+        "uts" => libc::CLONE_NEWUTS,
+        "ipc" => libc::CLONE_NEWIPC,
+        "net" => libc::CLONE_NEWNET,
+        "cgroup" => libc::CLONE_NEWCGROUP,
+        _ => libc::CLONE_NEWTIME,
+    }
+}
+
+/// From the configuration; `mapped`: the container has `lxc.idmap`; `host_net`: its first
+/// NIC is of type `none` (the host's network namespace).
+pub fn plan(config: &ContainerConfig, mapped: bool, host_net: bool) -> Result<Namespaces, String> {
+    let mut flags = libc::CLONE_NEWNS
+        | libc::CLONE_NEWPID
+        | libc::CLONE_NEWUTS
+        | libc::CLONE_NEWIPC
+        | libc::CLONE_NEWCGROUP
+        | libc::CLONE_NEWNET;
+    if mapped {
+        flags |= libc::CLONE_NEWUSER;
+    }
+    if !config.namespace_clone.is_empty() {
+        flags = config
+            .namespace_clone
+            .iter()
+            .fold(0, |all, ns| all | flag_of(ns));
+    }
+    for ns in &config.namespace_keep {
+        flags &= !flag_of(ns);
+    }
+    let mut shared = Vec::new();
+    for (ns, target) in &config.namespace_share {
+        match ns.as_str() {
+            "mnt" | "user" | "time" => {
+                return Err(format!(
+                    "lxc.namespace.share.{ns}: sharing the {ns} namespace is not supported yet"
+                ))
+            }
+            _ => {}
+        }
+        flags &= !flag_of(ns);
+        shared.push(SharedNamespace {
+            flag: flag_of(ns),
+            ns: ns.clone(),
+            target: target.trim().to_string(),
+        });
+    }
+    if host_net {
+        flags &= !libc::CLONE_NEWNET;
+    }
+    if flags & libc::CLONE_NEWNS == 0 {
+        return Err(
+            "a container needs a mount namespace of its own (lxc.namespace.clone or \
+                    lxc.namespace.keep leaves it out)"
+                .into(),
+        );
+    }
+    if flags & libc::CLONE_NEWTIME != 0 {
+        return Err("lxc.namespace.clone = time: the time namespace is not supported yet".into());
+    }
+    match (mapped, flags & libc::CLONE_NEWUSER != 0) {
+        (true, false) => Err(
+            "lxc.idmap needs a user namespace of its own (lxc.namespace.clone \
+                              or lxc.namespace.keep leaves it out)"
+                .into(),
+        ),
+        (false, true) => Err("lxc.namespace.clone = user needs lxc.idmap".into()),
+        _ => Ok(Namespaces {
+            clone_flags: flags,
+            shared,
+        }),
+    }
+}
+
+/// The pidfd of what `shared` names, for the container `lxcpath`/`name`'s start.
+pub fn open_target(shared: &SharedNamespace, lxcpath: &str) -> Result<OwnedFd, String> {
+    let what = format!("lxc.namespace.share.{} = {}", shared.ns, shared.target);
+    let target = shared.target.as_str();
+    if let Ok(pid) = target.parse::<i32>() {
+        return p::pidfd_open(pid).map_err(|e| format!("{what}: {e}"));
+    }
+    let path = std::path::Path::new(target);
+    let (dir, name) = match (path.parent(), path.file_name().and_then(|n| n.to_str())) {
+        (Some(dir), Some(name)) if target.contains('/') => (dir.to_string_lossy(), name),
+        _ => (lxcpath.into(), target),
+    };
+    match crate::commands::get_init_pidfd(&dir, name) {
+        Ok(Some(fd)) => Ok(fd),
+        Ok(None) => Err(format!("{what}: the container is not running")),
+        Err(e) => Err(format!("{what}: {e}")),
+    }
+}
+
+/// Join what the monitor opened for init (never the pid namespace: see `PidNamespace`).
+pub fn join(targets: &[(OwnedFd, i32)]) -> Result<(), String> {
+    for (fd, flag) in targets {
+        lxc_sys::ns::setns(fd.as_fd(), *flag)
+            .map_err(|e| format!("join the shared namespace ({flag:#x}): {e}"))?;
+    }
+    Ok(())
+}
+
+/// The monitor's children are born in another pid namespace while this lives.
+pub struct PidNamespace {
+    own: OwnedFd,
+}
+
+impl PidNamespace {
+    pub fn enter(target: &OwnedFd) -> Result<PidNamespace, String> {
+        let own =
+            lxc_sys::ns::pid_for_children().map_err(|e| format!("open our pid namespace: {e}"))?;
+        lxc_sys::ns::setns(target.as_fd(), libc::CLONE_NEWPID)
+            .map_err(|e| format!("lxc.namespace.share.pid: {e}"))?;
+        Ok(PidNamespace { own })
+    }
+}
+
+impl Drop for PidNamespace {
+    fn drop(&mut self) {
+        if let Err(e) = lxc_sys::ns::setns(self.own.as_fd(), libc::CLONE_NEWPID) {
+            tracing::error!("back to our own pid namespace: {e}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::start::plan::tests::config;
+
+    #[test]
+    fn defaults_keep_clone_and_share() {
+        let all = libc::CLONE_NEWNS
+            | libc::CLONE_NEWPID
+            | libc::CLONE_NEWUTS
+            | libc::CLONE_NEWIPC
+            | libc::CLONE_NEWCGROUP
+            | libc::CLONE_NEWNET;
+        assert_eq!(plan(&config(""), false, false).unwrap().clone_flags, all);
+        assert_eq!(
+            plan(&config(""), false, true).unwrap().clone_flags,
+            all & !libc::CLONE_NEWNET
+        );
+        let kept = plan(&config("lxc.namespace.keep = net ipc\n"), false, false).unwrap();
+        assert_eq!(
+            kept.clone_flags,
+            all & !libc::CLONE_NEWNET & !libc::CLONE_NEWIPC
+        );
+        let cloned = plan(&config("lxc.namespace.clone = mnt pid\n"), false, false).unwrap();
+        assert_eq!(cloned.clone_flags, libc::CLONE_NEWNS | libc::CLONE_NEWPID);
+        let shared = plan(&config("lxc.namespace.share.net = other\n"), false, false).unwrap();
+        assert_eq!(shared.clone_flags, all & !libc::CLONE_NEWNET);
+        assert_eq!(
+            shared.shared,
+            vec![SharedNamespace {
+                flag: libc::CLONE_NEWNET,
+                ns: "net".into(),
+                target: "other".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn what_cannot_work_is_refused() {
+        let refused = |text: &str, mapped: bool| plan(&config(text), mapped, false).unwrap_err();
+        assert!(refused("lxc.namespace.keep = mnt\n", false).contains("mount namespace"));
+        assert!(refused("lxc.namespace.clone = pid net\n", false).contains("mount namespace"));
+        assert!(refused("lxc.namespace.keep = user\n", true).contains("lxc.idmap"));
+        assert!(refused("lxc.namespace.clone = mnt user\n", false).contains("lxc.idmap"));
+        assert!(refused("lxc.namespace.clone = mnt time\n", false).contains("time"));
+        assert!(refused("lxc.namespace.share.mnt = other\n", false).contains("not supported"));
+    }
+}

@@ -1,0 +1,155 @@
+//! `lxc.namespace.clone`, `lxc.namespace.keep`, `lxc.namespace.share.*` and lxc-start's
+//! `--share-*`: which namespaces a container makes, keeps from the host, or joins.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+use support::*;
+
+fn init_pid(env: &Env, name: &str) -> String {
+    env.ok("lxc-info", &["-n", name, "-p", "-H"])
+        .trim()
+        .to_string()
+}
+
+/// The namespace `ns` of process `pid`, as the kernel names it (`net:[4026531840]`).
+fn ns_of(pid: &str, ns: &str) -> String {
+    std::fs::read_link(format!("/proc/{pid}/ns/{ns}"))
+        .unwrap()
+        .display()
+        .to_string()
+}
+
+#[test]
+fn shared_namespaces_are_the_other_containers() {
+    let env = Env::new("nsshare");
+    let first = env.name("na");
+    let second = env.name("nb");
+    let third = env.name("nc");
+    for name in [&first, &second, &third] {
+        env.create_busybox(name);
+    }
+    env.ok("lxc-start", &["-n", &first]);
+    let first_pid = init_pid(&env, &first);
+
+    // By name through lxc-start's flags, and the ipc one from the configuration.
+    env.append_config(&second, &format!("lxc.namespace.share.ipc = {first}\n"));
+    env.ok(
+        "lxc-start",
+        &["-n", &second, "--share-net", &first, "--share-uts", &first],
+    );
+    let second_pid = init_pid(&env, &second);
+    for ns in ["net", "uts", "ipc"] {
+        assert_eq!(ns_of(&second_pid, ns), ns_of(&first_pid, ns), "{ns}");
+    }
+    for ns in ["mnt", "pid", "cgroup"] {
+        assert_ne!(ns_of(&second_pid, ns), ns_of(&first_pid, ns), "{ns}");
+    }
+    // The shared UTS namespace keeps the first one's name.
+    assert_eq!(env.sh(&second, "hostname").trim(), first);
+
+    // By pid, and the pid namespace: its init is not pid 1 in there (busybox's init
+    // refuses to run so, hence a plain program).
+    env.append_config(
+        &third,
+        &format!(
+            "lxc.namespace.share.pid = {first_pid}\nlxc.namespace.share.net = {first_pid}\n\
+             lxc.init.cmd = /bin/sleep 1000\n"
+        ),
+    );
+    env.ok("lxc-start", &["-n", &third]);
+    let third_pid = init_pid(&env, &third);
+    assert_eq!(ns_of(&third_pid, "pid"), ns_of(&first_pid, "pid"));
+    assert_eq!(ns_of(&third_pid, "net"), ns_of(&first_pid, "net"));
+    let status = std::fs::read_to_string(format!("/proc/{third_pid}/status")).unwrap();
+    let nspid = status.lines().find(|l| l.starts_with("NSpid:")).unwrap();
+    let inner: Vec<&str> = nspid.split_whitespace().skip(1).collect();
+    assert_eq!(inner.len(), 2, "{nspid}");
+    assert_ne!(inner[1], "1", "{nspid}");
+    // The first container sees the third's init among its processes.
+    let listed = env.sh(&first, "ls /proc");
+    assert!(listed.lines().any(|l| l == inner[1]), "{listed}");
+
+    for name in [&third, &second, &first] {
+        env.ok("lxc-stop", &["-n", name, "-k"]);
+        assert_eq!(env.state(name), "STOPPED");
+        assert!(no_cgroup_for(name) && no_monitor(&env.lxcpath, name));
+    }
+}
+
+#[test]
+fn kept_and_cloned_lists_choose_the_new_namespaces() {
+    let env = Env::new("nskeep");
+    let kept = env.name("nk");
+    let cloned = env.name("nl");
+    env.create_busybox(&kept);
+    env.create_busybox(&cloned);
+    let me = std::process::id().to_string();
+
+    env.append_config(&kept, "lxc.namespace.keep = net ipc\n");
+    env.ok("lxc-start", &["-n", &kept]);
+    let pid = init_pid(&env, &kept);
+    assert_eq!(ns_of(&pid, "net"), ns_of(&me, "net"));
+    assert_eq!(ns_of(&pid, "ipc"), ns_of(&me, "ipc"));
+    assert_ne!(ns_of(&pid, "uts"), ns_of(&me, "uts"));
+    assert_eq!(env.sh(&kept, "hostname").trim(), kept);
+    env.ok("lxc-stop", &["-n", &kept, "-k"]);
+    assert!(no_cgroup_for(&kept) && no_monitor(&env.lxcpath, &kept));
+
+    // Only these three: the host's UTS namespace is never renamed.
+    let host_name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    env.append_config(&cloned, "lxc.namespace.clone = mnt pid ipc\n");
+    env.ok("lxc-start", &["-n", &cloned]);
+    let pid = init_pid(&env, &cloned);
+    for ns in ["net", "uts", "cgroup"] {
+        assert_eq!(ns_of(&pid, ns), ns_of(&me, ns), "{ns}");
+    }
+    for ns in ["mnt", "pid", "ipc"] {
+        assert_ne!(ns_of(&pid, ns), ns_of(&me, ns), "{ns}");
+    }
+    assert_eq!(
+        std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap(),
+        host_name
+    );
+    env.ok("lxc-stop", &["-n", &cloned, "-k"]);
+    assert!(no_cgroup_for(&cloned) && no_monitor(&env.lxcpath, &cloned));
+}
+
+#[test]
+fn namespace_settings_that_cannot_work_are_refused_and_leave_nothing() {
+    let env = Env::new("nsbad");
+    let name = env.name("nx");
+    env.create_busybox(&name);
+    let config = env.container_dir(&name).join("config");
+    let base = std::fs::read_to_string(&config).unwrap();
+    let cases = [
+        ("lxc.namespace.keep = mnt\n", "mount namespace of its own"),
+        (
+            "lxc.namespace.clone = pid net\n",
+            "mount namespace of its own",
+        ),
+        ("lxc.namespace.share.net = nosuchcontainer\n", "not running"),
+        (
+            "lxc.namespace.share.mnt = nosuchcontainer\n",
+            "not supported yet",
+        ),
+    ];
+    for (line, says) in cases {
+        std::fs::write(&config, format!("{base}{line}")).unwrap();
+        let out = env.run("lxc-start", &["-n", &name]);
+        assert!(!out.status.success(), "{line}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{line}: {err}");
+        assert_eq!(env.state(&name), "STOPPED");
+        assert!(
+            no_cgroup_for(&name) && no_monitor(&env.lxcpath, &name),
+            "{line}"
+        );
+    }
+    std::fs::write(&config, format!("{base}lxc.namespace.keep = ipc\n")).unwrap();
+    let out = env.run("lxc-start", &["-n", &name, "-s", "lxc.namespace.clone=mnt"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("lxc.namespace.keep"),
+        "{err}"
+    );
+}
