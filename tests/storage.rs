@@ -546,3 +546,68 @@ fn destroy_stops_at_a_mount_point_inside_the_container() {
     env.ok("lxc-destroy", &["-n", &name]);
     assert!(!env.container_dir(&name).exists());
 }
+
+/// `lxc.rootfs.options`: mount attributes on a bound (dir) rootfs, attributes and the
+/// filesystem's own options on a mounted (overlay) one; what cannot apply is refused.
+#[test]
+fn rootfs_options_reach_the_rootfs_mount() {
+    let env = Env::new("rootfsopts");
+    let base = env.name("ro");
+    env.create_busybox(&base);
+    let over = format!("{base}-ov");
+    env.ok(
+        "lxc-copy",
+        &["-n", &base, "-N", &over, "-s", "-B", "overlay"],
+    );
+    // The root's line of /proc/self/mountinfo as init sees it: "... / / <attrs> ... - <fs> <src> <super options>".
+    let root_line = |name: &str| {
+        let info = env.ok(
+            "lxc-execute",
+            &["-n", name, "--", "cat", "/proc/self/mountinfo"],
+        );
+        info.lines()
+            .find(|l| l.split_whitespace().nth(4) == Some("/"))
+            .unwrap()
+            .to_string()
+    };
+
+    env.append_config(&base, "lxc.rootfs.options = ro,nosuid,nodev\n");
+    let line = root_line(&base);
+    let attrs = line.split_whitespace().nth(5).unwrap();
+    assert!(
+        attrs.starts_with("ro,") && attrs.contains("nosuid") && attrs.contains("nodev"),
+        "{line}"
+    );
+    let touch = env.run("lxc-execute", &["-n", &base, "--", "touch", "/written"]);
+    assert!(!touch.status.success());
+    assert!(!env.container_dir(&base).join("rootfs/written").exists());
+
+    env.append_config(&over, "lxc.rootfs.options = nodev,redirect_dir=on\n");
+    let line = root_line(&over);
+    assert!(
+        line.split_whitespace().nth(5).unwrap().contains("nodev"),
+        "{line}"
+    );
+    assert!(
+        line.contains(" - overlay ") && line.contains("redirect_dir=on"),
+        "{line}"
+    );
+
+    let config = env.container_dir(&base).join("config");
+    let text = std::fs::read_to_string(&config).unwrap();
+    for (bad, says) in [
+        ("idmap=container", "not supported yet"),
+        ("bind", "no meaning here"),
+    ] {
+        let changed = text.replace(
+            "lxc.rootfs.options = ro,nosuid,nodev",
+            &format!("lxc.rootfs.options = {bad}"),
+        );
+        std::fs::write(&config, changed).unwrap();
+        let out = env.run("lxc-start", &["-n", &base]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains(says), "{bad}: {err}");
+        assert_eq!(env.state(&base), "STOPPED");
+    }
+    env.ok("lxc-destroy", &["-n", &over]);
+}

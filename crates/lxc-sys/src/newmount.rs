@@ -40,6 +40,7 @@ fn owned(fd: libc::c_long) -> OwnedFd {
 }
 
 /// One filesystem option: `key=value` or a bare flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FsOption<'a> {
     Flag(&'a str),
     Value(&'a str, &'a str),

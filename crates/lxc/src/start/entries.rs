@@ -7,19 +7,19 @@ use lxc_sys::mount as m;
 use lxc_sys::newmount::{self as nm, *};
 use std::os::fd::{AsFd, BorrowedFd};
 
-/// What the options field of one entry asks for.
+/// What the options field of one entry (or `lxc.rootfs.options`) asks for.
 #[derive(Default)]
-struct Options<'a> {
-    bind: bool,
-    recursive: bool,
-    remount: bool,
-    attrs: u64,
-    data: Vec<&'a str>,
-    optional: bool,
-    create: Option<&'a str>,
+pub(super) struct Options<'a> {
+    pub bind: bool,
+    pub recursive: bool,
+    pub remount: bool,
+    pub attrs: u64,
+    pub data: Vec<&'a str>,
+    pub optional: bool,
+    pub create: Option<&'a str>,
 }
 
-fn parse_options(options: &str) -> Options<'_> {
+pub(super) fn parse_options(options: &str) -> Options<'_> {
     let mut o = Options::default();
     for opt in options.split(',') {
         match opt {

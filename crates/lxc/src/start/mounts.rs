@@ -96,6 +96,46 @@ pub fn bind(
     Ok(tree)
 }
 
+/// `lxc.rootfs.options`: mount attributes (`ro`, `nosuid`, ...) and the filesystem's own
+/// options, which only a rootfs that is mounted (not bound) can take.
+#[derive(Debug, Clone, Default)]
+pub struct RootfsOptions {
+    pub attrs: u64,
+    pub data: Vec<String>,
+}
+
+impl RootfsOptions {
+    pub fn parse(text: Option<&str>) -> R<RootfsOptions> {
+        let o = super::entries::parse_options(text.unwrap_or(""));
+        let what = |option: &str| format!("lxc.rootfs.options: {option}");
+        if o.bind || o.remount || o.optional || o.create.is_some() {
+            return Err(what(
+                "bind, rbind, remount, optional and create= have no meaning here",
+            ));
+        }
+        if let Some(idmap) = o.data.iter().find(|d| d.starts_with("idmap=")) {
+            return Err(what(&format!(
+                "{idmap}: idmapped rootfs mounts are not supported yet"
+            )));
+        }
+        Ok(RootfsOptions {
+            attrs: o.attrs,
+            data: o.data.iter().map(|d| d.to_string()).collect(),
+        })
+    }
+
+    /// The filesystem's own options, as the mount API takes them.
+    pub fn fs_options(&self) -> Vec<nm::FsOption<'_>> {
+        self.data
+            .iter()
+            .map(|d| match d.split_once('=') {
+                Some((key, value)) => nm::FsOption::Value(key, value),
+                None => nm::FsOption::Flag(d),
+            })
+            .collect()
+    }
+}
+
 /// Bind the rootfs to its mount point; returns an fd of the new root.
 pub fn bind_rootfs(plan: &Plan, premounted: Option<&OwnedFd>) -> R<OwnedFd> {
     // Nothing we mount may propagate back to the host.
@@ -108,22 +148,34 @@ pub fn bind_rootfs(plan: &Plan, premounted: Option<&OwnedFd>) -> R<OwnedFd> {
         &format!("open {}", plan.rootfs_mount),
         lxc_sys::fs::open_dir_path(std::path::Path::new(&plan.rootfs_mount)),
     )?;
+    let options = &plan.rootfs_options;
     if let Some(rootfs) = &plan.mounted {
+        let data = options.fs_options();
         let tree = match (premounted, plan.mapped_root) {
             (Some(tree), _) => ctx("take the rootfs mount", tree.try_clone())?,
             // A user's unprivileged container: nobody could mount it for us.
-            (None, Some(_)) => {
-                crate::storage::mount_detached_in_userns(rootfs).map_err(|e| e.to_string())?
+            (None, Some(_)) => crate::storage::mount_detached_in_userns(rootfs, &data)
+                .map_err(|e| e.to_string())?,
+            (None, None) => {
+                crate::storage::mount_detached(rootfs, &data).map_err(|e| e.to_string())?
             }
-            (None, None) => crate::storage::mount_detached(rootfs).map_err(|e| e.to_string())?,
         };
+        if options.attrs != 0 {
+            ctx(
+                "apply lxc.rootfs.options",
+                nm::set_attrs(tree.as_fd(), options.attrs, 0, true),
+            )?;
+        }
         let what = format!("attach the rootfs to {}", plan.rootfs_mount);
         ctx(&what, nm::attach(tree.as_fd(), target.as_fd()))?;
         return Ok(tree);
     }
+    if !options.data.is_empty() {
+        tracing::debug!(options = ?options.data, "a bound rootfs takes no filesystem options");
+    }
     let what = format!("{} to {}", plan.rootfs, plan.rootfs_mount);
     // The attached tree's fd is the container's root from here on.
-    bind(None, &plan.rootfs, true, 0, &target, &what)
+    bind(None, &plan.rootfs, true, options.attrs, &target, &what)
 }
 
 /// proc, sys and cgroup mounts of `lxc.mount.auto` (`host_cgroups`: our /proc/self/cgroup
@@ -285,4 +337,27 @@ pub fn pivot(root: BorrowedFd<'_>) -> R<()> {
     ctx("pivot_root", m::pivot_root(".", "."))?;
     ctx("detach the old root", m::umount(".", libc::MNT_DETACH))?;
     ctx("chdir /", lxc_sys::process::chdir("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rootfs_options_split_into_attributes_and_filesystem_options() {
+        let o = RootfsOptions::parse(Some("ro,nosuid,discard,errors=remount-ro")).unwrap();
+        assert_eq!(o.attrs, RDONLY | NOSUID);
+        assert_eq!(
+            o.fs_options(),
+            [
+                nm::FsOption::Flag("discard"),
+                nm::FsOption::Value("errors", "remount-ro")
+            ]
+        );
+        assert_eq!(RootfsOptions::parse(None).unwrap().attrs, 0);
+        assert!(RootfsOptions::parse(Some("idmap=container"))
+            .unwrap_err()
+            .contains("not supported yet"));
+        assert!(RootfsOptions::parse(Some("rbind")).is_err());
+    }
 }

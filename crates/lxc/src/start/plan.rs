@@ -94,6 +94,7 @@ const SUPPORTED: &[&str] = &[
     "lxc.idmap",
     "lxc.namespace.clone",
     "lxc.namespace.keep",
+    "lxc.rootfs.options",
 ];
 
 fn is_supported(key: &str, config: &ContainerConfig) -> bool {
@@ -174,6 +175,8 @@ pub struct Plan {
     pub init_argv: Vec<String>,
     pub init_env: Vec<String>,
     pub clone_flags: i32,
+    /// `lxc.rootfs.options`, checked.
+    pub rootfs_options: super::mounts::RootfsOptions,
     /// Namespaces joined instead of made (`lxc.namespace.share.*`).
     pub shared_namespaces: Vec<super::namespaces::SharedNamespace>,
     /// No network namespace of its own (`lxc.net.0.type = none`, or the namespace kept or
@@ -322,6 +325,8 @@ impl Plan {
         let namespaces =
             super::namespaces::plan(&config, !id_maps.is_empty(), host_net).map_err(start_err)?;
         let clone_flags = namespaces.clone_flags;
+        let rootfs_options = super::mounts::RootfsOptions::parse(config.rootfs_options.as_deref())
+            .map_err(start_err)?;
         // Not a network namespace of its own: nothing of the network is set up, as in LXC.
         let share_net = clone_flags & libc::CLONE_NEWNET == 0;
         let nics = if share_net && !nics.is_empty() {
@@ -384,6 +389,7 @@ impl Plan {
             init_env,
             clone_flags,
             shared_namespaces: namespaces.shared,
+            rootfs_options,
             share_net,
             loopback_up,
             hook_env,

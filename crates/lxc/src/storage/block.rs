@@ -50,10 +50,13 @@ pub fn run(cmd: &mut Command, what: &str) -> Result<()> {
 }
 
 /// The filesystem on `device` as a detached mount, and its type.
-pub fn mount_device(device: &str) -> Result<(OwnedFd, &'static str)> {
+pub fn mount_device(
+    device: &str,
+    data: &[lxc_sys::newmount::FsOption<'_>],
+) -> Result<(OwnedFd, &'static str)> {
     let mut last = None;
     for fstype in KNOWN_TYPES {
-        match lxc_sys::newmount::fs_mount(fstype, Some(device), &[], 0) {
+        match lxc_sys::newmount::fs_mount(fstype, Some(device), data, 0) {
             Ok(mount) => return Ok((mount, fstype)),
             Err(e) => last = Some(e),
         }

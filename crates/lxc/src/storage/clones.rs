@@ -115,7 +115,7 @@ pub fn make_clone(
             let (size, fstype) = match src {
                 Rootfs::Loop(p) if newsize == 0 => {
                     let len = std::fs::metadata(p).map_err(io_err(p))?.len();
-                    (len, loopback::mount_detached(p)?.1)
+                    (len, loopback::mount_detached(p, &[])?.1)
                 }
                 _ => (size, block::DEFAULT_FSTYPE),
             };

@@ -22,7 +22,10 @@ pub fn create_image(image: &Path, size: u64, fstype: &str) -> Result<()> {
 }
 
 /// The image's filesystem as a detached mount (attached nowhere) and its type.
-pub fn mount_detached(image: &Path) -> Result<(OwnedFd, &'static str)> {
+pub fn mount_detached(
+    image: &Path,
+    data: &[lxc_sys::newmount::FsOption<'_>],
+) -> Result<(OwnedFd, &'static str)> {
     let file = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
@@ -33,7 +36,7 @@ pub fn mount_detached(image: &Path) -> Result<(OwnedFd, &'static str)> {
             op: format!("attach {} to a loop device", image.display()),
             source,
         })?;
-    let mounted = super::block::mount_device(&path);
+    let mounted = super::block::mount_device(&path, data);
     // The mount holds the device now; with autoclear it detaches when that goes.
     drop(device);
     mounted.map_err(|e| match e {

@@ -18,6 +18,7 @@ pub mod zfs;
 use crate::container::Container;
 use crate::error::{io_err, Error, Result};
 pub use clones::{clone_backing, make_clone, Backing};
+use lxc_sys::newmount::FsOption;
 use std::path::{Path, PathBuf};
 
 /// The backend type and path of an `lxc.rootfs.path` value (`[type:]path`).
@@ -151,7 +152,7 @@ pub(crate) fn with_root(rootfs: &Rootfs, f: &mut dyn FnMut(&Path) -> Result<()>)
     match rootfs {
         Rootfs::Dir(p) | Rootfs::Btrfs(p) => f(p),
         _ => {
-            let mount = mount_detached(rootfs)?;
+            let mount = mount_detached(rootfs, &[])?;
             let path = PathBuf::from(format!(
                 "/proc/{}/fd/{}",
                 lxc_sys::getpid(),
@@ -164,12 +165,13 @@ pub(crate) fn with_root(rootfs: &Rootfs, f: &mut dyn FnMut(&Path) -> Result<()>)
 
 /// A rootfs that is not a host directory, mounted detached (attached nowhere): overlay,
 /// loop image, volume or dataset. Start attaches it as the container's root.
-pub fn mount_detached(rootfs: &Rootfs) -> Result<std::os::fd::OwnedFd> {
+/// `data`: the filesystem's own options (`lxc.rootfs.options`).
+pub fn mount_detached(rootfs: &Rootfs, data: &[FsOption<'_>]) -> Result<std::os::fd::OwnedFd> {
     match rootfs {
-        Rootfs::Overlay { lower, upper } => overlay::mount_detached(lower, upper),
-        Rootfs::Loop(image) => loopback::mount_detached(image).map(|(m, _)| m),
-        Rootfs::Lvm(dev) => block::mount_device(&dev.display().to_string()).map(|(m, _)| m),
-        Rootfs::Zfs(dataset) => zfs::mount_detached(dataset),
+        Rootfs::Overlay { lower, upper } => overlay::mount_detached(lower, upper, data),
+        Rootfs::Loop(image) => loopback::mount_detached(image, data).map(|(m, _)| m),
+        Rootfs::Lvm(dev) => block::mount_device(&dev.display().to_string(), data).map(|(m, _)| m),
+        Rootfs::Zfs(dataset) => zfs::mount_detached(dataset, data),
         Rootfs::Dir(p) | Rootfs::Btrfs(p) => Err(Error::InvalidArgument(format!(
             "{} is a directory, not a mount",
             p.display()
@@ -179,9 +181,12 @@ pub fn mount_detached(rootfs: &Rootfs) -> Result<std::os::fd::OwnedFd> {
 
 /// The rootfs as a detached mount made from inside a non-root user's container (its user
 /// namespace): only an overlay can be mounted there.
-pub fn mount_detached_in_userns(rootfs: &Rootfs) -> Result<std::os::fd::OwnedFd> {
+pub fn mount_detached_in_userns(
+    rootfs: &Rootfs,
+    data: &[FsOption<'_>],
+) -> Result<std::os::fd::OwnedFd> {
     match rootfs {
-        Rootfs::Overlay { lower, upper } => overlay::mount_detached_in_userns(lower, upper),
+        Rootfs::Overlay { lower, upper } => overlay::mount_detached_in_userns(lower, upper, data),
         other => Err(Error::InvalidArgument(format!(
             "{}: a non-root user's container cannot mount this storage",
             other.config_value()

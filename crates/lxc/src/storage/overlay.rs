@@ -5,6 +5,7 @@
 use super::Rootfs;
 use crate::error::{io_err, Error, Result};
 use lxc_config::idmap::IdMaps;
+use lxc_sys::newmount::FsOption;
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 
@@ -106,18 +107,26 @@ pub fn options(lower: &Path, upper: &Path) -> Vec<(String, String)> {
 }
 
 /// The overlay as a detached mount (attached nowhere): its fd.
-pub fn mount_detached(lower: &Path, upper: &Path) -> Result<OwnedFd> {
-    mount_with(lower, upper, false)
+pub fn mount_detached(lower: &Path, upper: &Path, data: &[FsOption<'_>]) -> Result<OwnedFd> {
+    mount_with(lower, upper, false, data)
 }
 
 /// The same from inside a user namespace (a non-root user's container), where overlayfs
 /// keeps its own attributes in `user.overlay.*` (`userxattr`).
-pub fn mount_detached_in_userns(lower: &Path, upper: &Path) -> Result<OwnedFd> {
-    mount_with(lower, upper, true)
+pub fn mount_detached_in_userns(
+    lower: &Path,
+    upper: &Path,
+    data: &[FsOption<'_>],
+) -> Result<OwnedFd> {
+    mount_with(lower, upper, true, data)
 }
 
-fn mount_with(lower: &Path, upper: &Path, userxattr: bool) -> Result<OwnedFd> {
-    use lxc_sys::newmount::FsOption;
+fn mount_with(
+    lower: &Path,
+    upper: &Path,
+    userxattr: bool,
+    data: &[FsOption<'_>],
+) -> Result<OwnedFd> {
     let work = workdir_of(upper);
     if !work.is_dir() {
         std::fs::create_dir(&work).map_err(io_err(&work))?;
@@ -130,6 +139,7 @@ fn mount_with(lower: &Path, upper: &Path, userxattr: bool) -> Result<OwnedFd> {
     if userxattr {
         fs_opts.push(FsOption::Flag("userxattr"));
     }
+    fs_opts.extend_from_slice(data);
     lxc_sys::newmount::fs_mount("overlay", Some("overlay"), &fs_opts, 0).map_err(|e| Error::Sys {
         op: format!(
             "mount overlay of {} under {}",

@@ -83,8 +83,11 @@ pub fn destroy(dataset: &str) -> Result<()> {
 }
 
 /// The dataset as a detached mount.
-pub fn mount_detached(dataset: &str) -> Result<std::os::fd::OwnedFd> {
-    lxc_sys::newmount::fs_mount("zfs", Some(dataset), &[], 0).map_err(|source| Error::Sys {
+pub fn mount_detached(
+    dataset: &str,
+    data: &[lxc_sys::newmount::FsOption<'_>],
+) -> Result<std::os::fd::OwnedFd> {
+    lxc_sys::newmount::fs_mount("zfs", Some(dataset), data, 0).map_err(|source| Error::Sys {
         op: format!("mount zfs dataset {dataset}"),
         source,
     })

@@ -228,7 +228,7 @@ impl Monitor {
         // A user's init mounts its overlay itself, in its user namespace.
         let premounted = match (&self.plan.mounted, self.plan.mapped_root) {
             (Some(rootfs), Some(_)) if lxc_sys::geteuid() == 0 => Some(
-                crate::storage::mount_detached(rootfs)
+                crate::storage::mount_detached(rootfs, &self.plan.rootfs_options.fs_options())
                     .map_err(|e| format!("mount the rootfs: {e}"))?,
             ),
             _ => None,
