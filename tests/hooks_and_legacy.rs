@@ -234,3 +234,35 @@ fn hwaddr_template_is_filled_once_at_create() {
     let second = std::fs::read_to_string(env.container_dir(&other).join("config")).unwrap();
     assert!(!second.contains(&mac), "both got {mac}");
 }
+
+/// `lxc.monitor.unshare = 1`: what a pre-start hook mounts reaches the container, never the
+/// host's mount table.
+#[test]
+fn monitor_unshare_keeps_pre_start_mounts_off_the_host() {
+    let env = Env::new("monunshare");
+    let name = env.name("mu");
+    env.create_busybox(&name);
+    let hook = env.root.join("mount-hook.sh");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\nset -e\nmkdir -p \"$LXC_ROOTFS_PATH/mnt/hooked\"\n\
+         mount -t tmpfs hooked \"$LXC_ROOTFS_PATH/mnt/hooked\"\n\
+         touch \"$LXC_ROOTFS_PATH/mnt/hooked/marker\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    env.append_config(
+        &name,
+        &format!(
+            "lxc.monitor.unshare = 1\nlxc.hook.pre-start = {}\n",
+            hook.display()
+        ),
+    );
+    env.ok("lxc-start", &["-n", &name]);
+    assert_eq!(env.sh(&name, "ls /mnt/hooked").trim(), "marker");
+    let rootfs = env.container_dir(&name).join("rootfs");
+    assert!(no_mounts_under(&rootfs.display().to_string()));
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    assert!(no_mounts_under(&rootfs.display().to_string()));
+    assert!(!rootfs.join("mnt/hooked/marker").exists());
+}

@@ -95,6 +95,7 @@ const SUPPORTED: &[&str] = &[
     "lxc.namespace.clone",
     "lxc.namespace.keep",
     "lxc.rootfs.options",
+    "lxc.monitor.unshare",
 ];
 
 fn is_supported(key: &str, config: &ContainerConfig) -> bool {

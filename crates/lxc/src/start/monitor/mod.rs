@@ -151,6 +151,9 @@ impl Monitor {
 
     fn spawn(&mut self) -> Result<(), String> {
         let config = &self.plan.config;
+        if config.monitor_unshare {
+            unshare_mounts()?;
+        }
         run_hooks(config, &self.plan.hook_env, HookType::PreStart, &[], &[])
             .map_err(|e| e.to_string())?;
         let inherit_stdio = self.foreground && !lxc_sys::fs::isatty(0);
@@ -722,6 +725,23 @@ impl Monitor {
 }
 
 /// Open the namespaces init was created with, so they outlive it for the stop hooks.
+/// `lxc.monitor.unshare`: the monitor (and so the container) gets a mount namespace of its
+/// own, receiving the host's mounts but sending none back, before the pre-start hooks run:
+/// what they mount stays out of the host.
+fn unshare_mounts() -> Result<(), String> {
+    let what = |e: std::io::Error| {
+        let hint = if e.raw_os_error() == Some(libc::EPERM) {
+            " (this needs CAP_SYS_ADMIN)"
+        } else {
+            ""
+        };
+        format!("lxc.monitor.unshare: {e}{hint}")
+    };
+    lxc_sys::ns::unshare(libc::CLONE_NEWNS).map_err(what)?;
+    let root = lxc_sys::fs::open_dir_path(std::path::Path::new("/")).map_err(what)?;
+    lxc_sys::newmount::make_rslave(root.as_fd()).map_err(what)
+}
+
 fn preserve_namespaces(pid: i32, clone_flags: i32) -> Vec<(&'static str, OwnedFd)> {
     [
         (libc::CLONE_NEWUSER, "user"),
