@@ -153,3 +153,41 @@ fn namespace_settings_that_cannot_work_are_refused_and_leave_nothing() {
         "{err}"
     );
 }
+
+/// `lxc.time.offset.*`: init and what is attached see the container's clocks, the host its
+/// own; the offsets are those of init's time namespace.
+#[test]
+fn time_offsets_move_the_containers_clocks() {
+    let env = Env::new("nstime");
+    let name = env.name("nt");
+    env.create_busybox(&name);
+    env.append_config(
+        &name,
+        "lxc.time.offset.boot = 2h\nlxc.time.offset.monotonic = -1500ms\n",
+    );
+    env.ok("lxc-start", &["-n", &name]);
+    let pid = init_pid(&env, &name);
+    let offsets = std::fs::read_to_string(format!("/proc/{pid}/timens_offsets")).unwrap();
+    let offsets = offsets.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        offsets.contains("monotonic") && offsets.contains("-2 500000000"),
+        "{offsets}"
+    );
+    assert!(
+        offsets.contains("boottime") && offsets.contains("7200 0"),
+        "{offsets}"
+    );
+    let uptime = |text: &str| -> f64 { text.split_whitespace().next().unwrap().parse().unwrap() };
+    let host = uptime(&std::fs::read_to_string("/proc/uptime").unwrap());
+    let inside = uptime(&env.sh(&name, "cat /proc/uptime"));
+    assert!(
+        (inside - host - 7200.0).abs() < 60.0,
+        "host {host}, container {inside}"
+    );
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    assert!(no_cgroup_for(&name) && no_monitor(&env.lxcpath, &name));
+    // lxc-execute's init is in it too.
+    let executed = env.ok("lxc-execute", &["-n", &name, "--", "cat", "/proc/uptime"]);
+    let host = uptime(&std::fs::read_to_string("/proc/uptime").unwrap());
+    assert!((uptime(&executed) - host - 7200.0).abs() < 60.0, "host {host}, {executed}");
+}

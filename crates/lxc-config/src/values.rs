@@ -163,18 +163,33 @@ pub fn check_namespace(v: &str) -> Result<(), String> {
 
 /// Signed integer with a mandatory unit: `h`, `m`, `s`, `ms`, `us`, `ns`.
 pub fn check_time_offset(v: &str) -> Result<(), String> {
-    let body = v.strip_prefix('-').unwrap_or(v);
+    time_offset_nanos(v).map(|_| ())
+}
+
+/// A time offset (`-90s`, `2h`, ...) in nanoseconds.
+pub fn time_offset_nanos(v: &str) -> Result<i128, String> {
+    let (negative, body) = match v.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, v),
+    };
     let end = body
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(body.len());
     let (num, unit) = body.split_at(end);
-    if num.is_empty() || num.parse::<i64>().is_err() {
+    let Ok(count) = num.parse::<i64>() else {
         return Err("expected a signed integer followed by h, m, s, ms, us or ns".to_string());
-    }
-    match unit {
-        "h" | "m" | "s" | "ms" | "us" | "ns" => Ok(()),
-        _ => Err("time offset needs a unit: h, m, s, ms, us or ns".to_string()),
-    }
+    };
+    let scale: i128 = match unit {
+        "h" => 3_600_000_000_000,
+        "m" => 60_000_000_000,
+        "s" => 1_000_000_000,
+        "ms" => 1_000_000,
+        "us" => 1_000,
+        "ns" => 1,
+        _ => return Err("time offset needs a unit: h, m, s, ms, us or ns".to_string()),
+    };
+    let nanos = i128::from(count) * scale;
+    Ok(if negative { -nanos } else { nanos })
 }
 
 /// `soft[:hard]`, each a number or `unlimited`.
@@ -407,6 +422,16 @@ mod tests {
         assert!(parse_u32("-1").is_err());
         assert!(parse_u32("helloworld").is_err());
         assert_eq!(parse_i32("-5"), Ok(-5));
+    }
+
+    #[test]
+    fn time_offsets_in_nanoseconds() {
+        assert_eq!(time_offset_nanos("2h"), Ok(7_200_000_000_000));
+        assert_eq!(time_offset_nanos("-1500ms"), Ok(-1_500_000_000));
+        assert_eq!(time_offset_nanos("7ns"), Ok(7));
+        assert!(time_offset_nanos("5").is_err());
+        assert!(time_offset_nanos("h").is_err());
+        assert!(check_time_offset("3d").is_err());
     }
 
     #[test]

@@ -173,6 +173,11 @@ const ALL_NS: i32 = libc::CLONE_NEWNS
 /// Whether init's user namespace is not ours (an unprivileged container); an answer that
 /// cannot be had is an error, never a guess.
 pub(crate) fn in_other_user_namespace(pidfd: BorrowedFd<'_>) -> std::result::Result<bool, String> {
+    in_other_namespace(pidfd, "user")
+}
+
+/// Whether init's namespace `ns` (its /proc/PID/ns name) is not ours.
+fn in_other_namespace(pidfd: BorrowedFd<'_>, ns: &str) -> std::result::Result<bool, String> {
     use std::os::unix::fs::MetadataExt;
     let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", pidfd.as_raw_fd()))
         .map_err(|e| format!("read the pidfd's fdinfo: {e}"))?;
@@ -182,23 +187,28 @@ pub(crate) fn in_other_user_namespace(pidfd: BorrowedFd<'_>) -> std::result::Res
         .and_then(|p| p.trim().parse::<i32>().ok())
         .filter(|p| *p > 0)
         .ok_or("init is gone")?;
-    let user_ns = |pid: &str| {
-        std::fs::metadata(format!("/proc/{pid}/ns/user"))
+    let of = |pid: &str| {
+        std::fs::metadata(format!("/proc/{pid}/ns/{ns}"))
             .map(|m| (m.dev(), m.ino()))
-            .map_err(|e| format!("user namespace of {pid}: {e}"))
+            .map_err(|e| format!("{ns} namespace of {pid}: {e}"))
     };
-    Ok(user_ns(&pid.to_string())? != user_ns("self")?)
+    Ok(of(&pid.to_string())? != of("self")?)
 }
 
 /// The namespaces an attach joins: the user namespace too when the container has its own
 /// and the mount namespace is joined (a process in the host's mount namespace must not
 /// become the container's root, which could then reach the host's files through it).
 fn attach_namespaces(pidfd: BorrowedFd<'_>, requested: i32) -> std::result::Result<i32, String> {
+    let mut ns = requested;
     if requested & libc::CLONE_NEWNS != 0 && in_other_user_namespace(pidfd)? {
-        Ok(requested | libc::CLONE_NEWUSER)
-    } else {
-        Ok(requested)
+        ns |= libc::CLONE_NEWUSER;
     }
+    // A container with a time namespace (clock offsets): its programs see its clocks. (A
+    // kernel without time namespaces has no such file: nothing to join then.)
+    if requested == ALL_NS && in_other_namespace(pidfd, "time").unwrap_or(false) {
+        ns |= libc::CLONE_NEWTIME;
+    }
+    Ok(ns)
 }
 
 /// The helper's `attach`. Returns the exit code; dies of the program's signal if it did.

@@ -77,6 +77,9 @@ fn setup(
                 .map_err(|e| format!("pdeathsig: {e}"))?;
         }
     }
+    if plan.clone_flags & libc::CLONE_NEWTIME != 0 {
+        super::namespaces::enter_new_time_namespace(&plan.config)?;
+    }
     // Our cgroups as the host names them (before the cgroup namespace hides that): an
     // unprivileged container's v1 hierarchies are bound from there.
     let host_cgroups = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();

@@ -49,6 +49,10 @@ pub fn plan(config: &ContainerConfig, mapped: bool, host_net: bool) -> Result<Na
     if mapped {
         flags |= libc::CLONE_NEWUSER;
     }
+    let offsets = config.time_offset_boot.is_some() || config.time_offset_monotonic.is_some();
+    if offsets {
+        flags |= libc::CLONE_NEWTIME;
+    }
     if !config.namespace_clone.is_empty() {
         flags = config
             .namespace_clone
@@ -85,8 +89,12 @@ pub fn plan(config: &ContainerConfig, mapped: bool, host_net: bool) -> Result<Na
                 .into(),
         );
     }
-    if flags & libc::CLONE_NEWTIME != 0 {
-        return Err("lxc.namespace.clone = time: the time namespace is not supported yet".into());
+    if offsets && flags & libc::CLONE_NEWTIME == 0 {
+        return Err(
+            "lxc.time.offset.* needs a time namespace of its own (lxc.namespace.clone \
+                    or lxc.namespace.keep leaves it out)"
+                .into(),
+        );
     }
     match (mapped, flags & libc::CLONE_NEWUSER != 0) {
         (true, false) => Err(
@@ -100,6 +108,36 @@ pub fn plan(config: &ContainerConfig, mapped: bool, host_net: bool) -> Result<Na
             shared,
         }),
     }
+}
+
+/// Init's time namespace: made with its clock offsets (`lxc.time.offset.*`) and entered. A
+/// clone cannot do it: offsets can only be set before any process is in the namespace.
+pub fn enter_new_time_namespace(config: &ContainerConfig) -> Result<(), String> {
+    let mut offsets = String::new();
+    for (clock, value) in [
+        ("monotonic", &config.time_offset_monotonic),
+        ("boottime", &config.time_offset_boot),
+    ] {
+        if let Some(v) = value {
+            let nanos = lxc_config::values::time_offset_nanos(v)
+                .map_err(|e| format!("lxc.time.offset = {v}: {e}"))?;
+            let (secs, rest) = (
+                nanos.div_euclid(1_000_000_000),
+                nanos.rem_euclid(1_000_000_000),
+            );
+            offsets.push_str(&format!("{clock} {secs} {rest}\n"));
+        }
+    }
+    lxc_sys::ns::unshare(libc::CLONE_NEWTIME)
+        .map_err(|e| format!("unshare the time namespace: {e}"))?;
+    if !offsets.is_empty() {
+        std::fs::write("/proc/self/timens_offsets", &offsets)
+            .map_err(|e| format!("set the clock offsets ({}): {e}", offsets.trim()))?;
+    }
+    let ns = std::fs::File::open("/proc/self/ns/time_for_children")
+        .map_err(|e| format!("open the new time namespace: {e}"))?;
+    lxc_sys::ns::setns(ns.as_fd(), libc::CLONE_NEWTIME)
+        .map_err(|e| format!("enter the new time namespace: {e}"))
 }
 
 /// The pidfd of what `shared` names, for the container `lxcpath`/`name`'s start.
@@ -178,6 +216,8 @@ mod tests {
         );
         let cloned = plan(&config("lxc.namespace.clone = mnt pid\n"), false, false).unwrap();
         assert_eq!(cloned.clone_flags, libc::CLONE_NEWNS | libc::CLONE_NEWPID);
+        let timed = plan(&config("lxc.time.offset.boot = -5s\n"), false, false).unwrap();
+        assert_eq!(timed.clone_flags, all | libc::CLONE_NEWTIME);
         let shared = plan(&config("lxc.namespace.share.net = other\n"), false, false).unwrap();
         assert_eq!(shared.clone_flags, all & !libc::CLONE_NEWNET);
         assert_eq!(
@@ -197,7 +237,11 @@ mod tests {
         assert!(refused("lxc.namespace.clone = pid net\n", false).contains("mount namespace"));
         assert!(refused("lxc.namespace.keep = user\n", true).contains("lxc.idmap"));
         assert!(refused("lxc.namespace.clone = mnt user\n", false).contains("lxc.idmap"));
-        assert!(refused("lxc.namespace.clone = mnt time\n", false).contains("time"));
+        assert!(refused(
+            "lxc.time.offset.boot = 1h\nlxc.namespace.keep = time\n",
+            false
+        )
+        .contains("time namespace"));
         assert!(refused("lxc.namespace.share.mnt = other\n", false).contains("not supported"));
     }
 }

@@ -96,6 +96,8 @@ const SUPPORTED: &[&str] = &[
     "lxc.namespace.keep",
     "lxc.rootfs.options",
     "lxc.monitor.unshare",
+    "lxc.time.offset.boot",
+    "lxc.time.offset.monotonic",
 ];
 
 fn is_supported(key: &str, config: &ContainerConfig) -> bool {

@@ -221,10 +221,12 @@ impl Monitor {
         self.cgroup = Some(cg);
         // With v1 hierarchies init joins them after the clone, and only then enters a cgroup
         // namespace, so that its view is rooted at its own cgroups everywhere.
+        // Init makes its time namespace itself (its offsets must be set before it is used).
+        let clone_now = self.plan.clone_flags & !libc::CLONE_NEWTIME;
         let clone_now = if legacy {
-            self.plan.clone_flags & !libc::CLONE_NEWCGROUP
+            clone_now & !libc::CLONE_NEWCGROUP
         } else {
-            self.plan.clone_flags
+            clone_now
         };
         // A user namespace may not mount a filesystem image, nor an overlay with the
         // attributes root's has: root's monitor makes the detached tree, init attaches it.
