@@ -189,5 +189,8 @@ fn time_offsets_move_the_containers_clocks() {
     // lxc-execute's init is in it too.
     let executed = env.ok("lxc-execute", &["-n", &name, "--", "cat", "/proc/uptime"]);
     let host = uptime(&std::fs::read_to_string("/proc/uptime").unwrap());
-    assert!((uptime(&executed) - host - 7200.0).abs() < 60.0, "host {host}, {executed}");
+    assert!(
+        (uptime(&executed) - host - 7200.0).abs() < 60.0,
+        "host {host}, {executed}"
+    );
 }

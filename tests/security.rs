@@ -393,3 +393,24 @@ fn prlimits_apply_and_a_refused_one_says_why() {
     assert_eq!(env.state(&name), "STOPPED");
     assert!(no_cgroup_for(&name));
 }
+
+/// `lxc.sched.core = 1`: where the kernel has core scheduling the container runs with a
+/// cookie of its own (attach shares it); where it has none (this machine's kernel), the
+/// start fails naming the key, and nothing is left behind.
+#[test]
+fn sched_core_runs_or_is_refused_cleanly() {
+    let env = Env::new("schedcore");
+    let name = env.name("sc");
+    env.create_busybox(&name);
+    env.append_config(&name, "lxc.sched.core = 1\n");
+    let out = env.run("lxc-start", &["-n", &name]);
+    if out.status.success() {
+        assert_eq!(env.sh(&name, "echo attached").trim(), "attached");
+        env.ok("lxc-stop", &["-n", &name, "-k"]);
+    } else {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("lxc.sched.core"), "{err}");
+        assert_eq!(env.state(&name), "STOPPED");
+    }
+    assert!(no_cgroup_for(&name) && no_monitor(&env.lxcpath, &name));
+}

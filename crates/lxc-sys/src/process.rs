@@ -258,6 +258,43 @@ pub fn set_name(name: &str) -> Result<()> {
     Ok(())
 }
 
+const PR_SCHED_CORE: libc::c_int = 62;
+const PR_SCHED_CORE_CREATE: libc::c_ulong = 1;
+const PR_SCHED_CORE_SHARE_FROM: libc::c_ulong = 3;
+const PIDTYPE_PID: libc::c_ulong = 0;
+const PIDTYPE_TGID: libc::c_ulong = 1;
+
+/// A new core-scheduling cookie for every thread of process `pid` (tasks without the same
+/// cookie never share an SMT core). ENODEV: no SMT to schedule, EINVAL: no core scheduling.
+pub fn sched_core_create(pid: libc::pid_t) -> Result<()> {
+    // SAFETY: prctl with integer arguments only.
+    check(unsafe {
+        libc::prctl(
+            PR_SCHED_CORE,
+            PR_SCHED_CORE_CREATE,
+            pid as libc::c_ulong,
+            PIDTYPE_TGID,
+            0 as libc::c_ulong,
+        )
+    })?;
+    Ok(())
+}
+
+/// Take the core-scheduling cookie of `pid` (as this process's pid namespace numbers it).
+pub fn sched_core_share_from(pid: libc::pid_t) -> Result<()> {
+    // SAFETY: prctl with integer arguments only.
+    check(unsafe {
+        libc::prctl(
+            PR_SCHED_CORE,
+            PR_SCHED_CORE_SHARE_FROM,
+            pid as libc::c_ulong,
+            PIDTYPE_PID,
+            0 as libc::c_ulong,
+        )
+    })?;
+    Ok(())
+}
+
 pub fn set_no_new_privs() -> Result<()> {
     // SAFETY: prctl PR_SET_NO_NEW_PRIVS with integer arguments.
     check(unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1 as libc::c_ulong, 0, 0, 0) })?;

@@ -176,17 +176,34 @@ pub(crate) fn in_other_user_namespace(pidfd: BorrowedFd<'_>) -> std::result::Res
     in_other_namespace(pidfd, "user")
 }
 
+/// Init's pid from its pidfd: as our pid namespace numbers it (`Pid:`), or with `inner` as
+/// its own does (the last of `NSpid:`).
+fn pid_of(pidfd: BorrowedFd<'_>, inner: bool) -> std::result::Result<i32, String> {
+    let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", pidfd.as_raw_fd()))
+        .map_err(|e| format!("read the pidfd's fdinfo: {e}"))?;
+    let field = if inner { "NSpid:" } else { "Pid:" };
+    info.lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|p| p.split_whitespace().last())
+        .and_then(|p| p.parse::<i32>().ok())
+        .filter(|p| *p > 0)
+        .ok_or_else(|| "init is gone".to_string())
+}
+
+/// Take init's core-scheduling cookie (`lxc.sched.core`); `pid`: init as we number it.
+fn share_core_scheduling(pid: i32) -> std::result::Result<(), String> {
+    match p::sched_core_share_from(pid) {
+        Err(e) if e.raw_os_error() != Some(libc::ENODEV) => {
+            Err(format!("lxc.sched.core: share init's core scheduling: {e}"))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Whether init's namespace `ns` (its /proc/PID/ns name) is not ours.
 fn in_other_namespace(pidfd: BorrowedFd<'_>, ns: &str) -> std::result::Result<bool, String> {
     use std::os::unix::fs::MetadataExt;
-    let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", pidfd.as_raw_fd()))
-        .map_err(|e| format!("read the pidfd's fdinfo: {e}"))?;
-    let pid = info
-        .lines()
-        .find_map(|l| l.strip_prefix("Pid:"))
-        .and_then(|p| p.trim().parse::<i32>().ok())
-        .filter(|p| *p > 0)
-        .ok_or("init is gone")?;
+    let pid = pid_of(pidfd, false)?;
     let of = |pid: &str| {
         std::fs::metadata(format!("/proc/{pid}/ns/{ns}"))
             .map(|m| (m.dev(), m.ino()))
@@ -250,6 +267,7 @@ fn attach(req: &AttachRequest) -> std::result::Result<WaitStatus, String> {
         label,
         caps,
         personality,
+        sched_core,
     } = gather(&req.lxcpath, &req.name, &req.options)?
         .ok_or_else(|| "container is not running".to_string())?;
     let opts = &req.options;
@@ -261,6 +279,10 @@ fn attach(req: &AttachRequest) -> std::result::Result<WaitStatus, String> {
         opts.namespaces
     };
     let ns = attach_namespaces(pidfd.as_fd(), requested)?;
+    // Before the fork: the attached process inherits the cookie.
+    if sched_core {
+        share_core_scheduling(pid_of(pidfd.as_fd(), false)?)?;
+    }
     // The cgroup namespace is entered by the attached process, once in the cgroups.
     lxc_sys::ns::setns(pidfd.as_fd(), ns & !libc::CLONE_NEWCGROUP)
         .map_err(|e| format!("setns: {e}"))?;
@@ -502,6 +524,8 @@ pub struct AttachContext {
     label: Option<crate::lsm::LsmPlan>,
     personality: Option<u64>,
     stdio: [RawFd; 3],
+    /// With `lxc.sched.core`: init's pid in its own pid namespace, where the child is.
+    sched_core_from: Option<i32>,
 }
 
 /// What confines every process of the container: its bounding set and seccomp policy.
@@ -522,6 +546,8 @@ struct Gathered {
     label: Option<crate::lsm::LsmPlan>,
     caps: Vec<u32>,
     personality: Option<u64>,
+    /// The container has its own core-scheduling cookie (`lxc.sched.core`).
+    sched_core: bool,
 }
 
 /// Ask the monitor (one question to an lxc-rs monitor; LXC's answer one at a time) and the
@@ -566,6 +592,9 @@ fn gather(
         } else {
             Vec::new()
         },
+        sched_core: items
+            .item("lxc.sched.core")
+            .is_some_and(|v| v.trim() == "1"),
         personality: opts.personality.or_else(|| {
             items
                 .item("lxc.arch")
@@ -590,6 +619,7 @@ impl MonitorItems<'_> {
             "lxc.cap.drop" => Some(&info.cap_drop),
             "lxc.cap.keep" => Some(&info.cap_keep),
             "lxc.arch" => Some(&info.arch),
+            "lxc.sched.core" => Some(&info.sched_core),
             _ => None,
         });
         match known {
@@ -663,6 +693,11 @@ impl Container {
         )
         .map_err(Error::InvalidArgument)?;
         let joins_user = namespaces & libc::CLONE_NEWUSER != 0;
+        let sched_core_from = if gathered.sched_core {
+            Some(pid_of(gathered.pidfd.as_fd(), true).map_err(fail)?)
+        } else {
+            None
+        };
         Ok(AttachContext {
             pidfd: gathered.pidfd,
             cgroups: gathered.cgroups,
@@ -678,6 +713,7 @@ impl Container {
             caps: gathered.caps,
             personality: gathered.personality,
             stdio: options.stdio,
+            sched_core_from,
         })
     }
 
@@ -732,6 +768,9 @@ impl AttachContext {
     /// ids and working directory. On error the caller must exit the child at once.
     pub fn join(&self) -> std::result::Result<(), String> {
         redirect_stdio(&self.stdio)?;
+        if let Some(pid) = self.sched_core_from {
+            share_core_scheduling(pid)?;
+        }
         let rest = self.namespaces & !libc::CLONE_NEWPID;
         lxc_sys::ns::setns(self.pidfd.as_fd(), rest).map_err(|e| format!("setns: {e}"))?;
         if let Some(cgroups) = &self.cgroups {

@@ -296,6 +296,9 @@ pub struct AttachInfo {
     /// `lxc.arch` ("" when unset, and from monitors that predate it).
     #[serde(default)]
     pub arch: String,
+    /// `lxc.sched.core` ("" from monitors that predate it).
+    #[serde(default)]
+    pub sched_core: String,
 }
 
 /// Init's pidfd and the rest of `AttachInfo`; Ok(None) when the container is not running

@@ -98,6 +98,7 @@ const SUPPORTED: &[&str] = &[
     "lxc.monitor.unshare",
     "lxc.time.offset.boot",
     "lxc.time.offset.monotonic",
+    "lxc.sched.core",
 ];
 
 fn is_supported(key: &str, config: &ContainerConfig) -> bool {

@@ -292,6 +292,9 @@ impl Monitor {
 
     fn handshake(&mut self, sock: BorrowedFd<'_>) -> Result<(), String> {
         sync::expect(sock, StartStep::Cloned)?;
+        if self.plan.config.sched_core {
+            core_scheduling_domain(self.init_pid)?;
+        }
         if self.plan.mapped_root.is_some() {
             crate::userns::write_maps_of(self.init_pid, &self.plan.id_maps)?;
         }
@@ -727,6 +730,23 @@ impl Monitor {
 }
 
 /// Open the namespaces init was created with, so they outlive it for the stop hooks.
+/// `lxc.sched.core`: init (and all it starts) gets a core-scheduling cookie of its own, so
+/// that no other task shares an SMT core with the container's. Without SMT there is nothing
+/// to do (LXC goes on too); a kernel without core scheduling is an error.
+fn core_scheduling_domain(init: i32) -> Result<(), String> {
+    match p::sched_core_create(init) {
+        Ok(()) => Ok(()),
+        Err(e) if e.raw_os_error() == Some(libc::ENODEV) => {
+            tracing::info!("lxc.sched.core: this machine has no SMT, nothing to isolate");
+            Ok(())
+        }
+        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => Err(format!(
+            "lxc.sched.core: this kernel has no core scheduling (CONFIG_SCHED_CORE): {e}"
+        )),
+        Err(e) => Err(format!("lxc.sched.core: {e}")),
+    }
+}
+
 /// `lxc.monitor.unshare`: the monitor (and so the container) gets a mount namespace of its
 /// own, receiving the host's mounts but sending none back, before the pre-start hooks run:
 /// what they mount stays out of the host.

@@ -82,6 +82,7 @@ impl Monitor {
                         cap_drop: item("lxc.cap.drop"),
                         cap_keep: item("lxc.cap.keep"),
                         arch: item("lxc.arch"),
+                        sched_core: item("lxc.sched.core"),
                     };
                     match serde_json::to_vec(&info) {
                         Ok(data) => reply(c, 0, 0, &data, &[fd.as_fd()]),
