@@ -911,3 +911,33 @@ fn lxc_arch_sets_the_personality_of_init_attach_and_execute() {
     assert!(text(&bad.stderr).contains("invalid architecture \"vax\""));
     env.ok("lxc-stop", &["-n", &name, "-k"]);
 }
+
+/// `lxc-attach -L FILE` at a terminal: what the program writes reaches the terminal and the
+/// file.
+#[test]
+fn attach_pty_log_copies_the_programs_output() {
+    let env = Env::new("ptylog");
+    let name = env.name("pl");
+    env.create_busybox(&name);
+    env.ok("lxc-start", &["-n", &name]);
+    let log = env.root.join("pty.log");
+    let attach = bin_dir().join("lxc-attach");
+    let script = format!(
+        "import pty; pty.spawn([{:?}, '-P', {:?}, '-n', {:?}, '-L', {:?}, '--', 'echo', 'through-the-pty'])",
+        attach.display().to_string(),
+        env.lxcpath,
+        name,
+        log.display().to_string()
+    );
+    let out = Command::new("python3")
+        .args(["-c", &script])
+        .env("LXC_RS_GLOBAL_CONFIG", &env.global)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("through-the-pty"));
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("through-the-pty"), "{logged:?}");
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+}

@@ -324,6 +324,7 @@ impl Container {
             extra_env: extra_env_vars.unwrap_or_default(),
             keep_vars: extra_keep_env.unwrap_or_default(),
             pty: None,
+            pty_log: None,
             personality: personality.filter(|p| *p != -1).map(|p| p as u64),
             stdio: [stdin.unwrap_or(0), stdout.unwrap_or(1), stderr.unwrap_or(2)],
         };

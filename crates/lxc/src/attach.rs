@@ -45,6 +45,10 @@ pub struct AttachOptions {
     /// personality(2) of the program; None: the one the container's `lxc.arch` asks for.
     #[serde(default)]
     pub personality: Option<u64>,
+    /// With a pty: a host file that gets a copy of everything the program writes to it
+    /// (`lxc-attach -L`), appended.
+    #[serde(default)]
+    pub pty_log: Option<String>,
     /// The caller's descriptors that become the program's stdin, stdout and stderr.
     #[serde(skip, default = "standard_fds")]
     pub stdio: [RawFd; 3],
@@ -85,6 +89,7 @@ impl Default for AttachOptions {
             pty: None,
             apply_lsm: true,
             personality: None,
+            pty_log: None,
             stdio: standard_fds(),
         }
     }
@@ -279,6 +284,17 @@ fn attach(req: &AttachRequest) -> std::result::Result<WaitStatus, String> {
         opts.namespaces
     };
     let ns = attach_namespaces(pidfd.as_fd(), requested)?;
+    // A host path: opened before anything of the container is entered.
+    let pty_log = match &opts.pty_log {
+        Some(path) => Some(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| format!("pty log {path}: {e}"))?,
+        ),
+        None => None,
+    };
     // Before the fork: the attached process inherits the cookie.
     if sched_core {
         share_core_scheduling(pid_of(pidfd.as_fd(), false)?)?;
@@ -349,7 +365,7 @@ fn attach(req: &AttachRequest) -> std::result::Result<WaitStatus, String> {
                 p.master
             });
             Ok(match master {
-                Some(m) => proxy_until_exit(pid, m),
+                Some(m) => proxy_until_exit(pid, m, pty_log),
                 None => p::waitpid(pid, false).unwrap_or(WaitStatus::Exited(1)),
             })
         }
@@ -444,8 +460,9 @@ fn exec_child(
     format!("{}: {err}", argv[0])
 }
 
-/// Shuttle bytes between our terminal and the pty until the program exits.
-fn proxy_until_exit(pid: i32, master: OwnedFd) -> WaitStatus {
+/// Shuttle bytes between our terminal and the pty until the program exits; what the program
+/// writes goes to `log` too.
+fn proxy_until_exit(pid: i32, master: OwnedFd, log: Option<std::fs::File>) -> WaitStatus {
     use lxc_sys::fs::{poll, read, write_all, POLLIN};
     let saved = lxc_sys::fs::isatty(0)
         .then(|| lxc_sys::pty::make_raw(0).ok())
@@ -466,6 +483,9 @@ fn proxy_until_exit(pid: i32, master: OwnedFd) -> WaitStatus {
                         break;
                     }
                     let _ = write_all(stdout.as_fd(), &buf[..n]);
+                    if let Some(log) = &log {
+                        let _ = write_all(log.as_fd(), &buf[..n]);
+                    }
                 }
                 break s;
             }
@@ -479,6 +499,9 @@ fn proxy_until_exit(pid: i32, master: OwnedFd) -> WaitStatus {
             match read(master.as_fd(), &mut buf) {
                 Ok(n) if n > 0 => {
                     let _ = write_all(stdout.as_fd(), &buf[..n]);
+                    if let Some(log) = &log {
+                        let _ = write_all(log.as_fd(), &buf[..n]);
+                    }
                 }
                 _ => {
                     break p::waitpid(pid, false).unwrap_or(WaitStatus::Exited(1));

@@ -31,7 +31,7 @@ Options :
                         else /)
   -a, --arch=ARCH       Run the program with ARCH's personality (e.g. i686) instead of
                         the container's (lxc.arch)
-  -L, --pty-log=FILE    Accepted; the terminal is not logged
+  -L, --pty-log=FILE    With a terminal: copy what the program writes to it to FILE
   -c, --context=CONTEXT Accepted; SELinux is not enabled on this kernel
       --rcfile=FILE     Load the configuration from FILE
 ";
@@ -97,7 +97,8 @@ pub fn run(args: Vec<String>) -> Res<i32> {
                         .ok_or_else(|| fail(format!("invalid architecture \"{arch}\"")))?,
                 );
             }
-            Short('L') | Long("pty-log") | Short('c') | Long("context") => {
+            Short('L') | Long("pty-log") => opts.pty_log = Some(p.value()?.string()?),
+            Short('c') | Long("context") => {
                 p.value()?;
             }
             Value(v) => command.push(v.clone().string()?),
