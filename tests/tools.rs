@@ -744,6 +744,19 @@ fn help_lists_each_tools_options() {
                 "--cwd",
             ],
         ),
+        (
+            "lxc-autostart",
+            &[
+                "--kill",
+                "--list",
+                "--reboot",
+                "--shutdown",
+                "--timeout",
+                "--all",
+                "--ignore-auto",
+                "--groups",
+            ],
+        ),
         ("lxc-cgroup", &["--name"]),
         ("lxc-console", &["--name", "--tty", "--escape"]),
         (
@@ -940,4 +953,68 @@ fn attach_pty_log_copies_the_programs_output() {
     let logged = std::fs::read_to_string(&log).unwrap();
     assert!(logged.contains("through-the-pty"), "{logged:?}");
     env.ok("lxc-stop", &["-n", &name, "-k"]);
+}
+
+/// lxc-autostart: the containers with lxc.start.auto = 1, group by group (default: those in
+/// no group), in lxc.start.order (reversed to stop them), waiting lxc.start.delay after each.
+#[test]
+fn autostart_follows_auto_groups_order_and_delay() {
+    let env = Env::new("autostart");
+    let [a, b, c, d] = ["aa", "ab", "ac", "ad"].map(|n| env.name(n));
+    for (name, lines) in [
+        (
+            &a,
+            "lxc.start.auto = 1\nlxc.start.order = 2\nlxc.start.delay = 1\n",
+        ),
+        (
+            &b,
+            "lxc.start.auto = 1\nlxc.start.order = 1\nlxc.group = onboot\n",
+        ),
+        (&c, "lxc.start.auto = 0\n"),
+        (
+            &d,
+            "lxc.start.auto = 1\nlxc.start.order = 3\nlxc.group = web\n",
+        ),
+    ] {
+        env.create_busybox(name);
+        env.append_config(name, lines);
+    }
+    let listed = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["-L"];
+        all.extend_from_slice(args);
+        env.ok("lxc-autostart", &all)
+            .lines()
+            .map(|l| l.split_whitespace().next().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(listed(&[]), std::slice::from_ref(&a));
+    assert_eq!(env.ok("lxc-autostart", &["-L"]).trim(), format!("{a} 1"));
+    assert_eq!(listed(&["-g", "onboot,"]), [b.clone(), a.clone()]);
+    assert_eq!(listed(&["-a"]), [b.clone(), a.clone(), d.clone()]);
+    assert_eq!(
+        listed(&["-a", "-A"]),
+        [c.clone(), b.clone(), a.clone(), d.clone()]
+    );
+    assert_eq!(listed(&["-a", "-s"]), [d.clone(), a.clone(), b.clone()]);
+
+    // Only `a` (no group), then its one-second delay.
+    let started = Instant::now();
+    env.ok("lxc-autostart", &[]);
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert_eq!(env.state(&a), "RUNNING");
+    assert_eq!(env.state(&b), "STOPPED");
+    env.ok("lxc-autostart", &["-a"]);
+    for (name, state) in [
+        (&a, "RUNNING"),
+        (&b, "RUNNING"),
+        (&c, "STOPPED"),
+        (&d, "RUNNING"),
+    ] {
+        assert_eq!(env.state(name), state, "{name}");
+    }
+    env.ok("lxc-autostart", &["-a", "-s", "-t", "20", "-g", "web"]);
+    for name in [&a, &b, &d] {
+        assert_eq!(env.state(name), "STOPPED", "{name}");
+        assert!(no_cgroup_for(name) && no_monitor(&env.lxcpath, name));
+    }
 }

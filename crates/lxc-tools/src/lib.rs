@@ -96,6 +96,10 @@ pub mod entry {
         tools::freeze::run(args, false)
     }
 
+    pub fn autostart(args: Vec<String>) -> Res<i32> {
+        tools::autostart::run(args)
+    }
+
     pub fn top(args: Vec<String>) -> Res<i32> {
         tools::top::run(args)
     }

@@ -1,4 +1,5 @@
 pub mod attach;
+pub mod autostart;
 pub mod cgroup;
 pub mod checkconfig;
 pub mod config;

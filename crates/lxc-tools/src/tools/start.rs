@@ -35,6 +35,9 @@ Options :
   -s, --define=KEY=VAL     Set the configuration item KEY to VAL (may be repeated)
   -u, --uid=UID            Run COMMAND as UID
   -g, --gid=GID            Run COMMAND as GID
+      --share-[net|ipc|uts|pid]=NAME
+                           Join that namespace of the running container NAME (or of the
+                           process whose pid NAME is) instead of making one
 ";
 
 pub fn run(args: Vec<String>, execute: bool) -> Res<i32> {
@@ -63,7 +66,7 @@ pub fn run(args: Vec<String>, execute: bool) -> Res<i32> {
             }
             Short('u') | Long("uid") if execute => uid = Some(p.value()?.string()?),
             Short('g') | Long("gid") if execute => gid = Some(p.value()?.string()?),
-            Long(option) if !execute && option.starts_with("share-") => {
+            Long(option) if option.starts_with("share-") => {
                 let ns = option.trim_start_matches("share-").to_string();
                 shares.push((ns, p.value()?.string()?));
             }
