@@ -207,8 +207,12 @@ fn share_core_scheduling(pid: i32) -> std::result::Result<(), String> {
 
 /// Whether init's namespace `ns` (its /proc/PID/ns name) is not ours.
 fn in_other_namespace(pidfd: BorrowedFd<'_>, ns: &str) -> std::result::Result<bool, String> {
+    differs(pid_of(pidfd, false)?, ns)
+}
+
+/// Whether process `pid`'s namespace `ns` is not ours.
+fn differs(pid: i32, ns: &str) -> std::result::Result<bool, String> {
     use std::os::unix::fs::MetadataExt;
-    let pid = pid_of(pidfd, false)?;
     let of = |pid: &str| {
         std::fs::metadata(format!("/proc/{pid}/ns/{ns}"))
             .map(|m| (m.dev(), m.ino()))
@@ -221,13 +225,14 @@ fn in_other_namespace(pidfd: BorrowedFd<'_>, ns: &str) -> std::result::Result<bo
 /// and the mount namespace is joined (a process in the host's mount namespace must not
 /// become the container's root, which could then reach the host's files through it).
 fn attach_namespaces(pidfd: BorrowedFd<'_>, requested: i32) -> std::result::Result<i32, String> {
+    let pid = pid_of(pidfd, false)?;
     let mut ns = requested;
-    if requested & libc::CLONE_NEWNS != 0 && in_other_user_namespace(pidfd)? {
+    if requested & libc::CLONE_NEWNS != 0 && differs(pid, "user")? {
         ns |= libc::CLONE_NEWUSER;
     }
     // A container with a time namespace (clock offsets): its programs see its clocks. (A
     // kernel without time namespaces has no such file: nothing to join then.)
-    if requested == ALL_NS && in_other_namespace(pidfd, "time").unwrap_or(false) {
+    if requested == ALL_NS && differs(pid, "time").unwrap_or(false) {
         ns |= libc::CLONE_NEWTIME;
     }
     Ok(ns)
