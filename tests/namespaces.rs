@@ -194,3 +194,85 @@ fn time_offsets_move_the_containers_clocks() {
         "host {host}, {executed}"
     );
 }
+
+/// lxc-unshare: a command in namespaces of its own (hostname, pid 1 with a fresh /proc,
+/// a moved interface, root of a user namespace); the host keeps its own.
+#[test]
+fn unshare_runs_a_command_in_new_namespaces() {
+    // Root, loudly (and a place of its own, as every test has).
+    let _env = Env::new("unshare");
+    let unshare = |args: &[&str]| {
+        std::process::Command::new(bin_dir().join("lxc-unshare"))
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let text = |b: &[u8]| String::from_utf8_lossy(b).to_string();
+    let host_name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let out = unshare(&[
+        "-s",
+        "UTSNAME|PID|MOUNT",
+        "-H",
+        "unshared",
+        "-M",
+        "--",
+        "sh",
+        "-c",
+        "hostname; echo pid $$; ls /proc | grep -c '^[0-9]'",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said: Vec<String> = text(&out.stdout).lines().map(str::to_string).collect();
+    assert_eq!(said[0], "unshared");
+    assert_eq!(said[1], "pid 1");
+    assert!(said[2].parse::<u32>().unwrap() < 5, "{said:?}");
+    assert_eq!(
+        std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap(),
+        host_name
+    );
+
+    // A veth end moved in: gone from the host, and with the namespace both ends go.
+    let end = format!("lxrsu{}", std::process::id() % 100_000);
+    let peer = format!("{end}p");
+    let made = std::process::Command::new("ip")
+        .args(["link", "add", &end, "type", "veth", "peer", "name", &peer])
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = unshare(&[
+        "-s", "NETWORK", "-i", &end, "--", "ip", "-o", "link", "show",
+    ]);
+    let _ = std::process::Command::new("ip")
+        .args(["link", "del", &peer])
+        .stderr(std::process::Stdio::null())
+        .status();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let links = text(&out.stdout);
+    assert!(
+        links.contains(&format!("{end}@")) && links.lines().count() == 2,
+        "{links}"
+    );
+
+    let out = unshare(&["-s", "USER", "--", "id", "-u"]);
+    assert_eq!(text(&out.stdout).trim(), "0");
+    assert_eq!(
+        unshare(&["-s", "UTSNAME", "--", "false"]).status.code(),
+        Some(1)
+    );
+    for (args, says) in [
+        (&["--", "true"][..], "no namespace"),
+        (
+            &["-s", "UTSNAME", "-i", "eth0", "--", "true"][..],
+            "-i needs a new NETWORK",
+        ),
+        (&["-s", "BOGUS", "--", "true"][..], "invalid namespace"),
+    ] {
+        let out = unshare(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(
+            text(&out.stderr).contains(says),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}

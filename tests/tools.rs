@@ -849,6 +849,17 @@ fn help_lists_each_tools_options() {
         ),
         ("lxc-top", &["--delay", "--batch", "--sort", "--reverse"]),
         ("lxc-unfreeze", &["--name"]),
+        (
+            "lxc-unshare",
+            &[
+                "--namespaces",
+                "--user",
+                "--hostname",
+                "--ifname",
+                "--daemon",
+                "--remount",
+            ],
+        ),
         ("lxc-wait", &["--name", "--state", "--timeout"]),
     ];
     for (tool, options) in tools {

@@ -100,6 +100,10 @@ pub mod entry {
         tools::autostart::run(args)
     }
 
+    pub fn unshare(args: Vec<String>) -> Res<i32> {
+        tools::unshare::run(args)
+    }
+
     pub fn top(args: Vec<String>) -> Res<i32> {
         tools::top::run(args)
     }

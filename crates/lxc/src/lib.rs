@@ -31,6 +31,7 @@ pub mod state;
 pub mod stop;
 pub mod storage;
 pub mod templates;
+pub mod unshare;
 pub mod userns;
 
 pub use attach::{AttachOptions, EnvPolicy};

@@ -130,7 +130,7 @@ pub fn run(args: Vec<String>) -> Res<i32> {
     })
 }
 
-fn namespaces(list: &str) -> Result<i32, String> {
+pub(crate) fn namespaces(list: &str) -> Result<i32, String> {
     let mut flags = 0;
     for ns in list.split('|') {
         flags |= match ns.trim().to_ascii_uppercase().as_str() {

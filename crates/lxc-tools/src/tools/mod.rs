@@ -17,5 +17,6 @@ pub mod snapshot;
 pub mod start;
 pub mod stop;
 pub mod top;
+pub mod unshare;
 pub mod usernsexec;
 pub mod wait;

@@ -1,0 +1,6 @@
+fn main() {
+    std::process::exit(lxc_tools::main_with(
+        "lxc-unshare",
+        lxc_tools::entry::unshare,
+    ));
+}
