@@ -253,8 +253,10 @@ fn unshare_runs_a_command_in_new_namespaces() {
         "{links}"
     );
 
+    let out = unshare(&["-s", "USER", "-u", "1000", "--", "id", "-u"]);
+    assert_eq!(text(&out.stdout).trim(), "1000");
     let out = unshare(&["-s", "USER", "--", "id", "-u"]);
-    assert_eq!(text(&out.stdout).trim(), "0");
+    assert_eq!(text(&out.stdout).trim(), "65534");
     assert_eq!(
         unshare(&["-s", "UTSNAME", "--", "false"]).status.code(),
         Some(1)
@@ -274,5 +276,36 @@ fn unshare_runs_a_command_in_new_namespaces() {
             "{args:?}: {}",
             text(&out.stderr)
         );
+    }
+}
+
+/// A container with a user namespace of its own (lxc.idmap) shares another's network
+/// namespace: it is born in it (it could not join it from inside its own user namespace).
+#[test]
+fn a_mapped_container_shares_another_containers_network() {
+    let env = Env::new("nsshareu");
+    let first = env.name("ua");
+    let second = env.name("ub");
+    env.create_busybox(&first);
+    let conf = env.root.join("mapped.conf");
+    std::fs::write(
+        &conf,
+        "lxc.net.0.type = empty\nlxc.idmap = u 0 300000 65536\nlxc.idmap = g 0 300000 65536\n",
+    )
+    .unwrap();
+    env.ok(
+        "lxc-create",
+        &["-n", &second, "-t", "busybox", "-f", conf.to_str().unwrap()],
+    );
+    env.append_config(&second, &format!("lxc.namespace.share.net = {first}\n"));
+    env.ok("lxc-start", &["-n", &first]);
+    env.ok("lxc-start", &["-n", &second]);
+    let (a, b) = (init_pid(&env, &first), init_pid(&env, &second));
+    assert_eq!(ns_of(&b, "net"), ns_of(&a, "net"));
+    assert_ne!(ns_of(&b, "user"), ns_of(&a, "user"));
+    assert_eq!(env.sh(&second, "id -u").trim(), "0");
+    for name in [&second, &first] {
+        env.ok("lxc-stop", &["-n", name, "-k"]);
+        assert!(no_cgroup_for(name) && no_monitor(&env.lxcpath, name));
     }
 }

@@ -168,5 +168,6 @@ pub mod attach_opts {
     pub const STDERR_FD: usize = 64;
     pub const MOVE_TO_CGROUP: i32 = 0x1;
     pub const DROP_CAPABILITIES: i32 = 0x2;
+    pub const SET_PERSONALITY: i32 = 0x4;
     pub const LSM_EXEC: i32 = 0x8;
 }

@@ -513,6 +513,7 @@ fn attach_options(options: *mut c_void) -> lxc::AttachOptions {
     o.move_to_cgroup = flags & ao::MOVE_TO_CGROUP != 0;
     o.drop_capabilities = flags & ao::DROP_CAPABILITIES != 0;
     o.apply_lsm = flags & ao::LSM_EXEC != 0;
+    o.set_personality = flags & ao::SET_PERSONALITY != 0;
     let ns: c_int = ffi::load(at(ao::NAMESPACES) as *const c_int).unwrap_or(-1);
     o.namespaces = if ns == -1 { 0 } else { ns };
     let cwd: *const c_char =

@@ -312,6 +312,7 @@ impl Container {
             move_to_cgroup: attach_flags.is_none_or(|f| f & 1 != 0),
             drop_capabilities: attach_flags.is_none_or(|f| f & 2 != 0),
             apply_lsm: attach_flags.is_none_or(|f| f & 8 != 0),
+            set_personality: attach_flags.is_none_or(|f| f & 4 != 0),
             namespaces: namespaces.filter(|n| *n != -1).unwrap_or(0),
             cwd: initial_cwd.map(|p| p.display().to_string()),
             uid: uid.filter(|u| *u >= 0).map(|u| u as u32),

@@ -9,6 +9,7 @@ use crate::error::{sys_err, Error, Result};
 use lxc_sys::process::{self as p, Forked, WaitStatus};
 use serde::{Deserialize, Serialize};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::unix::fs::OpenOptionsExt;
 use std::process::Command;
 
 pub const ATTACH_ENV: &str = "LXC_RS_ATTACH";
@@ -45,6 +46,9 @@ pub struct AttachOptions {
     /// personality(2) of the program; None: the one the container's `lxc.arch` asks for.
     #[serde(default)]
     pub personality: Option<u64>,
+    /// Set a personality at all (LXC_ATTACH_SET_PERSONALITY).
+    #[serde(default = "yes")]
+    pub set_personality: bool,
     /// With a pty: a host file that gets a copy of everything the program writes to it
     /// (`lxc-attach -L`), appended.
     #[serde(default)]
@@ -89,6 +93,7 @@ impl Default for AttachOptions {
             pty: None,
             apply_lsm: true,
             personality: None,
+            set_personality: true,
             pty_log: None,
             stdio: standard_fds(),
         }
@@ -295,6 +300,7 @@ fn attach(req: &AttachRequest) -> std::result::Result<WaitStatus, String> {
             std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
+                .mode(0o600)
                 .open(path)
                 .map_err(|e| format!("pty log {path}: {e}"))?,
         ),
@@ -552,7 +558,7 @@ pub struct AttachContext {
     label: Option<crate::lsm::LsmPlan>,
     personality: Option<u64>,
     stdio: [RawFd; 3],
-    /// With `lxc.sched.core`: init's pid in its own pid namespace, where the child is.
+    /// With `lxc.sched.core`: init's pid as the child's pid namespace numbers it.
     sched_core_from: Option<i32>,
 }
 
@@ -623,11 +629,14 @@ fn gather(
         sched_core: items
             .item("lxc.sched.core")
             .is_some_and(|v| v.trim() == "1"),
-        personality: opts.personality.or_else(|| {
-            items
-                .item("lxc.arch")
-                .and_then(|arch| lxc_config::values::arch_personality(arch.trim()))
-        }),
+        personality: opts
+            .personality
+            .or_else(|| {
+                items
+                    .item("lxc.arch")
+                    .and_then(|arch| lxc_config::values::arch_personality(arch.trim()))
+            })
+            .filter(|_| opts.set_personality),
     }))
 }
 
@@ -721,8 +730,10 @@ impl Container {
         )
         .map_err(Error::InvalidArgument)?;
         let joins_user = namespaces & libc::CLONE_NEWUSER != 0;
+        // Numbered as the pid namespace the child will be in sees it.
         let sched_core_from = if gathered.sched_core {
-            Some(pid_of(gathered.pidfd.as_fd(), true).map_err(fail)?)
+            let inner = namespaces & libc::CLONE_NEWPID != 0;
+            Some(pid_of(gathered.pidfd.as_fd(), inner).map_err(fail)?)
         } else {
             None
         };

@@ -10,7 +10,8 @@ use std::os::fd::{AsFd, OwnedFd};
 pub struct UnshareOptions {
     /// CLONE_NEW* flags.
     pub namespaces: i32,
-    /// Run the command as this uid (in the new user namespace, if any).
+    /// Run the command as this uid. With a new user namespace it is the one our own uid
+    /// is mapped to (without `uid`, none is: the command runs as the overflow uid).
     pub uid: Option<u32>,
     /// With a new UTS namespace: its hostname.
     pub hostname: Option<String>,
@@ -82,8 +83,17 @@ pub fn unshare_run(o: &UnshareOptions) -> Result<i32> {
         let _ = p::waitpid(child, false);
         return Err(e);
     }
-    // The child goes on when this end closes.
+    // The child goes on only with this byte (not if we die half way).
+    let go = lxc_sys::fs::write_all(go_write.as_fd(), b"g");
     drop(go_write);
+    if let Err(e) = go {
+        let _ = p::kill(child, libc::SIGKILL);
+        let _ = p::waitpid(child, false);
+        return Err(Error::Sys {
+            op: "let the command run".into(),
+            source: e,
+        });
+    }
     if o.daemonize {
         return Ok(0);
     }
@@ -96,16 +106,11 @@ pub fn unshare_run(o: &UnshareOptions) -> Result<i32> {
 /// In the parent: the child's id maps and network interfaces.
 fn prepare(o: &UnshareOptions, child: i32) -> Result<()> {
     let fail = |message: String| Error::InvalidArgument(message);
-    if o.namespaces & libc::CLONE_NEWUSER != 0 {
-        // Our own ids become root in there.
-        let (uid, gid) = (lxc_sys::geteuid(), lxc_sys::getegid());
-        let write = |file: &str, text: String| {
-            std::fs::write(format!("/proc/{child}/{file}"), text)
-                .map_err(|e| fail(format!("/proc/{child}/{file}: {e}")))
-        };
-        write("uid_map", format!("0 {uid} 1\n"))?;
-        write("setgroups", "deny\n".into())?;
-        write("gid_map", format!("0 {gid} 1\n"))?;
+    // As LXC's tool: our uid becomes `-u`'s in there, and nothing else is mapped.
+    if let (true, Some(uid)) = (o.namespaces & libc::CLONE_NEWUSER != 0, o.uid) {
+        let path = format!("/proc/{child}/uid_map");
+        std::fs::write(&path, format!("{uid} {} 1\n", lxc_sys::geteuid()))
+            .map_err(|e| fail(format!("{path}: {e}")))?;
     }
     if !o.interfaces.is_empty() {
         let ns = std::fs::File::open(format!("/proc/{child}/ns/net"))
@@ -127,7 +132,9 @@ fn prepare(o: &UnshareOptions, child: i32) -> Result<()> {
 /// In the child: wait for the parent, set up, exec. Returns only on failure.
 fn run_child(o: &UnshareOptions, go: OwnedFd) -> String {
     let mut byte = [0u8; 1];
-    let _ = lxc_sys::fs::read(go.as_fd(), &mut byte);
+    if !matches!(lxc_sys::fs::read(go.as_fd(), &mut byte), Ok(1)) {
+        return "the parent gave up before the command could run".into();
+    }
     drop(go);
     if let Some(h) = &o.hostname {
         if let Err(e) = lxc_sys::ns::sethostname(h) {

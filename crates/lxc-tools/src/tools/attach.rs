@@ -17,7 +17,8 @@ Options :
                         without a list. This can leak privileges into the container.
   -s, --namespaces=NAMESPACES
                         Enter only these namespaces, a |-list of MOUNT, PID, UTSNAME,
-                        IPC, USER, NETWORK, CGROUP (the cgroup is then not entered)
+                        IPC, USER, NETWORK, CGROUP, TIME (the cgroup is then not
+                        entered)
   -R, --remount-sys-proc
                         Accepted; /proc and /sys are not remounted
       --clear-env       Start from an empty environment (container=lxc and a PATH)
@@ -32,7 +33,7 @@ Options :
   -a, --arch=ARCH       Run the program with ARCH's personality (e.g. i686) instead of
                         the container's (lxc.arch)
   -L, --pty-log=FILE    With a terminal: copy what the program writes to it to FILE
-  -c, --context=CONTEXT Accepted; SELinux is not enabled on this kernel
+  -c, --context=CONTEXT Accepted and ignored: the container's own SELinux context applies
       --rcfile=FILE     Load the configuration from FILE
 ";
 

@@ -5,14 +5,14 @@ use lexopt::prelude::*;
 
 const HELP: &str = "--name=NAME --template=TEMPLATE [-f CONFIG] [-B BACKEND] [--dir=ROOTFS] [--fstype=TYPE] [--fssize=SIZE] [--lvname=LV --vgname=VG --thinpool=POOL] [--zfsroot=ROOT] [-- template-options]
 
-lxc-create makes the container NAME: its configuration (lxc.default_config, then CONFIG)
+lxc-create makes the container NAME: its configuration (CONFIG, else lxc.default_config)
 and a rootfs built by TEMPLATE.
 
 Options :
   -n, --name=NAME           The new container's name
   -t, --template=TEMPLATE   The template: busybox, download, none, another installed
                             lxc-TEMPLATE, or the path of a template script
-  -f, --config=CONFIG       Add the configuration in CONFIG
+  -f, --config=CONFIG       Start from CONFIG instead of lxc.default_config
   -B, --bdev=BACKEND        The rootfs's storage: dir (default), overlay, btrfs, loop, lvm,
                             zfs, or best (btrfs on a btrfs lxcpath, else dir)
       --dir=ROOTFS          With dir: the rootfs in ROOTFS instead of NAME/rootfs

@@ -71,7 +71,9 @@ pub fn run(args: Vec<String>) -> Res<i32> {
             Long("frozen") => f.frozen = true,
             Long("stopped") => f.stopped = true,
             Long("defined") => f.defined = true,
-            Long("nesting") => {}
+            Long("nesting") => {
+                let _ = p.optional_value();
+            }
             Short('g') | Long("groups") => groups.push(p.value()?.string()?),
             Long("filter") => regex = Some(p.value()?.string()?),
             Value(v) => regex = Some(v.clone().string()?),

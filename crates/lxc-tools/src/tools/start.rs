@@ -13,7 +13,7 @@ Options :
   -n, --name=NAME          The container's name
   -d, --daemon             Run in the background (the default)
   -F, --foreground         Stay in the foreground, this terminal on /dev/console
-  -p, --pidfile=FILE       Write the pid of the container's init to FILE
+  -p, --pidfile=FILE       Write the pid of the container's monitor to FILE
   -f, --rcfile=FILE        Load the configuration from FILE
   -c, --console=FILE       Accepted; the console is a pty held by the monitor
   -L, --console-log=FILE   Copy what the console prints to FILE

@@ -11,8 +11,9 @@ COMMAND succeeded, 1 otherwise.
 Options :
   -s, --namespaces=NAMESPACES
                         The namespaces to make, a |-list of MOUNT, PID, UTSNAME, IPC,
-                        USER (this user becomes its root), NETWORK, CGROUP
-  -u, --user=USER       Run COMMAND as USER (a name or a uid)
+                        USER, NETWORK, CGROUP
+  -u, --user=USER       Run COMMAND as USER (a name or a uid); with USER, this user is
+                        mapped to it in there (without -u, COMMAND runs as nobody)
   -H, --hostname=NAME   With UTSNAME: the new hostname
   -i, --ifname=IFNAME   With NETWORK: move the host's interface IFNAME in (may be
                         repeated)

@@ -21,19 +21,17 @@ pub struct ChildTerminals {
 }
 
 /// Never returns: execs init, or reports the failure and exits. `cgroups`: the container's,
-/// which init (cloned into the unified one) joins first thing; `joins`: the namespaces it
-/// shares with others (`lxc.namespace.share.*`), entered before that.
+/// which init (cloned into the unified one) joins first thing.
 pub fn run(
     plan: &Plan,
     lsm: &LsmPlan,
     sock: OwnedFd,
     terms: ChildTerminals,
     cgroups: &crate::cgroup::CgroupEntry,
-    joins: &[(OwnedFd, i32)],
 ) -> ! {
     let step = std::cell::Cell::new(StartStep::Cloned);
-    let result = super::namespaces::join(joins)
-        .and_then(|()| cgroups.join(true))
+    let result = cgroups
+        .join(true)
         .and_then(|()| setup(plan, lsm, sock.as_fd(), &terms, &step));
     let message = match result {
         Ok(never) => match never {},

@@ -225,7 +225,23 @@ pub fn mount_auto(plan: &Plan, root: BorrowedFd<'_>, host_cgroups: &str) -> R<()
     if let Some(mode) = auto.sys {
         let target = dir_in(root, "/sys", true)?;
         let ro = if mode == SysMount::Rw { 0 } else { RDONLY };
-        mount_fs("sysfs", Some("sysfs"), "", safe | ro, &target, "sysfs")?;
+        let mounted = mount_fs("sysfs", Some("sysfs"), "", safe | ro, &target, "sysfs");
+        match mounted {
+            Ok(_) => {}
+            // A user namespace may not mount the sysfs of a network namespace it does not
+            // own (the host's, or another container's): the host's /sys, bound read-only.
+            Err(_) if plan.share_net && plan.mapped_root.is_some() => {
+                bind(
+                    None,
+                    "/sys",
+                    true,
+                    safe | RDONLY,
+                    &target,
+                    "the host's /sys",
+                )?;
+            }
+            Err(e) => return Err(e),
+        }
         // mixed: the container's own network devices stay writable.
         if mode == SysMount::Mixed && !plan.share_net {
             if let Ok(net) = dir_in(root, "/sys/devices/virtual/net", false) {

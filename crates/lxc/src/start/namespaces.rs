@@ -1,6 +1,6 @@
 //! Which namespaces a start creates: the defaults, narrowed by `lxc.namespace.clone` or
 //! `lxc.namespace.keep`, less those `lxc.namespace.share.<ns>` takes from another
-//! container or process (joined by init, or for the pid namespace by the monitor's clone).
+//! container or process (init is cloned into them).
 
 use lxc_config::ContainerConfig;
 use lxc_sys::process as p;
@@ -159,34 +159,47 @@ pub fn open_target(shared: &SharedNamespace, lxcpath: &str) -> Result<OwnedFd, S
     }
 }
 
-/// Join what the monitor opened for init (never the pid namespace: see `PidNamespace`).
-pub fn join(targets: &[(OwnedFd, i32)]) -> Result<(), String> {
-    for (fd, flag) in targets {
-        lxc_sys::ns::setns(fd.as_fd(), *flag)
-            .map_err(|e| format!("join the shared namespace ({flag:#x}): {e}"))?;
+/// The monitor in the namespaces `lxc.namespace.share.*` names while it clones init, who is
+/// born in them (a user namespace of init's own could not join them afterwards: they are
+/// not its). Dropped, the monitor goes back to its own; init `keep`s them.
+pub struct Borrowed {
+    own: Vec<(OwnedFd, i32)>,
+}
+
+impl Borrowed {
+    pub fn enter(targets: &[(OwnedFd, i32)]) -> Result<Borrowed, String> {
+        let mut borrowed = Borrowed { own: Vec::new() };
+        for (target, flag) in targets {
+            // For pid: what children are born in (the monitor's own stays).
+            let ns = match *flag {
+                libc::CLONE_NEWPID => "pid_for_children",
+                libc::CLONE_NEWNET => "net",
+                libc::CLONE_NEWUTS => "uts",
+                libc::CLONE_NEWIPC => "ipc",
+                libc::CLONE_NEWCGROUP => "cgroup",
+                other => return Err(format!("namespace {other:#x} cannot be shared")),
+            };
+            let own = std::fs::File::open(format!("/proc/thread-self/ns/{ns}"))
+                .map_err(|e| format!("open our {ns} namespace: {e}"))?;
+            lxc_sys::ns::setns(target.as_fd(), *flag)
+                .map_err(|e| format!("enter the shared {ns} namespace: {e}"))?;
+            borrowed.own.push((own.into(), *flag));
+        }
+        Ok(borrowed)
     }
-    Ok(())
-}
 
-/// The monitor's children are born in another pid namespace while this lives.
-pub struct PidNamespace {
-    own: OwnedFd,
-}
-
-impl PidNamespace {
-    pub fn enter(target: &OwnedFd) -> Result<PidNamespace, String> {
-        let own =
-            lxc_sys::ns::pid_for_children().map_err(|e| format!("open our pid namespace: {e}"))?;
-        lxc_sys::ns::setns(target.as_fd(), libc::CLONE_NEWPID)
-            .map_err(|e| format!("lxc.namespace.share.pid: {e}"))?;
-        Ok(PidNamespace { own })
+    /// In init: stay in them.
+    pub fn keep(self) {
+        std::mem::forget(self);
     }
 }
 
-impl Drop for PidNamespace {
+impl Drop for Borrowed {
     fn drop(&mut self) {
-        if let Err(e) = lxc_sys::ns::setns(self.own.as_fd(), libc::CLONE_NEWPID) {
-            tracing::error!("back to our own pid namespace: {e}");
+        for (own, flag) in self.own.iter().rev() {
+            if let Err(e) = lxc_sys::ns::setns(own.as_fd(), *flag) {
+                tracing::error!("back to our own namespace ({flag:#x}): {e}");
+            }
         }
     }
 }

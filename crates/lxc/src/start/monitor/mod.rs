@@ -13,6 +13,7 @@ use lxc_sys::fs::{poll, POLLIN};
 use lxc_sys::process::{self as p, Forked, WaitStatus};
 use std::io::Write;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::unix::fs::OpenOptionsExt;
 
 mod controls;
 mod serve;
@@ -180,9 +181,11 @@ impl Monitor {
                 .map_err(|e| format!("give the ptys to the container's root: {e}"))?;
         }
         if let Some(path) = &config.console_logfile {
+            // What the console shows may be secret: for the owner only.
             let file = std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
+                .mode(0o600)
                 .open(path)
                 .map_err(|e| format!("open console log {path}: {e}"))?;
             self.console_log = Some(file);
@@ -238,26 +241,21 @@ impl Monitor {
             ),
             _ => None,
         };
-        // lxc.namespace.share.*: init joins the others; the pid one it is born in.
-        let mut joins = Vec::new();
-        let mut pid_target = None;
-        for shared in &self.plan.shared_namespaces {
-            let fd = super::namespaces::open_target(shared, &self.plan.req.lxcpath)?;
-            match shared.flag {
-                libc::CLONE_NEWPID => pid_target = Some(fd),
-                flag => joins.push((fd, flag)),
-            }
+        // lxc.namespace.share.*: init is born in them.
+        let mut shared = Vec::new();
+        for ns in &self.plan.shared_namespaces {
+            let target = super::namespaces::open_target(ns, &self.plan.req.lxcpath)?;
+            shared.push((target, ns.flag));
         }
         let (parent_sock, child_sock) =
             lxc_sys::sock::seqpacket_pair().map_err(|e| format!("socketpair: {e}"))?;
-        let in_pid_ns = pid_target
-            .as_ref()
-            .map(super::namespaces::PidNamespace::enter)
-            .transpose()?;
-        let forked =
-            p::clone3_fork(clone_now, entry.clone_target()).map_err(|e| format!("clone3: {e}"));
-        drop(in_pid_ns);
-        let forked = forked?;
+        let borrowed = super::namespaces::Borrowed::enter(&shared)?;
+        let forked = p::clone3_fork(clone_now, entry.clone_target());
+        match forked {
+            Ok(Forked::Child) => borrowed.keep(),
+            _ => drop(borrowed),
+        }
+        let forked = forked.map_err(|e| format!("clone3: {e}"))?;
         match forked {
             Forked::Child => {
                 drop(parent_sock);
@@ -268,12 +266,12 @@ impl Monitor {
                     inherit_stdio,
                     premounted,
                 };
-                child::run(&self.plan, &self.lsm, child_sock, terms, &entry, &joins)
+                child::run(&self.plan, &self.lsm, child_sock, terms, &entry)
             }
             Forked::Parent { pid, pidfd } => {
                 drop(child_sock);
                 drop(entry);
-                drop(joins);
+                drop(shared);
                 drop(console.peer);
                 drop(tty_peers);
                 tracing::debug!(
