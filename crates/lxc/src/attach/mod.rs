@@ -3,14 +3,18 @@
 //! namespace and executes the program, with a pty from the container's devpts when the
 //! caller sits at a terminal.
 
-use crate::commands::{self, Cmd};
+use crate::commands;
 use crate::container::Container;
 use crate::error::{sys_err, Error, Result};
 use lxc_sys::process::{self as p, Forked, WaitStatus};
 use serde::{Deserialize, Serialize};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::process::Command;
+
+mod gather;
+pub(crate) use gather::in_other_user_namespace;
+use gather::{attach_namespaces, gather, pid_of, share_core_scheduling, Gathered};
 
 pub const ATTACH_ENV: &str = "LXC_RS_ATTACH";
 
@@ -179,69 +183,6 @@ const ALL_NS: i32 = libc::CLONE_NEWNS
     | libc::CLONE_NEWIPC
     | libc::CLONE_NEWNET
     | libc::CLONE_NEWCGROUP;
-
-/// Whether init's user namespace is not ours (an unprivileged container); an answer that
-/// cannot be had is an error, never a guess.
-pub(crate) fn in_other_user_namespace(pidfd: BorrowedFd<'_>) -> std::result::Result<bool, String> {
-    in_other_namespace(pidfd, "user")
-}
-
-/// Init's pid from its pidfd: as our pid namespace numbers it (`Pid:`), or with `inner` as
-/// its own does (the last of `NSpid:`).
-fn pid_of(pidfd: BorrowedFd<'_>, inner: bool) -> std::result::Result<i32, String> {
-    let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", pidfd.as_raw_fd()))
-        .map_err(|e| format!("read the pidfd's fdinfo: {e}"))?;
-    let field = if inner { "NSpid:" } else { "Pid:" };
-    info.lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|p| p.split_whitespace().last())
-        .and_then(|p| p.parse::<i32>().ok())
-        .filter(|p| *p > 0)
-        .ok_or_else(|| "init is gone".to_string())
-}
-
-/// Take init's core-scheduling cookie (`lxc.sched.core`); `pid`: init as we number it.
-fn share_core_scheduling(pid: i32) -> std::result::Result<(), String> {
-    match p::sched_core_share_from(pid) {
-        Err(e) if e.raw_os_error() != Some(libc::ENODEV) => {
-            Err(format!("lxc.sched.core: share init's core scheduling: {e}"))
-        }
-        _ => Ok(()),
-    }
-}
-
-/// Whether init's namespace `ns` (its /proc/PID/ns name) is not ours.
-fn in_other_namespace(pidfd: BorrowedFd<'_>, ns: &str) -> std::result::Result<bool, String> {
-    differs(pid_of(pidfd, false)?, ns)
-}
-
-/// Whether process `pid`'s namespace `ns` is not ours.
-fn differs(pid: i32, ns: &str) -> std::result::Result<bool, String> {
-    use std::os::unix::fs::MetadataExt;
-    let of = |pid: &str| {
-        std::fs::metadata(format!("/proc/{pid}/ns/{ns}"))
-            .map(|m| (m.dev(), m.ino()))
-            .map_err(|e| format!("{ns} namespace of {pid}: {e}"))
-    };
-    Ok(of(&pid.to_string())? != of("self")?)
-}
-
-/// The namespaces an attach joins: the user namespace too when the container has its own
-/// and the mount namespace is joined (a process in the host's mount namespace must not
-/// become the container's root, which could then reach the host's files through it).
-fn attach_namespaces(pidfd: BorrowedFd<'_>, requested: i32) -> std::result::Result<i32, String> {
-    let pid = pid_of(pidfd, false)?;
-    let mut ns = requested;
-    if requested & libc::CLONE_NEWNS != 0 && differs(pid, "user")? {
-        ns |= libc::CLONE_NEWUSER;
-    }
-    // A container with a time namespace (clock offsets): its programs see its clocks. (A
-    // kernel without time namespaces has no such file: nothing to join then.)
-    if requested == ALL_NS && differs(pid, "time").unwrap_or(false) {
-        ns |= libc::CLONE_NEWTIME;
-    }
-    Ok(ns)
-}
 
 /// The helper's `attach`. Returns the exit code; dies of the program's signal if it did.
 pub fn helper_attach() -> i32 {
@@ -569,144 +510,6 @@ struct Confinement<'a> {
     /// The label of the container's init, for the attached program.
     label: Option<&'a crate::lsm::LsmPlan>,
     personality: Option<u64>,
-}
-
-/// What an attach learns from the monitor and the host before it enters the container.
-struct Gathered {
-    pidfd: OwnedFd,
-    /// Only the attached process goes into the container's cgroups (cloned into them).
-    cgroups: Option<crate::cgroup::CgroupEntry>,
-    seccomp: Option<crate::seccomp::SeccompFilter>,
-    label: Option<crate::lsm::LsmPlan>,
-    caps: Vec<u32>,
-    personality: Option<u64>,
-    /// The container has its own core-scheduling cookie (`lxc.sched.core`).
-    sched_core: bool,
-}
-
-/// Ask the monitor (one question to an lxc-rs monitor; LXC's answer one at a time) and the
-/// host what the attach needs; Ok(None) when the container is not running.
-fn gather(
-    lxcpath: &str,
-    name: &str,
-    opts: &AttachOptions,
-) -> std::result::Result<Option<Gathered>, String> {
-    let (pidfd, info) = match commands::get_attach_info(lxcpath, name).map_err(|e| e.to_string())? {
-        Some((pidfd, info)) => (pidfd, Some(info)),
-        None => match commands::get_init_pidfd(lxcpath, name).map_err(|e| e.to_string())? {
-            Some(pidfd) => (pidfd, None),
-            None => return Ok(None),
-        },
-    };
-    let items = MonitorItems {
-        lxcpath,
-        name,
-        info: info.as_ref(),
-    };
-    let cgroups = if opts.move_to_cgroup {
-        let dirs = match &info {
-            Some(info) => {
-                crate::cgroup::dirs_in_listing(&crate::cgroup::Layout::current(), &info.cgroups)
-            }
-            None => crate::cgroup::running_dirs(lxcpath, name)
-                .map_err(|e| e.to_string())?
-                .unwrap_or_default(),
-        };
-        Some(crate::cgroup::CgroupEntry::open(&dirs)?)
-    } else {
-        None
-    };
-    Ok(Some(Gathered {
-        pidfd,
-        cgroups,
-        seccomp: container_seccomp(&items)?,
-        label: container_label(opts, lxcpath, name)?,
-        caps: if opts.drop_capabilities {
-            container_caps(&items)?
-        } else {
-            Vec::new()
-        },
-        sched_core: items
-            .item("lxc.sched.core")
-            .is_some_and(|v| v.trim() == "1"),
-        personality: opts
-            .personality
-            .or_else(|| {
-                items
-                    .item("lxc.arch")
-                    .and_then(|arch| lxc_config::values::arch_personality(arch.trim()))
-            })
-            .filter(|_| opts.set_personality),
-    }))
-}
-
-/// The running container's configuration items an attach needs: from the `AttachInfo` an
-/// lxc-rs monitor gave, else asked one by one (LXC's monitor).
-struct MonitorItems<'a> {
-    lxcpath: &'a str,
-    name: &'a str,
-    info: Option<&'a commands::AttachInfo>,
-}
-
-impl MonitorItems<'_> {
-    /// The item's value; None when unset.
-    fn item(&self, key: &str) -> Option<String> {
-        let known = self.info.and_then(|info| match key {
-            "lxc.seccomp.profile" => Some(&info.seccomp_profile),
-            "lxc.cap.drop" => Some(&info.cap_drop),
-            "lxc.cap.keep" => Some(&info.cap_keep),
-            "lxc.arch" => Some(&info.arch),
-            "lxc.sched.core" => Some(&info.sched_core),
-            _ => None,
-        });
-        match known {
-            Some(value) => Some(value.clone()).filter(|v| !v.is_empty()),
-            None => commands::get_string(self.lxcpath, self.name, Cmd::GetConfigItem, key)
-                .ok()
-                .flatten(),
-        }
-    }
-}
-
-/// The running container's seccomp filter (its `lxc.seccomp.profile`, read and compiled on
-/// the host).
-fn container_seccomp(
-    items: &MonitorItems<'_>,
-) -> std::result::Result<Option<crate::seccomp::SeccompFilter>, String> {
-    match items.item("lxc.seccomp.profile") {
-        Some(path) if !path.trim().is_empty() => {
-            let policy = crate::seccomp::read_policy(path.trim()).map_err(|e| e.to_string())?;
-            crate::seccomp::compile_cached(&policy).map(Some)
-        }
-        _ => Ok(None),
-    }
-}
-
-/// The security label of the container's init, when the attached program is to have it.
-fn container_label(
-    opts: &AttachOptions,
-    lxcpath: &str,
-    name: &str,
-) -> std::result::Result<Option<crate::lsm::LsmPlan>, String> {
-    if !opts.apply_lsm || crate::lsm::active().is_none() {
-        return Ok(None);
-    }
-    let pid = commands::get_init_pid(lxcpath, name)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| "container is not running".to_string())?;
-    Ok(crate::lsm::attach_label(pid))
-}
-
-/// The capabilities the running container's processes lack, from its monitor's
-/// configuration (so containers run by LXC itself are covered too).
-fn container_caps(items: &MonitorItems<'_>) -> std::result::Result<Vec<u32>, String> {
-    let item = |key: &str| -> Vec<String> {
-        items
-            .item(key)
-            .map(|v| v.split_whitespace().map(str::to_string).collect())
-            .unwrap_or_default()
-    };
-    crate::caps::to_drop(&item("lxc.cap.drop"), &item("lxc.cap.keep")).map_err(|e| e.to_string())
 }
 
 impl Container {
