@@ -222,10 +222,10 @@ impl Monitor {
             }
         };
         self.cgroup = Some(cg);
-        // With v1 hierarchies init joins them after the clone, and only then enters a cgroup
-        // namespace, so that its view is rooted at its own cgroups everywhere.
         // Init makes its time namespace itself (its offsets must be set before it is used).
         let clone_now = self.plan.clone_flags & !libc::CLONE_NEWTIME;
+        // With v1 hierarchies init joins them after the clone, and only then enters a cgroup
+        // namespace, so that its view is rooted at its own cgroups everywhere.
         let clone_now = if legacy {
             clone_now & !libc::CLONE_NEWCGROUP
         } else {
@@ -727,7 +727,6 @@ impl Monitor {
     }
 }
 
-/// Open the namespaces init was created with, so they outlive it for the stop hooks.
 /// `lxc.sched.core`: init (and all it starts) gets a core-scheduling cookie of its own, so
 /// that no other task shares an SMT core with the container's. Without SMT there is nothing
 /// to do (LXC goes on too); a kernel without core scheduling is an error.
@@ -762,6 +761,7 @@ fn unshare_mounts() -> Result<(), String> {
     lxc_sys::newmount::make_rslave(root.as_fd()).map_err(what)
 }
 
+/// Open the namespaces init was created with, so they outlive it for the stop hooks.
 fn preserve_namespaces(pid: i32, clone_flags: i32) -> Vec<(&'static str, OwnedFd)> {
     [
         (libc::CLONE_NEWUSER, "user"),
