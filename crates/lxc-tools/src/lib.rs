@@ -60,6 +60,10 @@ pub mod entry {
         tools::ls::run(args)
     }
 
+    pub fn monitor(args: Vec<String>) -> Res<i32> {
+        tools::monitor::run(args)
+    }
+
     pub fn wait(args: Vec<String>) -> Res<i32> {
         tools::wait::run(args)
     }

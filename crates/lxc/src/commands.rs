@@ -79,7 +79,7 @@ pub const STATE_MSG_LEN: usize = 264;
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
-fn fnv1a64(data: &[u8]) -> u64 {
+pub(crate) fn fnv1a64(data: &[u8]) -> u64 {
     data.iter().fold(FNV_OFFSET, |h, b| {
         (h ^ u64::from(*b)).wrapping_mul(FNV_PRIME)
     })
@@ -384,19 +384,18 @@ pub fn decode_states(data: &[u8]) -> Vec<State> {
 
 /// Encode a state-change message (`struct lxc_msg`, type 0 = state).
 pub fn encode_state_msg(name: &str, state: State) -> [u8; STATE_MSG_LEN] {
-    let mut m = [0u8; STATE_MSG_LEN];
-    m[0..4].copy_from_slice(&0i32.to_ne_bytes());
-    let n = name.as_bytes();
-    let len = n.len().min(255);
-    m[4..4 + len].copy_from_slice(&n[..len]);
-    m[260..264].copy_from_slice(&(state as i32).to_ne_bytes());
-    m
+    crate::events::Event::State {
+        name: name.to_string(),
+        state,
+    }
+    .encode()
 }
 
 pub fn decode_state_msg(m: &[u8; STATE_MSG_LEN]) -> Option<State> {
-    State::from_number(i64::from(i32::from_ne_bytes([
-        m[260], m[261], m[262], m[263],
-    ])))
+    match crate::events::Event::decode(m) {
+        Some(crate::events::Event::State { state, .. }) => Some(state),
+        _ => None,
+    }
 }
 
 /// Wait until the container is in one of `states`, up to `timeout_secs` (< 0: forever).

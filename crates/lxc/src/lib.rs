@@ -16,6 +16,7 @@ pub mod container;
 pub mod control;
 pub mod create;
 pub mod error;
+pub mod events;
 pub mod hooks;
 pub mod lock;
 pub mod log;

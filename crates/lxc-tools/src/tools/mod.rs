@@ -11,6 +11,7 @@ pub mod device;
 pub mod freeze;
 pub mod info;
 pub mod ls;
+pub mod monitor;
 pub mod net;
 pub mod publish;
 pub mod snapshot;

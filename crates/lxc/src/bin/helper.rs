@@ -11,6 +11,7 @@ fn main() {
         "usernsexec" => lxc::userns::helper_usernsexec(),
         "rootfs" => lxc::templates::download::rootfs::helper_rootfs(),
         "files" => lxc::storage::as_root::helper_files(),
+        "monitord" => lxc::events::helper_monitord(),
         _ => {
             eprintln!("lxc-rs-helper is started by the lxc-rs library, not by hand");
             2

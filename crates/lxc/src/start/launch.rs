@@ -236,7 +236,7 @@ fn relay(pid: i32, pidfd: Option<OwnedFd>) -> i32 {
 }
 
 /// A daemon lets go of the terminal it was started from.
-fn detach_stdio() {
+pub(crate) fn detach_stdio() {
     if let Ok(null) = std::fs::OpenOptions::new()
         .read(true)
         .write(true)

@@ -6,7 +6,7 @@ mod dev;
 mod entries;
 mod init;
 pub use init::helper_init;
-mod launch;
+pub(crate) mod launch;
 mod monitor;
 mod mounts;
 mod namespaces;

@@ -6,6 +6,7 @@ use super::plan::Plan;
 use super::sync::{self, StartStep, SyncMsg};
 use crate::cgroup::PayloadCgroup;
 use crate::commands;
+use crate::events::Event;
 use crate::hooks::run_hooks;
 use crate::state::State;
 use lxc_config::HookType;
@@ -68,6 +69,8 @@ pub struct Monitor {
     /// The security label of this run (a generated AppArmor profile is unloaded at stop).
     lsm: crate::lsm::LsmPlan,
     foreground: bool,
+    /// Where lxc-monitor's daemon reads state changes (`<rundir>/lxc/<lxcpath>/monitor-fifo`).
+    events_fifo: String,
 }
 
 /// How the start ended, for the helper's exit code.
@@ -82,6 +85,7 @@ impl Monitor {
         monitor_cgroup: Option<crate::cgroup::MonitorCgroup>,
     ) -> Monitor {
         let foreground = !plan.req.daemonize;
+        let events_fifo = crate::events::fifo_path(&plan.req.runtime_dir, &plan.req.lxcpath);
         Monitor {
             plan,
             listener: Some(listener),
@@ -103,6 +107,7 @@ impl Monitor {
             seccomp_proxy: None,
             host_made: Default::default(),
             foreground,
+            events_fifo,
         }
     }
 
@@ -122,6 +127,8 @@ impl Monitor {
                 self.waiters.push(w);
             }
         }
+        let name = self.plan.req.name.clone();
+        crate::events::publish(&self.events_fifo, &Event::State { name, state });
     }
 
     /// Start the container. `ready` is told once it runs (or why it could not).
@@ -561,6 +568,11 @@ impl Monitor {
 
     fn teardown(&mut self, status: Option<WaitStatus>) {
         self.set_state(State::Stopping);
+        if let Some(status) = status {
+            let name = self.plan.req.name.clone();
+            let status = status.raw();
+            crate::events::publish(&self.events_fifo, &Event::Exit { name, status });
+        }
         if status.is_some() {
             let target = if matches!(status, Some(WaitStatus::Signaled(libc::SIGHUP))) {
                 "reboot"

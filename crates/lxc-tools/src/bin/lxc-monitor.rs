@@ -1,0 +1,6 @@
+fn main() {
+    std::process::exit(lxc_tools::main_with(
+        "lxc-monitor",
+        lxc_tools::entry::monitor,
+    ));
+}
