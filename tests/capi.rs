@@ -210,6 +210,32 @@ fn exports_every_symbol_debians_liblxc_exports() {
     assert!(missing.is_empty(), "not exported: {missing:?}");
 }
 
+/// A busybox container, started.
+fn running_busybox(env: &Env, base: &str) -> String {
+    let name = env.name(base);
+    env.create_busybox(&name);
+    env.ok("lxc-start", &["-n", &name]);
+    name
+}
+
+/// A C program run on our liblxc.so.1 (`lib`), with the test's global config.
+fn run_with_lib(env: &Env, lib: &Path, exe: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(exe)
+        .args(args)
+        .env("LXC_RS_GLOBAL_CONFIG", &env.global)
+        .env("LD_LIBRARY_PATH", lib)
+        .output()
+        .unwrap()
+}
+
+/// A C program's trimmed stdout, once it exited 0.
+fn succeeded(out: &std::process::Output) -> String {
+    let text = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}{err}");
+    text.trim().to_string()
+}
+
 /// attach_interface / detach_interface from C (built against Debian's header): a host veth
 /// end goes in under a new name and comes back under its own.
 #[test]
@@ -217,9 +243,7 @@ fn c_program_hot_plugs_a_nic() {
     let env = Env::new("chotplug");
     let lib = libdir(&env);
     let exe = compile(&env, "tests/c/hotplug.c", "hotplug", false, Some(&lib));
-    let name = env.name("ch");
-    env.create_busybox(&name);
-    env.ok("lxc-start", &["-n", &name]);
+    let name = running_busybox(&env, "ch");
     let id = std::process::id() % 100_000;
     let (host, peer) = (format!("lxca{id}"), format!("lxcb{id}"));
     let made = Command::new("ip")
@@ -227,21 +251,26 @@ fn c_program_hot_plugs_a_nic() {
         .status()
         .unwrap();
     assert!(made.success());
-    let out = Command::new(&exe)
-        .args([&name, &env.lxcpath, &peer, "hp0"])
-        .env("LXC_RS_GLOBAL_CONFIG", &env.global)
-        .env("LD_LIBRARY_PATH", &lib)
-        .output()
-        .unwrap();
+    let out = run_with_lib(&env, &lib, &exe, &[&name, &env.lxcpath, &peer, "hp0"]);
     let _ = Command::new("ip").args(["link", "del", &host]).status();
     env.ok("lxc-stop", &["-n", &name, "-k"]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(text.trim(), "attach 1 inside 1 back 1 again 0 gone 1");
+    assert_eq!(succeeded(&out), "attach 1 inside 1 back 1 again 0 gone 1");
+}
+
+/// add_device_node / remove_device_node from C (Debian's header): the node appears in the
+/// container and goes; a second add or remove fails.
+#[test]
+fn c_program_adds_and_removes_a_device_node() {
+    let env = Env::new("cdevnode");
+    let lib = libdir(&env);
+    let exe = compile(&env, "tests/c/devnodes.c", "devnodes", false, Some(&lib));
+    let name = running_busybox(&env, "cd");
+    let args = [&name, &env.lxcpath, "/dev/loop-control", "/dev/cdev/lc"];
+    let out = run_with_lib(&env, &lib, &exe, &args);
+    let left = env.sh(&name, "ls /dev/cdev");
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    assert_eq!(succeeded(&out), "add 1 again 0 remove 1 again 0");
+    assert_eq!(left.trim(), "");
 }
 
 /// clone, snapshot, snapshot_list (each element freed by its own `free`), snapshot_restore,

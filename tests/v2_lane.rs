@@ -7,11 +7,12 @@ mod support;
 use std::process::{Command, Stdio};
 use support::*;
 
-const CHECKS: [&str; 11] = [
+const CHECKS: [&str; 12] = [
     "layout",
     "memory",
     "pids",
     "devices",
+    "devnode",
     "freeze",
     "stats",
     "inner",

@@ -73,6 +73,26 @@ lxc.cgroup2.devices.$r"
     lxc-stop -n dev -k
 }
 
+# A node handed to a running container: its rule joins the cgroup2 device program (the
+# policy's own rules stay), and leaves it again with the node.
+devnode() {
+    new dn "lxc.cgroup2.devices.deny = a
+lxc.cgroup2.devices.allow = c *:* m
+lxc.cgroup2.devices.allow = c 1:3 rwm" || return 1
+    in_ct dn 'mknod /tmp/full c 1 7' || say_fail "mknod refused" || return 1
+    out=$(in_ct dn 'head -c4 /tmp/full 2>&1')
+    case "$out" in *"not permitted"*) ;; *) say_fail "off the list yet usable: $out"; return 1 ;; esac
+    lxc-device -n dn add /dev/full /dev/added/full || say_fail "lxc-device add failed" || return 1
+    out=$(in_ct dn 'head -c4 /dev/added/full | wc -c')
+    [ "$out" = 4 ] || say_fail "added yet refused: $out" || return 1
+    [ "$(in_ct dn 'echo x >/dev/null && echo null-ok')" = null-ok ] ||
+        say_fail "the policy's own rules were lost" || return 1
+    lxc-device -n dn del /dev/full /dev/added/full || say_fail "lxc-device del failed" || return 1
+    out=$(in_ct dn 'head -c4 /tmp/full 2>&1')
+    case "$out" in *"not permitted"*) ;; *) say_fail "removed yet usable: $out"; return 1 ;; esac
+    lxc-stop -n dn -k
+}
+
 freeze() {
     new fz "" || return 1
     in_ct fz '(while :; do :; done) >/dev/null 2>&1 &'
@@ -203,6 +223,6 @@ lvm_backend() {
     [ "$left" = "lxc " ] || say_fail "volumes left: $left" || return 1
 }
 
-for check in layout memory pids devices freeze stats inner unprivileged apparmor lvm_backend cleanup; do
+for check in layout memory pids devices devnode freeze stats inner unprivileged apparmor lvm_backend cleanup; do
     run "$check"
 done

@@ -36,7 +36,7 @@ for applet in $("$root/bin/busybox" --list); do
     [ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
 done
 for tool in lxc-create lxc-start lxc-stop lxc-info lxc-attach lxc-freeze lxc-unfreeze \
-    lxc-cgroup lxc-destroy lxc-ls lxc-copy lxc-snapshot lxc-rs-helper; do
+    lxc-cgroup lxc-destroy lxc-ls lxc-copy lxc-snapshot lxc-device lxc-rs-helper; do
     strip -o "$root/bin/$tool" "$bin/$tool"
 done
 # apparmor_parser (Debian's apparmor package) loads the generated profiles; it comes with

@@ -593,14 +593,18 @@ extern "C" fn may_control(c: C) -> bool {
     with(c, |i| !matches!(i.state(), Err(lxc::Error::Command { .. }))).unwrap_or(false)
 }
 
-extern "C" fn add_device_node(c: C, _s: *const c_char, _d: *const c_char) -> bool {
-    unsupported(c, "add_device_node (devices)");
-    false
+extern "C" fn add_device_node(c: C, src: *const c_char, dest: *const c_char) -> bool {
+    let Some(src) = ffi::str_arg(src) else {
+        return false;
+    };
+    ok(c, |i| i.add_device_node(src, ffi::str_arg(dest)))
 }
 
-extern "C" fn remove_device_node(c: C, _s: *const c_char, _d: *const c_char) -> bool {
-    unsupported(c, "remove_device_node (devices)");
-    false
+extern "C" fn remove_device_node(c: C, src: *const c_char, dest: *const c_char) -> bool {
+    let Some(src) = ffi::str_arg(src) else {
+        return false;
+    };
+    ok(c, |i| i.remove_device_node(src, ffi::str_arg(dest)))
 }
 
 extern "C" fn attach_interface(c: C, dev: *const c_char, dst: *const c_char) -> bool {

@@ -121,6 +121,22 @@ impl DevicePolicy {
         Ok(any.then_some(policy))
     }
 
+    /// What a cgroup without a device program lets through: every device.
+    pub fn allow_all() -> DevicePolicy {
+        DevicePolicy {
+            default_allow: true,
+            exceptions: Vec::new(),
+        }
+    }
+
+    /// Add one rule in v1's syntax (`c 1:3 rwm`), allowing or denying, as a write to
+    /// `devices.allow` or `devices.deny` would.
+    pub fn add_rule(&mut self, allow: bool, value: &str) -> Result<(), String> {
+        let rule = Rule::parse(value).map_err(|e| format!("device rule \"{value}\": {e}"))?;
+        self.apply(allow, rule);
+        Ok(())
+    }
+
     fn apply(&mut self, allow: bool, rule: Rule) {
         if rule.is_everything() {
             self.default_allow = allow;

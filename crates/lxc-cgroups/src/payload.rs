@@ -2,7 +2,7 @@
 //! killing and removal.
 
 use super::{enable_controller, CgroupDir};
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 /// A container's payload cgroups, created for one run: the unified one first when the host
@@ -269,8 +269,14 @@ impl PayloadCgroup {
 }
 
 impl PayloadCgroup {
-    /// Attach the device program of `lxc.cgroup2.devices.*` to the unified cgroup.
-    pub fn attach_device_policy(&self, policy: &super::DevicePolicy) -> Result<(), String> {
+    /// Attach the device program of `policy` (`lxc.cgroup2.devices.*`) to the unified cgroup,
+    /// in place of `old` (which goes only once the new one holds: in between both apply,
+    /// the stricter). Returns the new program, to be replaced in its turn.
+    pub fn attach_device_policy(
+        &self,
+        policy: &super::DevicePolicy,
+        old: Option<&OwnedFd>,
+    ) -> Result<OwnedFd, String> {
         let unified = self
             .unified()
             .ok_or("lxc.cgroup2.devices: the host has no cgroup2 hierarchy")?;
@@ -278,8 +284,11 @@ impl PayloadCgroup {
         let prog = lxc_sys::bpf::load_device_program(&policy.program()).map_err(what)?;
         let dir = lxc_sys::fs::open_dir(&unified.dir).map_err(what)?;
         lxc_sys::bpf::attach_device_program(dir.as_fd(), prog.as_fd()).map_err(what)?;
+        if let Some(old) = old {
+            lxc_sys::bpf::detach_device_program(dir.as_fd(), old.as_fd()).map_err(what)?;
+        }
         tracing::debug!(cgroup = %unified.dir.display(), "device program attached");
-        Ok(())
+        Ok(prog)
     }
 }
 

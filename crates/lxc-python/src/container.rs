@@ -379,6 +379,26 @@ impl Container {
         self.call(py, |c| c.detach_interface(&ifname, dst_ifname.as_deref()))
     }
 
+    #[pyo3(signature = (path, destpath=None))]
+    fn add_device_node(
+        &self,
+        py: Python<'_>,
+        path: String,
+        destpath: Option<String>,
+    ) -> PyResult<bool> {
+        self.call(py, |c| c.add_device_node(&path, destpath.as_deref()))
+    }
+
+    #[pyo3(signature = (path, destpath=None))]
+    fn remove_device_node(
+        &self,
+        py: Python<'_>,
+        path: String,
+        destpath: Option<String>,
+    ) -> PyResult<bool> {
+        self.call(py, |c| c.remove_device_node(&path, destpath.as_deref()))
+    }
+
     #[pyo3(signature = (newname, config_path=None, flags=0, bdevtype=None, bdevdata=None, newsize=0, hookargs=Vec::new()))]
     #[allow(clippy::too_many_arguments)]
     fn clone(

@@ -1,5 +1,5 @@
-//! eBPF for the cgroup2 device controller: load a BPF_PROG_TYPE_CGROUP_DEVICE program and
-//! attach it to a cgroup.
+//! eBPF for the cgroup2 device controller: load a BPF_PROG_TYPE_CGROUP_DEVICE program,
+//! attach it to a cgroup and detach it.
 
 use crate::Result;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
@@ -17,6 +17,7 @@ pub struct Insn {
 
 const BPF_PROG_LOAD: libc::c_long = 5;
 const BPF_PROG_ATTACH: libc::c_long = 8;
+const BPF_PROG_DETACH: libc::c_long = 9;
 const BPF_PROG_TYPE_CGROUP_DEVICE: u32 = 15;
 const BPF_CGROUP_DEVICE: u32 = 6;
 /// Several programs per cgroup, each of which must allow (LXC attaches so too).
@@ -100,5 +101,17 @@ pub fn attach_device_program(cgroup: BorrowedFd<'_>, prog: BorrowedFd<'_>) -> Re
         attach_flags: BPF_F_ALLOW_MULTI,
     };
     bpf(BPF_PROG_ATTACH, &mut attr)?;
+    Ok(())
+}
+
+/// Detach one device program of a cgroup (the others attached with it stay).
+pub fn detach_device_program(cgroup: BorrowedFd<'_>, prog: BorrowedFd<'_>) -> Result<()> {
+    let mut attr = ProgAttachAttr {
+        target_fd: cgroup.as_raw_fd() as u32,
+        attach_bpf_fd: prog.as_raw_fd() as u32,
+        attach_type: BPF_CGROUP_DEVICE,
+        attach_flags: 0,
+    };
+    bpf(BPF_PROG_DETACH, &mut attr)?;
     Ok(())
 }

@@ -37,6 +37,9 @@ pub enum Cmd {
     /// lxc-rs extension: everything an attach asks (init's pidfd, cgroups, confinement
     /// keys) in one round trip; `AttachInfo` as JSON.
     GetAttachInfo = 0x4c52_0002,
+    /// lxc-rs extension: `allow RULE` / `deny RULE` for the cgroup2 device program (what
+    /// LXC's add_bpf_device_cgroup does, with the rule as text).
+    DeviceRule = 0x4c52_0003,
 }
 
 impl Cmd {
@@ -63,6 +66,7 @@ impl Cmd {
             GetSeccompNotifyFd,
             GetHelperFd,
             GetAttachInfo,
+            DeviceRule,
         ]
         .into_iter()
         .find(|c| *c as i32 == n)

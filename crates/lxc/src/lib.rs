@@ -15,6 +15,7 @@ pub mod console;
 pub mod container;
 pub mod control;
 pub mod create;
+pub mod devnode;
 pub mod error;
 pub mod events;
 pub mod hooks;

@@ -1,5 +1,5 @@
-//! lxc-device: `-n NAME add|del DEV [NAME]`: hand a host network device to a running
-//! container or take one back (device nodes are not supported yet).
+//! lxc-device: `-n NAME add|del DEV [NAME]`: hand a host network interface or device node
+//! to a running container, or take it back.
 
 use crate::common::{about, fail, parse, usage_line, Handled, Res};
 use lexopt::prelude::*;
@@ -7,7 +7,9 @@ use lexopt::prelude::*;
 const HELP: &str = "--name=NAME [--] add|del DEV [DEST]
 
 lxc-device moves the host's network interface DEV into the running container NAME (add),
-named DEST there if given, or gives it back to the host (del).
+named DEST there if given, or gives it back to the host (del). A DEV that is a path
+(/dev/...) is a device node: add makes it in the container (at DEST if given) and lets
+the container use the device; del removes it and denies the device again.
 
 Options :
   -n, --name=NAME   The container's name
@@ -42,11 +44,8 @@ pub fn run(args: Vec<String>) -> Res<i32> {
     let done = match action {
         "add" if !is_device_node => c.attach_interface(dev, dst),
         "del" if !is_device_node => c.detach_interface(dev, dst),
-        "add" | "del" => {
-            return Err(fail(format!(
-                "{name}: not supported yet: device nodes ({dev})"
-            )))
-        }
+        "add" => c.add_device_node(dev, dst),
+        "del" => c.remove_device_node(dev, dst),
         other => {
             return Err(fail(format!(
                 "unknown action \"{other}\" (add or del)\nUsage: lxc-device {}",

@@ -122,3 +122,27 @@ impl Monitor {
         }
     }
 }
+
+impl Monitor {
+    /// lxc-rs's `device_rule` command: `allow RULE` or `deny RULE` (v1 syntax, `c 1:3 rwm`)
+    /// added to the cgroup2 device policy, whose program is replaced (cgroup2 has no
+    /// devices.allow file; on v1 the client writes that file itself).
+    pub(super) fn device_rule(&mut self, text: &str) -> Result<(), String> {
+        let (allow, rule) = match text.split_once(' ') {
+            Some(("allow", rule)) => (true, rule),
+            Some(("deny", rule)) => (false, rule),
+            _ => return Err(format!("bad device rule request \"{text}\"")),
+        };
+        let cg = self.cgroup.as_ref().ok_or("the container has no cgroup")?;
+        let mut policy = self
+            .devices
+            .clone()
+            .unwrap_or_else(crate::cgroup::DevicePolicy::allow_all);
+        policy.add_rule(allow, rule)?;
+        let prog = cg.attach_device_policy(&policy, self.device_prog.as_ref())?;
+        tracing::info!(container = %self.plan.req.name, "device rule: {text}");
+        self.device_prog = Some(prog);
+        self.devices = Some(policy);
+        Ok(())
+    }
+}

@@ -71,6 +71,10 @@ pub struct Monitor {
     foreground: bool,
     /// Where lxc-monitor's daemon reads state changes (`<rundir>/lxc/<lxcpath>/monitor-fifo`).
     events_fifo: String,
+    /// The cgroup2 device policy in force (`lxc.cgroup2.devices.*`, then device nodes added
+    /// or removed) and its attached program, which the next change replaces.
+    devices: Option<crate::cgroup::DevicePolicy>,
+    device_prog: Option<OwnedFd>,
 }
 
 /// How the start ended, for the helper's exit code.
@@ -86,6 +90,7 @@ impl Monitor {
     ) -> Monitor {
         let foreground = !plan.req.daemonize;
         let events_fifo = crate::events::fifo_path(&plan.req.runtime_dir, &plan.req.lxcpath);
+        let devices = plan.devices.clone();
         Monitor {
             plan,
             listener: Some(listener),
@@ -106,6 +111,8 @@ impl Monitor {
             seccomp_listener: None,
             seccomp_proxy: None,
             host_made: Default::default(),
+            devices,
+            device_prog: None,
             foreground,
             events_fifo,
         }
@@ -341,8 +348,8 @@ impl Monitor {
         {
             cg.apply_legacy_limits(&self.plan.config.cgroup_v1, true)?;
         }
-        if let (Some(cg), Some(policy)) = (&self.cgroup, &self.plan.devices) {
-            cg.attach_device_policy(policy)?;
+        if let (Some(cg), Some(policy)) = (&self.cgroup, &self.devices) {
+            self.device_prog = Some(cg.attach_device_policy(policy, None)?);
         }
         tracing::debug!("rootfs, /dev and mounts set up; letting init run");
         run_hooks(

@@ -161,6 +161,14 @@ impl Monitor {
                 let ret = self.freeze(false);
                 reply(c, ret, 0, &[], &[])
             }
+            Some(Cmd::DeviceRule) => match self.device_rule(&text()) {
+                Ok(()) => reply(c, 0, 0, &[], &[]),
+                Err(message) => {
+                    let mut data = message.into_bytes();
+                    data.push(0);
+                    reply(c, -libc::EINVAL, 0, &data, &[]);
+                }
+            },
             _ => reply(c, -libc::ENOSYS, 0, &[], &[]),
         }
     }
