@@ -273,6 +273,92 @@ fn c_program_adds_and_removes_a_device_node() {
     assert_eq!(left.trim(), "");
 }
 
+/// console_log from C reads the console ring buffer (`lxc.console.buffer.size`) and
+/// consumes what it read; without a buffer it fails with ENODATA. The log file stays within
+/// `lxc.console.size`, rotated to `.1` with `lxc.console.rotate`, cut short without.
+#[test]
+fn c_program_reads_the_console_ring_buffer_and_the_log_stays_capped() {
+    let env = Env::new("cconlog");
+    let lib = libdir(&env);
+    let exe = compile(
+        &env,
+        "tests/c/console_log.c",
+        "console_log",
+        false,
+        Some(&lib),
+    );
+    let flood = "i=0; while [ $i -lt 200 ]; do \
+                 echo \"line $i ........................................\"; i=$((i+1)); \
+                 done >/dev/console; echo end-of-flood >/dev/console";
+    let mut results = Vec::new();
+    for (rotate, buffer) in [(true, true), (false, false)] {
+        let name = env.name("cl");
+        env.create_busybox(&name);
+        let log = env.root.join(format!("{name}.log"));
+        let buffer_line = if buffer {
+            "lxc.console.buffer.size = 4096\n"
+        } else {
+            ""
+        };
+        env.append_config(
+            &name,
+            &format!(
+                "{buffer_line}lxc.console.logfile = {}\nlxc.console.size = 4KB\n\
+                 lxc.console.rotate = {}\n",
+                log.display(),
+                u8::from(rotate)
+            ),
+        );
+        env.ok("lxc-start", &["-n", &name]);
+        env.sh(&name, flood);
+        // The monitor copies the console's output as it comes.
+        let text = read_when(&log, |t| t.contains("end-of-flood"));
+        let out = run_with_lib(&env, &lib, &exe, &[&name, &env.lxcpath, "end-of-flood"]);
+        env.ok("lxc-stop", &["-n", &name, "-k"]);
+        let size = std::fs::metadata(&log).unwrap().len();
+        let rotated = std::fs::metadata(format!("{}.1", log.display())).map(|m| m.len());
+        results.push((
+            succeeded(&out),
+            text.contains("end-of-flood"),
+            size,
+            rotated.ok(),
+        ));
+    }
+    let (read, tail_in_log, size, rotated) = &results[0];
+    assert_eq!(read, "ret 0 marker 1 bytes 4096 again 0 0");
+    assert!(*tail_in_log && *size <= 4096, "{size}");
+    assert_eq!(*rotated, Some(4096));
+    let (read, tail_in_log, size, rotated) = &results[1];
+    assert_eq!(
+        read,
+        &format!("ret {} marker 0 bytes 0 again {0} 0", -libc::ENODATA)
+    );
+    assert!(!tail_in_log);
+    assert_eq!((*size, *rotated), (4096, None));
+}
+
+/// devpts_fd from C: the container's own devpts (not the host's), where ptmx gives a pty;
+/// none once the container is stopped.
+#[test]
+fn c_program_gets_the_containers_devpts() {
+    use std::os::unix::fs::MetadataExt;
+    let env = Env::new("cdevpts");
+    let lib = libdir(&env);
+    let exe = compile(&env, "tests/c/devpts.c", "devpts", false, Some(&lib));
+    let name = running_busybox(&env, "cp");
+    let args = [name.as_str(), env.lxcpath.as_str()];
+    let running = succeeded(&run_with_lib(&env, &lib, &exe, &args));
+    let pid = env.ok("lxc-info", &["-n", &name, "-p", "-H"]);
+    let inside = std::fs::metadata(format!("/proc/{}/root/dev/pts", pid.trim())).unwrap();
+    let host = std::fs::metadata("/dev/pts").unwrap();
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    let stopped = succeeded(&run_with_lib(&env, &lib, &exe, &args));
+    let dev = |d: u64| format!("{}:{}", libc::major(d), libc::minor(d));
+    assert_eq!(running, format!("dev {} pty 1", dev(inside.dev())));
+    assert_ne!(inside.dev(), host.dev());
+    assert_eq!(stopped, format!("devpts_fd {}", -libc::EBADF));
+}
+
 /// clone, snapshot, snapshot_list (each element freed by its own `free`), snapshot_restore,
 /// snapshot_destroy, rename and destroy_with_snapshots from C (Debian's header).
 #[test]

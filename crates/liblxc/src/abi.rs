@@ -151,6 +151,23 @@ const _: () = {
     assert!(offset_of!(LxcContainer, devpts_fd) == 560);
 };
 
+/// `struct lxc_console_log` (24 bytes): `read_max` is in (bytes wanted, 0 = all) and out
+/// (bytes read); `data` is out (malloc'd, NUL-terminated).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct ConsoleLog {
+    pub clear: bool,
+    pub read: bool,
+    pub read_max: *mut u64,
+    pub data: *mut c_char,
+}
+
+const _: () = {
+    assert!(std::mem::size_of::<ConsoleLog>() == 24);
+    assert!(std::mem::offset_of!(ConsoleLog, read_max) == 8);
+    assert!(std::mem::offset_of!(ConsoleLog, data) == 16);
+};
+
 /// `lxc_attach_options_t` members we read, by offset (callers pass 72- or 96-byte versions;
 /// nothing at or past 72 is read unless its flag says it is there).
 pub mod attach_opts {

@@ -636,9 +636,38 @@ extern "C" fn migrate(c: C, _cmd: u32, _o: *mut c_void, _s: u32) -> c_int {
     -libc::ENOSYS
 }
 
-extern "C" fn console_log(c: C, _l: *mut c_void) -> c_int {
-    unsupported(c, "console_log");
-    -libc::ENOSYS
+extern "C" fn console_log(c: C, log: *mut c_void) -> c_int {
+    let log = log as *mut crate::abi::ConsoleLog;
+    let Some(mut l) = ffi::load(log as *const crate::abi::ConsoleLog) else {
+        return -libc::EINVAL;
+    };
+    let req = lxc::console::ConsoleLogRequest {
+        clear: l.clear,
+        read: l.read,
+        read_max: ffi::load(l.read_max as *const u64).unwrap_or(0),
+        write_logfile: false,
+    };
+    match with(c, |i| i.console_log(&req)) {
+        Some(Ok(bytes)) => {
+            ffi::store(l.read_max, bytes.len() as u64);
+            if l.read {
+                let mut text = bytes;
+                text.push(0);
+                l.data = ffi::malloc_array(&text) as *mut c_char;
+                ffi::store(log, l);
+            }
+            0
+        }
+        Some(Err(e)) => {
+            set_error(c, &e.to_string());
+            match e {
+                lxc::Error::Sys { source, .. } => -source.raw_os_error().unwrap_or(libc::EIO),
+                lxc::Error::NotRunning(_) => -libc::ENOENT,
+                _ => -libc::EIO,
+            }
+        }
+        None => -libc::EINVAL,
+    }
 }
 
 extern "C" fn mount(
@@ -674,6 +703,8 @@ extern "C" fn init_pidfd(c: C) -> c_int {
 }
 
 extern "C" fn devpts_fd(c: C) -> c_int {
-    unsupported(c, "devpts_fd");
-    -libc::ENOSYS
+    match with(c, |i| i.devpts_fd().ok().flatten()).flatten() {
+        Some(fd) => fd.into_raw_fd(),
+        None => -libc::EBADF,
+    }
 }

@@ -31,6 +31,7 @@ pub enum Cmd {
     Unfreeze = 16,
     GetInitPidfd = 18,
     GetLimitCgroup = 19,
+    GetDevptsFd = 21,
     GetSeccompNotifyFd = 22,
     /// lxc-rs extension, far above LXC's numbers: a sealed memfd copy of our helper.
     GetHelperFd = 0x4c52_0001,
@@ -63,6 +64,7 @@ impl Cmd {
             Unfreeze,
             GetInitPidfd,
             GetLimitCgroup,
+            GetDevptsFd,
             GetSeccompNotifyFd,
             GetHelperFd,
             GetAttachInfo,
@@ -269,6 +271,13 @@ pub fn get_init_pid(lxcpath: &str, name: &str) -> Result<Option<i32>> {
 
 pub fn get_init_pidfd(lxcpath: &str, name: &str) -> Result<Option<OwnedFd>> {
     Ok(call(lxcpath, name, Cmd::GetInitPidfd, 0, &[])?
+        .filter(|r| r.ret >= 0)
+        .and_then(|mut r| r.fds.pop()))
+}
+
+/// The running container's devpts mount (LXC's `get_devpts_fd`).
+pub fn get_devpts_fd(lxcpath: &str, name: &str) -> Result<Option<OwnedFd>> {
+    Ok(call(lxcpath, name, Cmd::GetDevptsFd, 0, &[])?
         .filter(|r| r.ret >= 0)
         .and_then(|mut r| r.fds.pop()))
 }

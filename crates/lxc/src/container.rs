@@ -156,6 +156,12 @@ impl Container {
         commands::get_init_pidfd(&self.lxcpath, &self.name)
     }
 
+    /// `devpts_fd`: the running container's devpts (open `ptmx` in it for a pty of the
+    /// container's own).
+    pub fn devpts_fd(&self) -> Result<Option<std::os::fd::OwnedFd>> {
+        commands::get_devpts_fd(&self.lxcpath, &self.name)
+    }
+
     /// Replace the in-memory configuration with the contents of `alt` (or the config file).
     pub fn load_config(&mut self, alt: Option<&Path>) -> Result<()> {
         let path = alt.unwrap_or(&self.config_file).to_path_buf();

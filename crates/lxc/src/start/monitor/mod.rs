@@ -14,10 +14,13 @@ use lxc_sys::fs::{poll, POLLIN};
 use lxc_sys::process::{self as p, Forked, WaitStatus};
 use std::io::Write;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
-use std::os::unix::fs::OpenOptionsExt;
 
+mod console_out;
 mod controls;
+mod from_outside;
 mod serve;
+
+use from_outside::{core_scheduling_domain, open_devpts, preserve_namespaces, unshare_mounts};
 
 /// A client connection waiting for something (a state, or the container to stop).
 struct Waiter {
@@ -47,7 +50,8 @@ pub struct Monitor {
     tty_holders: Vec<Option<OwnedFd>>,
     tty_masters: Vec<OwnedFd>,
     console: Option<OwnedFd>,
-    console_log: Option<std::fs::File>,
+    /// The console's log file and ring buffer.
+    console_out: console_out::ConsoleSink,
     init_pid: i32,
     init_pidfd: Option<OwnedFd>,
     /// Sealed in-memory copy of our helper for attach, which runs it inside the container:
@@ -75,6 +79,8 @@ pub struct Monitor {
     /// or removed) and its attached program, which the next change replaces.
     devices: Option<crate::cgroup::DevicePolicy>,
     device_prog: Option<OwnedFd>,
+    /// The container's devpts, opened before any of its code ran (`get_devpts_fd`).
+    devpts: Option<OwnedFd>,
 }
 
 /// How the start ended, for the helper's exit code.
@@ -100,7 +106,7 @@ impl Monitor {
             tty_holders: Vec::new(),
             tty_masters: Vec::new(),
             console: None,
-            console_log: None,
+            console_out: Default::default(),
             init_pid: 0,
             init_pidfd: None,
             ns_fds: Vec::new(),
@@ -113,6 +119,7 @@ impl Monitor {
             host_made: Default::default(),
             devices,
             device_prog: None,
+            devpts: None,
             foreground,
             events_fifo,
         }
@@ -194,16 +201,7 @@ impl Monitor {
             crate::storage::shift::chown_all_to_mapped_root(&ptys, &self.plan.id_maps)
                 .map_err(|e| format!("give the ptys to the container's root: {e}"))?;
         }
-        if let Some(path) = &config.console_logfile {
-            // What the console shows may be secret: for the owner only.
-            let file = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .mode(0o600)
-                .open(path)
-                .map_err(|e| format!("open console log {path}: {e}"))?;
-            self.console_log = Some(file);
-        }
+        self.console_out = console_out::ConsoleSink::new(config)?;
         self.lsm = crate::lsm::prepare(&self.plan.req.name, &self.plan.req.lxcpath, config)?;
         let cg = self.plan.cgroups.make_payload(&self.plan.req.lxcpath)?;
         tracing::debug!(cgroups = ?cg.dirs.iter().map(|d| &d.dir).collect::<Vec<_>>(), "payload cgroups created");
@@ -341,6 +339,7 @@ impl Monitor {
         sync::expect(sock, StartStep::RootfsReady)?;
         // Every namespace is in place now (the cgroup one may have come after the clone).
         self.ns_fds = preserve_namespaces(self.init_pid, self.plan.clone_flags);
+        self.devpts = open_devpts(self.init_pid);
         if let Some(cg) = self
             .cgroup
             .as_ref()
@@ -548,9 +547,7 @@ impl Monitor {
                 self.console = None;
             }
             Ok(n) => {
-                if let Some(log) = &mut self.console_log {
-                    let _ = log.write_all(&buf[..n]);
-                }
+                self.console_out.write(&buf[..n]);
                 if self.foreground {
                     let _ = std::io::stdout().write_all(&buf[..n]);
                     let _ = std::io::stdout().flush();
@@ -744,61 +741,6 @@ impl Monitor {
     pub fn into_parts(self) -> (Option<OwnedFd>, Option<crate::cgroup::MonitorCgroup>) {
         (self.listener, self.monitor_cgroup)
     }
-}
-
-/// `lxc.sched.core`: init (and all it starts) gets a core-scheduling cookie of its own, so
-/// that no other task shares an SMT core with the container's. Without SMT there is nothing
-/// to do (LXC goes on too); a kernel without core scheduling is an error.
-fn core_scheduling_domain(init: i32) -> Result<(), String> {
-    match p::sched_core_create(init) {
-        Ok(()) => Ok(()),
-        Err(e) if e.raw_os_error() == Some(libc::ENODEV) => {
-            tracing::info!("lxc.sched.core: this machine has no SMT, nothing to isolate");
-            Ok(())
-        }
-        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => Err(format!(
-            "lxc.sched.core: this kernel has no core scheduling (CONFIG_SCHED_CORE): {e}"
-        )),
-        Err(e) => Err(format!("lxc.sched.core: {e}")),
-    }
-}
-
-/// `lxc.monitor.unshare`: the monitor (and so the container) gets a mount namespace of its
-/// own, receiving the host's mounts but sending none back, before the pre-start hooks run:
-/// what they mount stays out of the host.
-fn unshare_mounts() -> Result<(), String> {
-    let what = |e: std::io::Error| {
-        let hint = if e.raw_os_error() == Some(libc::EPERM) {
-            " (this needs CAP_SYS_ADMIN)"
-        } else {
-            ""
-        };
-        format!("lxc.monitor.unshare: {e}{hint}")
-    };
-    lxc_sys::ns::unshare(libc::CLONE_NEWNS).map_err(what)?;
-    let root = lxc_sys::fs::open_dir_path(std::path::Path::new("/")).map_err(what)?;
-    lxc_sys::newmount::make_rslave(root.as_fd()).map_err(what)
-}
-
-/// Open the namespaces init was created with, so they outlive it for the stop hooks.
-fn preserve_namespaces(pid: i32, clone_flags: i32) -> Vec<(&'static str, OwnedFd)> {
-    [
-        (libc::CLONE_NEWUSER, "user"),
-        (libc::CLONE_NEWNS, "mnt"),
-        (libc::CLONE_NEWPID, "pid"),
-        (libc::CLONE_NEWUTS, "uts"),
-        (libc::CLONE_NEWIPC, "ipc"),
-        (libc::CLONE_NEWNET, "net"),
-        (libc::CLONE_NEWCGROUP, "cgroup"),
-        (libc::CLONE_NEWTIME, "time"),
-    ]
-    .into_iter()
-    .filter(|(flag, _)| clone_flags & flag != 0)
-    .filter_map(|(_, ns)| {
-        let file = std::fs::File::open(format!("/proc/{pid}/ns/{ns}")).ok()?;
-        Some((ns, OwnedFd::from(file)))
-    })
-    .collect()
 }
 
 fn p_sealed(path: &std::path::Path) -> Result<OwnedFd, crate::Error> {

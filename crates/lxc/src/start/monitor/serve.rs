@@ -58,6 +58,10 @@ impl Monitor {
                 Some(fd) => reply(c, 0, 0, &[], &[fd.as_fd()]),
                 None => reply(c, -libc::EBADF, 0, &[], &[]),
             },
+            Some(Cmd::GetDevptsFd) => match &self.devpts {
+                Some(fd) => reply(c, 0, 0, &[], &[fd.as_fd()]),
+                None => reply(c, -libc::EBADF, 0, &[], &[]),
+            },
             Some(Cmd::GetInitPidfd) => match &self.init_pidfd {
                 Some(fd) => reply(c, 0, 0, &[], &[fd.as_fd()]),
                 None => reply(c, -libc::EBADF, 0, &[], &[]),
@@ -161,6 +165,13 @@ impl Monitor {
                 let ret = self.freeze(false);
                 reply(c, ret, 0, &[], &[])
             }
+            Some(Cmd::ConsoleLog) => match crate::console::ConsoleLogRequest::decode(data) {
+                Some(req) => match self.console_out.console_log(req) {
+                    Ok(bytes) => reply(c, 0, 0, &bytes, &[]),
+                    Err(errno) => reply(c, errno, 0, &[], &[]),
+                },
+                None => reply(c, -libc::EINVAL, 0, &[], &[]),
+            },
             Some(Cmd::DeviceRule) => match self.device_rule(&text()) {
                 Ok(()) => reply(c, 0, 0, &[], &[]),
                 Err(message) => {
