@@ -258,7 +258,7 @@ fn c_program_hot_plugs_a_nic() {
 }
 
 /// add_device_node / remove_device_node from C (Debian's header): the node appears in the
-/// container and goes; a second add or remove fails.
+/// container and goes; a second add fails (the node exists), a second remove does not.
 #[test]
 fn c_program_adds_and_removes_a_device_node() {
     let env = Env::new("cdevnode");
@@ -269,13 +269,14 @@ fn c_program_adds_and_removes_a_device_node() {
     let out = run_with_lib(&env, &lib, &exe, &args);
     let left = env.sh(&name, "ls /dev/cdev");
     env.ok("lxc-stop", &["-n", &name, "-k"]);
-    assert_eq!(succeeded(&out), "add 1 again 0 remove 1 again 0");
+    assert_eq!(succeeded(&out), "add 1 again 0 remove 1 again 1");
     assert_eq!(left.trim(), "");
 }
 
 /// console_log from C reads the console ring buffer (`lxc.console.buffer.size`) and
-/// consumes what it read; without a buffer it fails with ENODATA. The log file stays within
-/// `lxc.console.size`, rotated to `.1` with `lxc.console.rotate`, cut short without.
+/// consumes what it read (a read of the emptied buffer: ENODATA); without a buffer it fails
+/// with EFAULT, as LXC's. The log file stays within `lxc.console.size`: moved to `.1` when
+/// full with `lxc.console.rotate`, started over without.
 #[test]
 fn c_program_reads_the_console_ring_buffer_and_the_log_stays_capped() {
     let env = Env::new("cconlog");
@@ -325,16 +326,19 @@ fn c_program_reads_the_console_ring_buffer_and_the_log_stays_capped() {
         ));
     }
     let (read, tail_in_log, size, rotated) = &results[0];
-    assert_eq!(read, "ret 0 marker 1 bytes 4096 again 0 0");
+    let empty = -libc::ENODATA;
+    assert_eq!(read, &format!("ret 0 marker 1 bytes 4096 again {empty} 0"));
     assert!(*tail_in_log && *size <= 4096, "{size}");
     assert_eq!(*rotated, Some(4096));
+    // Without rotation a full log starts over, keeping the newest output.
     let (read, tail_in_log, size, rotated) = &results[1];
+    let no_buffer = -libc::EFAULT;
     assert_eq!(
         read,
-        &format!("ret {} marker 0 bytes 0 again {0} 0", -libc::ENODATA)
+        &format!("ret {no_buffer} marker 0 bytes 0 again {no_buffer} 0")
     );
-    assert!(!tail_in_log);
-    assert_eq!((*size, *rotated), (4096, None));
+    assert!(*tail_in_log && *size <= 4096, "{size}");
+    assert_eq!(*rotated, None);
 }
 
 /// devpts_fd from C: the container's own devpts (not the host's), where ptmx gives a pty;

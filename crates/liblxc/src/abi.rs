@@ -156,8 +156,9 @@ const _: () = {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct ConsoleLog {
-    pub clear: bool,
-    pub read: bool,
+    /// C `bool`s, read as bytes: any non-zero value is true.
+    pub clear: u8,
+    pub read: u8,
     pub read_max: *mut u64,
     pub data: *mut c_char,
 }

@@ -642,32 +642,35 @@ extern "C" fn console_log(c: C, log: *mut c_void) -> c_int {
         return -libc::EINVAL;
     };
     let req = lxc::console::ConsoleLogRequest {
-        clear: l.clear,
-        read: l.read,
+        clear: l.clear != 0,
+        read: l.read != 0,
         read_max: ffi::load(l.read_max as *const u64).unwrap_or(0),
-        write_logfile: false,
     };
-    match with(c, |i| i.console_log(&req)) {
-        Some(Ok(bytes)) => {
-            ffi::store(l.read_max, bytes.len() as u64);
-            if l.read {
-                let mut text = bytes;
-                text.push(0);
-                l.data = ffi::malloc_array(&text) as *mut c_char;
-                ffi::store(log, l);
+    // As LXC: no data unless read, and on failure nothing read.
+    l.data = std::ptr::null_mut();
+    let (ret, got) = match with(c, |i| i.console_log(&req)) {
+        Some(Ok(mut bytes)) => {
+            let got = bytes.len() as u64;
+            if req.read {
+                bytes.push(0);
+                l.data = ffi::malloc_array(&bytes) as *mut c_char;
             }
-            0
+            (0, got)
         }
         Some(Err(e)) => {
             set_error(c, &e.to_string());
-            match e {
-                lxc::Error::Sys { source, .. } => -source.raw_os_error().unwrap_or(libc::EIO),
-                lxc::Error::NotRunning(_) => -libc::ENOENT,
-                _ => -libc::EIO,
-            }
+            let errno = match e {
+                lxc::Error::Sys { source, .. } => source.raw_os_error().unwrap_or(libc::EIO),
+                lxc::Error::NotRunning(_) => libc::ENOENT,
+                _ => libc::EIO,
+            };
+            (-errno, 0)
         }
-        None => -libc::EINVAL,
-    }
+        None => (-libc::EINVAL, 0),
+    };
+    ffi::store(l.read_max, got);
+    ffi::store(log, l);
+    ret
 }
 
 extern "C" fn mount(

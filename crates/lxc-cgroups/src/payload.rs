@@ -285,7 +285,11 @@ impl PayloadCgroup {
         let dir = lxc_sys::fs::open_dir(&unified.dir).map_err(what)?;
         lxc_sys::bpf::attach_device_program(dir.as_fd(), prog.as_fd()).map_err(what)?;
         if let Some(old) = old {
-            lxc_sys::bpf::detach_device_program(dir.as_fd(), old.as_fd()).map_err(what)?;
+            if let Err(e) = lxc_sys::bpf::detach_device_program(dir.as_fd(), old.as_fd()) {
+                // Both attached would mean the old policy still denies: keep that one alone.
+                let _ = lxc_sys::bpf::detach_device_program(dir.as_fd(), prog.as_fd());
+                return Err(what(e));
+            }
         }
         tracing::debug!(cgroup = %unified.dir.display(), "device program attached");
         Ok(prog)

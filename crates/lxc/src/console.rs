@@ -139,15 +139,16 @@ impl Drop for KeyReader {
 }
 
 /// LXC's `struct lxc_cmd_console_log { bool clear; bool read; uint64_t read_max;
-/// bool write_logfile; }` as it travels (24 bytes).
+/// bool write_logfile; }` as it travels (24 bytes). `write_logfile` is always sent as 0 and
+/// ignored when received: LXC's own client leaves it uninitialised.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ConsoleLogRequest {
+    /// Empty the ring buffer (after reading, with `read`).
     pub clear: bool,
+    /// Return (and consume) the oldest `read_max` bytes.
     pub read: bool,
-    /// Bytes to read (or, with neither `read` nor `clear`, to drop); 0: all.
+    /// Bytes to read (or, with neither `read` nor `clear`, to drop); 0: all (to read).
     pub read_max: u64,
-    /// Also append what is read to the log file (then rotate it, with `lxc.console.rotate`).
-    pub write_logfile: bool,
 }
 
 pub const CONSOLE_LOG_REQUEST_LEN: usize = 24;
@@ -158,7 +159,6 @@ impl ConsoleLogRequest {
         m[0] = u8::from(self.clear);
         m[1] = u8::from(self.read);
         m[8..16].copy_from_slice(&self.read_max.to_ne_bytes());
-        m[16] = u8::from(self.write_logfile);
         m
     }
 
@@ -168,7 +168,6 @@ impl ConsoleLogRequest {
             clear: m[0] != 0,
             read: m[1] != 0,
             read_max: u64::from_ne_bytes(max),
-            write_logfile: *m.get(16)? != 0,
         })
     }
 }
@@ -188,8 +187,8 @@ impl Container {
         .ok_or_else(|| Error::NotRunning(self.name().to_string()))?;
         if resp.ret < 0 {
             let op = match -resp.ret {
-                libc::ENODATA => "console_log: no console ring buffer (lxc.console.buffer.size)",
-                libc::ENOENT => "console_log: no console log file (lxc.console.logfile)",
+                libc::EFAULT => "console_log: no console ring buffer (lxc.console.buffer.size)",
+                libc::ENODATA => "console_log: the console ring buffer is empty",
                 _ => "console_log",
             };
             return Err(Error::Sys {
@@ -211,10 +210,10 @@ mod tests {
             clear: false,
             read: true,
             read_max: 4096,
-            write_logfile: true,
         };
-        let m = req.encode();
-        assert_eq!((m[0], m[1], m[16]), (0, 1, 1));
+        let mut m = req.encode();
+        assert_eq!((m[0], m[1], m[16]), (0, 1, 0));
+        m[16] = 0xa5;
         assert_eq!(ConsoleLogRequest::decode(&m), Some(req));
         assert_eq!(ConsoleLogRequest::decode(&m[..10]), None);
     }

@@ -67,39 +67,55 @@ impl Container {
         let node = Node::of(src)?;
         let (dir, name) = split_dest(src, dest)?;
         let root = self.running_root()?;
-        // Checked before the cgroup changes: a refused add changes nothing.
+        // Checked before anything changes: a refused add changes nothing.
         if let Ok(dirfd) = lxc_sys::mount::open_in_root(root.as_fd(), dir, libc::O_PATH, 0) {
             if lxc_sys::tree::stat_at(dirfd.as_fd(), OsStr::new(name)).is_ok() {
                 return Err(self.device_err(format!("{dir}/{name} exists in the container")));
             }
         }
-        self.device_rule(true, &node.rule())?;
         let dirfd = lxc_sys::mount::mkdir_all_in_root(root.as_fd(), dir, 0o755)
             .map_err(|e| self.device_err(format!("mkdir {dir} in the container: {e}")))?;
         lxc_sys::tree::mknod_at(dirfd.as_fd(), OsStr::new(name), node.mode, node.rdev)
             .map_err(|e| self.device_err(format!("mknod {dir}/{name}: {e}")))?;
+        // The node first, the permission last: a failed add grants nothing.
+        if let Err(e) = self.device_rule(true, &node.rule()) {
+            let _ = lxc_sys::tree::remove_at(dirfd.as_fd(), OsStr::new(name), false);
+            return Err(e);
+        }
         tracing::info!(container = %self.name(), "device node {src} added as {dir}/{name}");
         Ok(())
     }
 
-    /// Remove the device node `dest` (default: `src`) from the running container and deny
-    /// it the device `src` is.
+    /// Deny the running container the device `src` is and remove its node at `dest`
+    /// (default: `src`). The deny comes first and always: whatever the container did to
+    /// the node, the device is taken back. A missing node is fine; anything at `dest` that
+    /// is not that device's node is left alone, and said so.
     pub fn remove_device_node(&self, src: &str, dest: Option<&str>) -> Result<()> {
         let node = Node::of(src)?;
         let (dir, name) = split_dest(src, dest)?;
         let root = self.running_root()?;
-        let dirfd = lxc_sys::mount::open_in_root(root.as_fd(), dir, libc::O_PATH, 0)
-            .map_err(|e| self.device_err(format!("{dir} in the container: {e}")))?;
-        let found = lxc_sys::tree::stat_at(dirfd.as_fd(), OsStr::new(name))
-            .map_err(|e| self.device_err(format!("{dir}/{name} in the container: {e}")))?;
-        if !matches!(found.kind(), libc::S_IFCHR | libc::S_IFBLK) {
-            return Err(self.device_err(format!("{dir}/{name}: not a device node")));
-        }
-        lxc_sys::tree::remove_at(dirfd.as_fd(), OsStr::new(name), false)
-            .map_err(|e| self.device_err(format!("remove {dir}/{name}: {e}")))?;
         self.device_rule(false, &node.rule())?;
-        tracing::info!(container = %self.name(), "device node {dir}/{name} removed");
-        Ok(())
+        tracing::info!(container = %self.name(), "device {src} denied");
+        let Ok(dirfd) = lxc_sys::mount::open_in_root(root.as_fd(), dir, libc::O_PATH, 0) else {
+            return Ok(());
+        };
+        let found = match lxc_sys::tree::stat_at(dirfd.as_fd(), OsStr::new(name)) {
+            Ok(found) => found,
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => return Ok(()),
+            Err(e) => return Err(self.device_err(format!("{dir}/{name}: {e}"))),
+        };
+        let same_device = found.kind() == node.mode & libc::S_IFMT && found.rdev == node.rdev;
+        if !same_device {
+            return Err(self.device_err(format!(
+                "{src} is denied, but {dir}/{name} is not its device node: left alone"
+            )));
+        }
+        match lxc_sys::tree::remove_at(dirfd.as_fd(), OsStr::new(name), false) {
+            Err(e) if e.raw_os_error() != Some(libc::ENOENT) => {
+                Err(self.device_err(format!("remove {dir}/{name}: {e}")))
+            }
+            _ => Ok(()),
+        }
     }
 
     fn device_err(&self, message: String) -> Error {
@@ -114,8 +130,7 @@ impl Container {
         let not_running = || Error::NotRunning(self.name().to_string());
         let pidfd =
             commands::get_init_pidfd(self.config_path(), self.name())?.ok_or_else(not_running)?;
-        let pid =
-            commands::get_init_pid(self.config_path(), self.name())?.ok_or_else(not_running)?;
+        let pid = crate::attach::gather::pid_of(pidfd.as_fd(), false).map_err(|_| not_running())?;
         let root = lxc_sys::fs::open_dir_path(std::path::Path::new(&format!("/proc/{pid}/root")))
             .map_err(sys_err(format!("open the root of {}", self.name())))?;
         // Still the same init once the root is open: its pid was not reused meanwhile.

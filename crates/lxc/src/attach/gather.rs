@@ -14,7 +14,7 @@ pub(crate) fn in_other_user_namespace(pidfd: BorrowedFd<'_>) -> std::result::Res
 
 /// Init's pid from its pidfd: as our pid namespace numbers it (`Pid:`), or with `inner` as
 /// its own does (the last of `NSpid:`).
-pub(super) fn pid_of(pidfd: BorrowedFd<'_>, inner: bool) -> std::result::Result<i32, String> {
+pub(crate) fn pid_of(pidfd: BorrowedFd<'_>, inner: bool) -> std::result::Result<i32, String> {
     let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", pidfd.as_raw_fd()))
         .map_err(|e| format!("read the pidfd's fdinfo: {e}"))?;
     let field = if inner { "NSpid:" } else { "Pid:" };

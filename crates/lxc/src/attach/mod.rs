@@ -12,7 +12,7 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::process::Command;
 
-mod gather;
+pub(crate) mod gather;
 pub(crate) use gather::in_other_user_namespace;
 use gather::{attach_namespaces, gather, pid_of, share_core_scheduling, Gathered};
 

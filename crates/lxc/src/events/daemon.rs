@@ -115,7 +115,9 @@ impl Daemon {
             let timeout = match alone_since {
                 Some(t) => match IDLE.checked_sub(t.elapsed()) {
                     Some(left) => left.as_millis() as i32,
-                    None => break,
+                    // Idle long enough, unless someone is knocking right now.
+                    None if !self.knocking() => break,
+                    None => 0,
                 },
                 None => -1,
             };
@@ -157,6 +159,11 @@ impl Daemon {
             };
         }
         self.remove_fifo(rundir);
+    }
+
+    /// A connection waits on the listener.
+    fn knocking(&self) -> bool {
+        lxc_sys::fs::poll(&[(self.listener.as_fd(), POLLIN)], 0).is_ok_and(|r| r[0] != 0)
     }
 
     /// Root and this daemon's own user may watch; anyone else is turned away, as in LXC.

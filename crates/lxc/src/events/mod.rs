@@ -134,6 +134,7 @@ impl Subscription {
                         .map_err(sys_err(format!("connect to the monitor of {lxcpath}")))?
                 }
             };
+            trusted(&conn, lxcpath)?;
             conns.push(conn);
         }
         Ok(Subscription { conns })
@@ -174,9 +175,27 @@ pub fn quit_daemon(lxcpath: &str) -> Result<bool> {
     let Ok(conn) = lxc_sys::sock::abstract_connect(&socket_name(lxcpath)) else {
         return Ok(false);
     };
+    trusted(&conn, lxcpath)?;
     lxc_sys::fs::write_all(conn.as_fd(), b"quit")
         .map_err(sys_err(format!("ask the monitor of {lxcpath} to quit")))?;
     Ok(true)
+}
+
+/// The daemon behind `conn` is root's or ours: an abstract name is anyone's to take, and
+/// another user's daemon could feed us made-up changes.
+fn trusted(conn: &OwnedFd, lxcpath: &str) -> Result<()> {
+    let cred = lxc_sys::sock::peer_cred(conn.as_fd())
+        .map_err(sys_err(format!("the monitor daemon of {lxcpath}")))?;
+    if cred.uid == 0 || cred.uid == lxc_sys::geteuid() {
+        return Ok(());
+    }
+    Err(Error::Command {
+        name: lxcpath.to_string(),
+        message: format!(
+            "the monitor daemon serving it (pid {}) belongs to uid {}, not trusted",
+            cred.pid, cred.uid
+        ),
+    })
 }
 
 /// Start the daemon for `lxcpath` and wait until it serves (or says why it cannot).

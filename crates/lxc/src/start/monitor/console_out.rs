@@ -68,39 +68,27 @@ impl ConsoleSink {
         }
     }
 
-    /// Serve `console_log`: the bytes read, or a negative errno (ENODATA: no ring buffer;
-    /// ENOENT: `write_logfile` without a log file).
+    /// Serve `console_log` as LXC does: the bytes read, or a negative errno (EFAULT: no
+    /// ring buffer; ENODATA: a read of an empty one).
     pub fn console_log(&mut self, req: ConsoleLogRequest) -> Result<Vec<u8>, i32> {
-        let ring = self.ring.as_mut().ok_or(-libc::ENODATA)?;
+        let ring = self.ring.as_mut().ok_or(-libc::EFAULT)?;
+        if req.read && ring.bytes.is_empty() {
+            return Err(-libc::ENODATA);
+        }
         let want = match req.read_max {
-            0 => ring.bytes.len(),
+            0 if req.read => ring.bytes.len(),
             n => (n as usize).min(ring.bytes.len()),
         };
-        let data: Vec<u8> = if req.read || req.write_logfile {
-            ring.bytes.iter().take(want).copied().collect()
-        } else {
-            Vec::new()
+        let data: Vec<u8> = match req.read {
+            true => ring.bytes.iter().take(want).copied().collect(),
+            false => Vec::new(),
         };
         if req.clear {
             ring.bytes.clear();
         } else {
             ring.bytes.drain(..want);
         }
-        if req.write_logfile {
-            let log = self.log.as_mut().ok_or(-libc::ENOENT)?;
-            let written =
-                log.file.write_all(&data).and_then(
-                    |()| {
-                        if log.rotate {
-                            log.rotate()
-                        } else {
-                            Ok(())
-                        }
-                    },
-                );
-            written.map_err(|e| -e.raw_os_error().unwrap_or(libc::EIO))?;
-        }
-        Ok(if req.read { data } else { Vec::new() })
+        Ok(data)
     }
 }
 
@@ -127,19 +115,31 @@ impl LogFile {
             return self.file.write_all(bytes);
         }
         self.file.write_all(&bytes[..room])?;
-        if !self.rotate {
-            return Ok(());
+        // Full: the old text goes (to `<file>.1`, or away) and the newest is kept.
+        if self.rotate {
+            self.rotate()?;
+        } else {
+            self.file.set_len(0)?;
         }
-        self.rotate()?;
         let rest = &bytes[room..];
         self.file
             .write_all(&rest[rest.len().saturating_sub(self.cap as usize)..])
     }
 
     fn rotate(&mut self) -> std::io::Result<()> {
-        std::fs::rename(&self.path, format!("{}.1", self.path))?;
-        self.file = open_log(&self.path)?;
-        Ok(())
+        let old = format!("{}.1", self.path);
+        std::fs::rename(&self.path, &old)?;
+        match open_log(&self.path) {
+            Ok(file) => {
+                self.file = file;
+                Ok(())
+            }
+            Err(e) => {
+                // Keep writing where we were rather than into `.1`.
+                let _ = std::fs::rename(&old, &self.path);
+                Err(e)
+            }
+        }
     }
 }
 
@@ -180,20 +180,20 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(sink.console_log(drop_two), Ok(Vec::new()));
+        // Neither read nor clear nor a count: nothing happens.
+        assert_eq!(
+            sink.console_log(ConsoleLogRequest::default()),
+            Ok(Vec::new())
+        );
         let clear = ConsoleLogRequest {
             clear: true,
             ..read(1)
         };
         assert_eq!(sink.console_log(clear), Ok(b"e".to_vec()));
-        assert_eq!(sink.console_log(read(0)), Ok(Vec::new()));
-        let logfile = ConsoleLogRequest {
-            write_logfile: true,
-            ..Default::default()
-        };
-        assert_eq!(sink.console_log(logfile), Err(-libc::ENOENT));
+        assert_eq!(sink.console_log(read(0)), Err(-libc::ENODATA));
         assert_eq!(
             ConsoleSink::default().console_log(read(0)),
-            Err(-libc::ENODATA)
+            Err(-libc::EFAULT)
         );
     }
 }

@@ -133,6 +133,13 @@ impl Monitor {
             Some(("deny", rule)) => (false, rule),
             _ => return Err(format!("bad device rule request \"{text}\"")),
         };
+        // One whole device, as add/remove_device_node ask: never a wildcard or `a`, which
+        // would open (or shut) far more than a node.
+        if !is_one_device(rule) {
+            return Err(format!(
+                "device rule \"{rule}\": only \"c|b MAJOR:MINOR rwm\""
+            ));
+        }
         let cg = self.cgroup.as_ref().ok_or("the container has no cgroup")?;
         let mut policy = self
             .devices
@@ -144,5 +151,36 @@ impl Monitor {
         self.device_prog = Some(prog);
         self.devices = Some(policy);
         Ok(())
+    }
+}
+
+/// `c 1:3 rwm` or `b 7:0 rwm`: one device, every access.
+fn is_one_device(rule: &str) -> bool {
+    let number = |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit());
+    match rule.split(' ').collect::<Vec<_>>().as_slice() {
+        [kind, numbers, "rwm"] if matches!(*kind, "c" | "b") => numbers
+            .split_once(':')
+            .is_some_and(|(major, minor)| number(major) && number(minor)),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn device_rules_name_one_device() {
+        assert!(super::is_one_device("c 1:3 rwm"));
+        assert!(super::is_one_device("b 7:0 rwm"));
+        for bad in [
+            "a",
+            "c *:* rwm",
+            "c 1:* rwm",
+            "c 1:3 r",
+            "x 1:3 rwm",
+            "c 1:3 rwm x",
+            "",
+        ] {
+            assert!(!super::is_one_device(bad), "{bad}");
+        }
     }
 }
