@@ -80,6 +80,12 @@ pub fn to_drop(drop: &[String], keep: &[String]) -> Result<Vec<u32>> {
             .collect()
     };
     if !keep.is_empty() {
+        if drop.iter().any(|n| !n.is_empty()) {
+            // As LXC: one or the other, never both (which would win is anyone's guess).
+            return Err(Error::InvalidArgument(
+                "lxc.cap.drop and lxc.cap.keep are both set: use one of them, not both".into(),
+            ));
+        }
         let kept = parse(keep)?;
         return Ok((0..=last_cap()).filter(|c| !kept.contains(c)).collect());
     }
@@ -133,5 +139,6 @@ mod tests {
             vec![27, 25]
         );
         assert!(to_drop(&["bogus".into()], &[]).is_err());
+        assert!(to_drop(&["mknod".into()], &["chown".into()]).is_err());
     }
 }

@@ -147,11 +147,18 @@ fn setup(
 
     lxc_sys::process::setsid().map_err(|e| format!("setsid: {e}"))?;
     if !terms.inherit_stdio {
-        if let Some((console, _)) = &terms.console {
-            for fd in 0..3 {
-                lxc_sys::fs::dup2(console.as_fd(), fd).map_err(|e| format!("dup2 console: {e}"))?;
+        match &terms.console {
+            Some((console, _)) => {
+                for fd in 0..3 {
+                    lxc_sys::fs::dup2(console.as_fd(), fd)
+                        .map_err(|e| format!("dup2 console: {e}"))?;
+                }
+                let _ = lxc_sys::pty::set_controlling_tty(console.as_fd());
             }
-            let _ = lxc_sys::pty::set_controlling_tty(console.as_fd());
+            // No console (`lxc.console.path = none`): a background container's init must not
+            // hold its starter's stdio.
+            None if plan.req.daemonize => null_stdio()?,
+            None => {}
         }
     }
     set_limits(plan)?;
@@ -197,8 +204,11 @@ fn setup(
         }
     }
     hooks::run_hooks(config, env, HookType::Start, &[], &[]).map_err(|e| e.to_string())?;
-    if let Some(gid) = config.init_gid {
+    // lxc.init.groups applies with or without lxc.init.gid (an empty list keeps init's).
+    if !config.init_groups.is_empty() || config.init_gid.is_some() {
         lxc_sys::process::setgroups(&config.init_groups).map_err(|e| format!("setgroups: {e}"))?;
+    }
+    if let Some(gid) = config.init_gid {
         lxc_sys::process::setresgid(gid).map_err(|e| format!("setgid {gid}: {e}"))?;
     }
     match config.init_uid {
@@ -256,6 +266,18 @@ fn set_limits(plan: &Plan) -> Result<(), String> {
             };
             format!("lxc.prlimit.{resource} = {value}: {e}{hint}")
         })?;
+    }
+    Ok(())
+}
+
+fn null_stdio() -> Result<(), String> {
+    let null = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+        .map_err(|e| format!("open /dev/null: {e}"))?;
+    for fd in 0..3 {
+        lxc_sys::fs::dup2(null.as_fd(), fd).map_err(|e| format!("dup2 /dev/null: {e}"))?;
     }
     Ok(())
 }

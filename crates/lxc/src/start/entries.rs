@@ -5,7 +5,7 @@ use super::mounts::{bind, ctx, dir_in, mount_fs, R};
 use super::plan::Plan;
 use lxc_sys::mount as m;
 use lxc_sys::newmount::{self as nm, *};
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 
 /// What the options field of one entry (or `lxc.rootfs.options`) asks for.
 #[derive(Default)]
@@ -17,13 +17,16 @@ pub(super) struct Options<'a> {
     pub data: Vec<&'a str>,
     pub optional: bool,
     pub create: Option<&'a str>,
+    /// The source is a path inside the container's rootfs.
+    pub relative: bool,
 }
 
 pub(super) fn parse_options(options: &str) -> Options<'_> {
     let mut o = Options::default();
     for opt in options.split(',') {
         match opt {
-            "defaults" | "rw" | "auto" | "noauto" | "nouser" | "relative" | "" => {}
+            "defaults" | "rw" | "auto" | "noauto" | "nouser" | "" => {}
+            "relative" => o.relative = true,
             "ro" => o.attrs |= MOUNT_ATTR_RDONLY,
             "bind" => o.bind = true,
             "rbind" => {
@@ -61,7 +64,23 @@ pub fn mount_entry(plan: &Plan, root: BorrowedFd<'_>, line: &str) -> R<()> {
         .strip_prefix(&plan.rootfs_mount)
         .or_else(|| target.strip_prefix(&plan.rootfs))
         .unwrap_or(target);
+    if o.data.iter().any(|d| d.starts_with("idmap=")) {
+        return Err(format!(
+            "not supported yet: idmap= in mount entry \"{line}\""
+        ));
+    }
     let result = (|| -> R<()> {
+        // `relative`: the source is resolved inside the rootfs, like the target.
+        let source_fd = match o.relative {
+            true => Some(ctx(
+                &format!("open {source} in rootfs"),
+                m::open_in_root(root, source, libc::O_PATH, 0),
+            )?),
+            false => None,
+        };
+        let source_path = source_fd
+            .as_ref()
+            .map(|fd| format!("/proc/self/fd/{}", fd.as_raw_fd()));
         let target_fd = match o.create {
             Some("file") => ctx(&format!("create {rel}"), m::touch_in_root(root, rel, 0o644))?,
             Some(_) => dir_in(root, rel, true)?,
@@ -78,8 +97,8 @@ pub fn mount_entry(plan: &Plan, root: BorrowedFd<'_>, line: &str) -> R<()> {
         }
         if o.bind {
             bind(
-                None,
-                source,
+                source_fd.as_ref().map(|fd| fd.as_fd()),
+                if source_fd.is_some() { "" } else { source },
                 o.recursive,
                 o.attrs,
                 &target_fd,
@@ -89,7 +108,7 @@ pub fn mount_entry(plan: &Plan, root: BorrowedFd<'_>, line: &str) -> R<()> {
             let data = o.data.join(",");
             mount_fs(
                 fstype,
-                Some(source),
+                Some(source_path.as_deref().unwrap_or(source)),
                 &data,
                 o.attrs,
                 &target_fd,

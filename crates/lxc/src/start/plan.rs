@@ -158,6 +158,9 @@ pub fn unsupported_key(config: &ContainerConfig) -> Option<String> {
     {
         return Some("lxc.console.path".into());
     }
+    if config.mount_auto.shmounts.is_some() {
+        return Some("lxc.mount.auto (shmounts)".into());
+    }
     config
         .set_keys()
         .into_iter()

@@ -179,8 +179,12 @@ impl Monitor {
         run_hooks(config, &self.plan.hook_env, HookType::PreStart, &[], &[])
             .map_err(|e| e.to_string())?;
         let inherit_stdio = self.foreground && !lxc_sys::fs::isatty(0);
-        let console = lxc_sys::pty::open_pty().map_err(|e| format!("allocate console: {e}"))?;
-        if let Some((rows, cols)) = lxc_sys::pty::get_winsize(0) {
+        // `lxc.console.path = none`: no console at all (init keeps the monitor's stdio).
+        let console = match config.console_path.as_deref() {
+            Some("none") => None,
+            _ => Some(lxc_sys::pty::open_pty().map_err(|e| format!("allocate console: {e}"))?),
+        };
+        if let (Some(console), Some((rows, cols))) = (&console, lxc_sys::pty::get_winsize(0)) {
             let _ = lxc_sys::pty::set_winsize(console.master.as_fd(), rows, cols);
         }
         let mut tty_peers = Vec::new();
@@ -194,7 +198,9 @@ impl Monitor {
         }
         // An unprivileged container's root owns its console and ttys.
         if self.plan.mapped_root.is_some() {
-            let ptys: Vec<std::path::PathBuf> = std::iter::once(console.number)
+            let ptys: Vec<std::path::PathBuf> = console
+                .iter()
+                .map(|c| c.number)
                 .chain(tty_peers.iter().map(|(n, _)| *n))
                 .map(|n| std::path::PathBuf::from(format!("/dev/pts/{n}")))
                 .collect();
@@ -273,7 +279,7 @@ impl Monitor {
                 drop(parent_sock);
                 let ttys = tty_peers.iter().map(|(n, _)| *n).collect();
                 let terms = ChildTerminals {
-                    console: Some((console.peer, console.number)),
+                    console: console.map(|c| (c.peer, c.number)),
                     ttys,
                     inherit_stdio,
                     premounted,
@@ -284,7 +290,6 @@ impl Monitor {
                 drop(child_sock);
                 drop(entry);
                 drop(shared);
-                drop(console.peer);
                 drop(tty_peers);
                 tracing::debug!(
                     pid,
@@ -293,7 +298,7 @@ impl Monitor {
                 );
                 self.init_pid = pid;
                 self.init_pidfd = pidfd;
-                self.console = Some(console.master);
+                self.console = console.map(|c| c.master);
                 std::env::set_var("LXC_PID", pid.to_string());
                 self.handshake(parent_sock.as_fd())
             }
