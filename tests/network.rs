@@ -561,7 +561,7 @@ fn a_nic_hot_added_to_a_running_container_is_usable_inside() {
     let _back = Gone(format!("lxhp{id}"));
     let want = format!(
         "attach: True\ninterfaces: ['lo', 'lxhp{id}']\ndetach: True\nagain: False\n\
-         interfaces: ['lo']"
+         interfaces: ['lo']\nnet: True True True False"
     );
     assert!(
         text.contains(&want),

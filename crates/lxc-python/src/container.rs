@@ -379,24 +379,26 @@ impl Container {
         self.call(py, |c| c.detach_interface(&ifname, dst_ifname.as_deref()))
     }
 
-    #[pyo3(signature = (path, destpath=None))]
+    #[pyo3(signature = (src_path, dest_path=None))]
     fn add_device_node(
         &self,
         py: Python<'_>,
-        path: String,
-        destpath: Option<String>,
+        src_path: String,
+        dest_path: Option<String>,
     ) -> PyResult<bool> {
-        self.call(py, |c| c.add_device_node(&path, destpath.as_deref()))
+        self.call(py, |c| c.add_device_node(&src_path, dest_path.as_deref()))
     }
 
-    #[pyo3(signature = (path, destpath=None))]
+    #[pyo3(signature = (src_path, dest_path=None))]
     fn remove_device_node(
         &self,
         py: Python<'_>,
-        path: String,
-        destpath: Option<String>,
+        src_path: String,
+        dest_path: Option<String>,
     ) -> PyResult<bool> {
-        self.call(py, |c| c.remove_device_node(&path, destpath.as_deref()))
+        self.call(py, |c| {
+            c.remove_device_node(&src_path, dest_path.as_deref())
+        })
     }
 
     #[pyo3(signature = (newname, config_path=None, flags=0, bdevtype=None, bdevdata=None, newsize=0, hookargs=Vec::new()))]

@@ -116,6 +116,15 @@ class Container(_lxc.Container):
             self.save_config()
         return super().create(template or None, flags, bdevtype or None, fssize, tuple(args))
 
+    def add_device_net(self, name, destname=None):
+        """Move the host's network interface `name` into the running container (named
+        `destname` there, if given), as python3-lxc does; False if not running or missing."""
+        if not self.running:
+            return False
+        if not os.path.exists("/sys/class/net/%s/" % name):
+            return False
+        return self.attach_interface(name, destname)
+
     def destroy(self):
         if not super().destroy():
             return False
