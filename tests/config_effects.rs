@@ -41,6 +41,47 @@ fn console_none_groups_and_relative_entries_take_effect() {
     assert!(!console.status.success());
 }
 
+/// Without autodev the rootfs keeps its own /dev, and the container still gets a devpts
+/// of its own, /dev/ptmx leading to it (a link made where the rootfs has none, the pts one
+/// bound over a node it has).
+#[test]
+fn a_container_without_autodev_gets_its_own_devpts() {
+    let env = Env::new("effects3");
+    for with_node in [false, true] {
+        let name = env.name("ad");
+        env.create_busybox(&name);
+        let dev = env.container_dir(&name).join("rootfs/dev");
+        std::fs::create_dir_all(&dev).unwrap();
+        let _ = std::fs::remove_file(dev.join("ptmx"));
+        if with_node {
+            let made = std::process::Command::new("mknod")
+                .arg(dev.join("ptmx"))
+                .args(["c", "5", "2"])
+                .status()
+                .unwrap();
+            assert!(made.success());
+        }
+        env.append_config(&name, "lxc.autodev = 0\n");
+        env.ok("lxc-start", &["-n", &name]);
+        let out = env.sh(
+            &name,
+            "grep -c ' /dev/pts devpts ' /proc/mounts; \
+             test -L /dev/ptmx && readlink /dev/ptmx; \
+             test -c /dev/ptmx && stat -c %d /dev/ptmx /dev/pts/ptmx",
+        );
+        env.ok("lxc-stop", &["-n", &name, "-k"]);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], "1", "{out}");
+        if with_node {
+            // The bound ptmx is the container's devpts one (same filesystem).
+            assert_eq!(lines.len(), 3, "{out}");
+            assert_eq!(lines[1], lines[2], "{out}");
+        } else {
+            assert_eq!(lines[1], "pts/ptmx", "{out}");
+        }
+    }
+}
+
 #[test]
 fn refused_combinations_name_the_keys_and_leave_nothing_running() {
     let env = Env::new("effects2");

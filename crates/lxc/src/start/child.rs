@@ -108,6 +108,8 @@ fn setup(
     mounts::mount_auto(plan, root, &host_cgroups)?;
     if config.autodev {
         dev::autodev(plan, root)?;
+    } else {
+        dev::devpts_only(plan, root)?;
     }
     entries::mount_entries(plan, root)?;
     // With lxc.tty.dir the nodes live in /dev/<dir>/ and /dev/console, /dev/ttyN link there.

@@ -73,6 +73,45 @@ pub fn autodev(plan: &Plan, root: BorrowedFd<'_>) -> R<()> {
     mount_devpts(plan, root)
 }
 
+/// Without autodev the rootfs's own /dev stays, and the container still gets a devpts of
+/// its own (as LXC's does): /dev/ptmx is made to open it, a link to `pts/ptmx` where there
+/// is none, or that ptmx bound over a node the rootfs has.
+pub fn devpts_only(plan: &Plan, root: BorrowedFd<'_>) -> R<()> {
+    mount_devpts(plan, root)?;
+    let flags = libc::O_PATH | libc::O_NOFOLLOW;
+    let existing = match m::open_in_root(root, "/dev/ptmx", flags, 0) {
+        Ok(fd) => fd,
+        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
+            return ctx(
+                "symlink /dev/ptmx",
+                m::symlink_in_root(root, "pts/ptmx", "/dev/ptmx"),
+            );
+        }
+        Err(e) => return Err(format!("open /dev/ptmx in rootfs: {e}")),
+    };
+    let kind = ctx(
+        "stat /dev/ptmx",
+        lxc_sys::tree::stat_at(existing.as_fd(), std::ffi::OsStr::new("")),
+    )?
+    .kind();
+    if kind == libc::S_IFLNK {
+        return Ok(());
+    }
+    let ptmx = ctx(
+        "open /dev/pts/ptmx",
+        m::open_in_root(root, "/dev/pts/ptmx", libc::O_PATH, 0),
+    )?;
+    bind(
+        Some(ptmx.as_fd()),
+        "",
+        false,
+        0,
+        &existing,
+        "/dev/pts/ptmx on /dev/ptmx",
+    )?;
+    Ok(())
+}
+
 fn make_nodes(dev: &std::os::fd::OwnedFd) -> R<()> {
     let old = lxc_sys::process::umask(0);
     for (name, major, minor) in DEVICES {
