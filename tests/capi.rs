@@ -363,6 +363,27 @@ fn c_program_gets_the_containers_devpts() {
     assert_eq!(stopped, format!("devpts_fd {}", -libc::EBADF));
 }
 
+/// The attach flags that are off by default, from C: LXC_ATTACH_SETGROUPS (its groups are
+/// read only with the flag) and LXC_ATTACH_NO_NEW_PRIVS.
+#[test]
+fn c_program_attaches_with_groups_and_no_new_privs() {
+    let env = Env::new("cflags");
+    let lib = libdir(&env);
+    let exe = compile(
+        &env,
+        "tests/c/attach_flags.c",
+        "attach_flags",
+        false,
+        Some(&lib),
+    );
+    let name = running_busybox(&env, "cf");
+    let out = run_with_lib(&env, &lib, &exe, &[&name, &env.lxcpath]);
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    let text = succeeded(&out);
+    let words: Vec<&str> = text.split_whitespace().collect();
+    assert_eq!(words, ["Groups:", "7", "9", "NoNewPrivs:", "1"], "{text}");
+}
+
 /// clone, snapshot, snapshot_list (each element freed by its own `free`), snapshot_restore,
 /// snapshot_destroy, rename and destroy_with_snapshots from C (Debian's header).
 #[test]

@@ -110,4 +110,15 @@ fn refused_combinations_name_the_keys_and_leave_nothing_running() {
         assert!(no_monitor(&env.lxcpath, &name));
         assert!(no_cgroup_for(&name));
     }
+    // lxc-start -c sets lxc.console.path for the start: a device is not built yet.
+    let name = env.name("rc");
+    env.create_busybox(&name);
+    let out = env.run("lxc-start", &["-n", &name, "-c", "/dev/tty5"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not supported yet: lxc.console.path"), "{err}");
+    env.ok("lxc-start", &["-n", &name, "-c", "none"]);
+    let console = env.sh(&name, "test -e /dev/console || echo none");
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+    assert_eq!(console.trim(), "none");
 }

@@ -1,5 +1,5 @@
 //! The tools' options beyond the lifecycle: `--help` of each, `lxc.arch` and `lxc-attach -a`,
-//! `lxc-attach -L`, and `lxc-autostart`.
+//! `lxc-attach -L`, `-R` and `-c`, and `lxc-autostart`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -253,6 +253,62 @@ fn attach_pty_log_copies_the_programs_output() {
 
 /// lxc-autostart: the containers with lxc.start.auto = 1, group by group (default: those in
 /// no group), in lxc.start.order (reversed to stop them), waiting lxc.start.delay after each.
+/// `lxc-attach -R` without the mount namespace: a fresh /proc and /sys in a mount namespace
+/// of the program's own show the container's processes and interfaces (the host's mounts
+/// stay as they were); `lxc.no_new_privs` and LXC_ATTACH_NO_NEW_PRIVS (Python) reach the
+/// attached program; `-c` runs with no security module to apply it to.
+#[test]
+fn attach_remounts_proc_and_sys_and_keeps_no_new_privs() {
+    let env = Env::new("attachr");
+    let name = env.name("ar");
+    env.create_busybox(&name);
+    env.append_config(&name, "lxc.no_new_privs = 1\n");
+    env.ok("lxc-start", &["-n", &name]);
+    let host_mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    let look = ["--", "sh", "-c", "cat /proc/1/comm; ls /sys/class/net"];
+    let ns = ["-n", name.as_str(), "-s", "NETWORK|PID|UTSNAME|IPC"];
+    let fresh = env.ok("lxc-attach", &[&ns[..], &["-R"], &look[..]].concat());
+    let plain = env.ok("lxc-attach", &[&ns[..], &look[..]].concat());
+    assert_eq!(fresh.split_whitespace().collect::<Vec<_>>(), ["init", "lo"]);
+    assert_ne!(plain, fresh, "without -R the host's /proc and /sys show");
+    assert_eq!(
+        std::fs::read_to_string("/proc/self/mountinfo").unwrap(),
+        host_mounts
+    );
+
+    let nnp = env.sh(&name, "grep NoNewPrivs /proc/self/status");
+    assert_eq!(nnp.split_whitespace().last(), Some("1"));
+    let labelled = env.ok(
+        "lxc-attach",
+        &["-n", &name, "-c", "system_u:system_r:x", "--", "true"],
+    );
+    assert_eq!(labelled, "");
+    env.ok("lxc-stop", &["-n", &name, "-k"]);
+
+    // The flag from Python (python3-lxc has no name for LXC_ATTACH_NO_NEW_PRIVS), for a
+    // container without the key.
+    let other = env.name("an");
+    env.create_busybox(&other);
+    env.ok("lxc-start", &["-n", &other]);
+    let script = "import lxc, sys\n\
+        c = lxc.Container(sys.argv[1], sys.argv[2])\n\
+        cmd = ['sh', '-c', 'grep NoNewPrivs /proc/self/status']\n\
+        for flags in (lxc.LXC_ATTACH_DEFAULT, lxc.LXC_ATTACH_DEFAULT | 0x40000):\n\
+        \x20   c.attach_wait(lxc.attach_run_command, cmd, attach_flags=flags)\n";
+    let out = Command::new("python3")
+        .args(["-c", script, &other, &env.lxcpath])
+        .env("PYTHONPATH", python_package(&env))
+        .env("LXC_RS_GLOBAL_CONFIG", &env.global)
+        .output()
+        .unwrap();
+    env.ok("lxc-stop", &["-n", &other, "-k"]);
+    let shown: Vec<String> = text(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().last().map(str::to_string))
+        .collect();
+    assert_eq!(shown, ["0", "1"], "{}", text(&out.stderr));
+}
+
 #[test]
 fn autostart_follows_auto_groups_order_and_delay() {
     let env = Env::new("autostart");

@@ -184,8 +184,16 @@ pub mod attach_opts {
     pub const STDIN_FD: usize = 56;
     pub const STDOUT_FD: usize = 60;
     pub const STDERR_FD: usize = 64;
+    /// Read only with LSM_LABEL / SETGROUPS set (72-byte callers have neither).
+    pub const LSM_LABEL_PTR: usize = 72;
+    pub const GROUPS_SIZE: usize = 80;
+    pub const GROUPS_LIST: usize = 88;
     pub const MOVE_TO_CGROUP: i32 = 0x1;
     pub const DROP_CAPABILITIES: i32 = 0x2;
     pub const SET_PERSONALITY: i32 = 0x4;
     pub const LSM_EXEC: i32 = 0x8;
+    pub const REMOUNT_PROC_SYS: i32 = 0x1_0000;
+    pub const NO_NEW_PRIVS: i32 = 0x4_0000;
+    pub const LSM_LABEL: i32 = 0x10_0000;
+    pub const SETGROUPS: i32 = 0x20_0000;
 }

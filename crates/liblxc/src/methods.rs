@@ -514,6 +514,19 @@ fn attach_options(options: *mut c_void) -> lxc::AttachOptions {
     o.drop_capabilities = flags & ao::DROP_CAPABILITIES != 0;
     o.apply_lsm = flags & ao::LSM_EXEC != 0;
     o.set_personality = flags & ao::SET_PERSONALITY != 0;
+    o.remount_proc_sys = flags & ao::REMOUNT_PROC_SYS != 0;
+    o.no_new_privs = flags & ao::NO_NEW_PRIVS != 0;
+    if flags & ao::LSM_LABEL != 0 {
+        let label: *const c_char =
+            ffi::load(at(ao::LSM_LABEL_PTR) as *const *const c_char).unwrap_or(std::ptr::null());
+        o.lsm_label = ffi::str_arg(label).map(Into::into);
+    }
+    if flags & ao::SETGROUPS != 0 {
+        let size: usize = ffi::load(at(ao::GROUPS_SIZE) as *const usize).unwrap_or(0);
+        let list: *const u32 =
+            ffi::load(at(ao::GROUPS_LIST) as *const *const u32).unwrap_or(std::ptr::null());
+        o.groups = Some(ffi::load_array(list, size));
+    }
     let ns: c_int = ffi::load(at(ao::NAMESPACES) as *const c_int).unwrap_or(-1);
     o.namespaces = if ns == -1 { 0 } else { ns };
     let cwd: *const c_char =

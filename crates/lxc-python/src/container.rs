@@ -328,6 +328,11 @@ impl Container {
             pty_log: None,
             personality: personality.filter(|p| *p != -1).map(|p| p as u64),
             stdio: [stdin.unwrap_or(0), stdout.unwrap_or(1), stderr.unwrap_or(2)],
+            // LXC_ATTACH_REMOUNT_PROC_SYS and LXC_ATTACH_NO_NEW_PRIVS (off unless asked).
+            remount_proc_sys: attach_flags.is_some_and(|f| f & 0x1_0000 != 0),
+            no_new_privs: attach_flags.is_some_and(|f| f & 0x4_0000 != 0),
+            lsm_label: None,
+            groups: None,
         };
         let ctx = self
             .lock()?

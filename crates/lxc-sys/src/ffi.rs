@@ -54,6 +54,16 @@ pub fn load<T: Copy>(p: *const T) -> Option<T> {
     Some(unsafe { std::ptr::read(p) })
 }
 
+/// Copies of the `len` plain values (at most 65536, NGROUPS_MAX) of an array a C caller
+/// gave. Contract: NULL, or valid for reads of `len` values.
+pub fn load_array<T: Copy>(p: *const T, len: usize) -> Vec<T> {
+    if p.is_null() || len == 0 {
+        return Vec::new();
+    }
+    // SAFETY: per the contract, non-NULL `p` is valid and aligned for `len` reads of T.
+    unsafe { std::slice::from_raw_parts(p, len.min(65536)) }.to_vec()
+}
+
 /// Write a plain value into caller-visible memory. Contract: NULL or valid for writes.
 pub fn store<T>(p: *mut T, value: T) -> bool {
     if p.is_null() {

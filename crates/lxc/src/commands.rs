@@ -312,6 +312,9 @@ pub struct AttachInfo {
     /// `lxc.sched.core` ("" from monitors that predate it).
     #[serde(default)]
     pub sched_core: String,
+    /// `lxc.no_new_privs` ("" from monitors that predate it).
+    #[serde(default)]
+    pub no_new_privs: String,
 }
 
 /// Init's pidfd and the rest of `AttachInfo`; Ok(None) when the container is not running

@@ -159,16 +159,30 @@ fn run_child(o: &UnshareOptions, go: OwnedFd) -> String {
 /// Our mounts stop propagating to the host; /proc (and with a new ipc namespace /dev/shm
 /// and /dev/mqueue) are mounted afresh over the old ones.
 fn remount(namespaces: i32) -> std::result::Result<(), String> {
-    use lxc_sys::newmount as nm;
-    let open = |path: &str| {
-        lxc_sys::fs::open_dir_path(std::path::Path::new(path)).map_err(|e| format!("{path}: {e}"))
-    };
-    nm::make_rslave(open("/")?.as_fd()).map_err(|e| format!("make / a slave: {e}"))?;
     let mut mounts = vec![("proc", "/proc")];
     if namespaces & libc::CLONE_NEWIPC != 0 {
         mounts.push(("tmpfs", "/dev/shm"));
         mounts.push(("mqueue", "/dev/mqueue"));
     }
+    mount_afresh(&mounts)
+}
+
+/// In a mount namespace of its own, fresh /proc and /sys over the current ones: they show
+/// the pid and network namespaces this process is in (an attach that keeps the host's
+/// mounts, `lxc-attach -R`).
+pub(crate) fn remount_proc_sys() -> std::result::Result<(), String> {
+    lxc_sys::ns::unshare(libc::CLONE_NEWNS).map_err(|e| format!("unshare mounts: {e}"))?;
+    mount_afresh(&[("proc", "/proc"), ("sysfs", "/sys")])
+}
+
+/// Make / a slave (nothing propagates back), then mount each (type, path) on top of what
+/// is there; a path that does not exist is skipped.
+fn mount_afresh(mounts: &[(&str, &str)]) -> std::result::Result<(), String> {
+    use lxc_sys::newmount as nm;
+    let open = |path: &str| {
+        lxc_sys::fs::open_dir_path(std::path::Path::new(path)).map_err(|e| format!("{path}: {e}"))
+    };
+    nm::make_rslave(open("/")?.as_fd()).map_err(|e| format!("make / a slave: {e}"))?;
     for (fstype, path) in mounts {
         let Ok(target) = open(path) else { continue };
         let safe = nm::MOUNT_ATTR_NOSUID | nm::MOUNT_ATTR_NODEV | nm::MOUNT_ATTR_NOEXEC;

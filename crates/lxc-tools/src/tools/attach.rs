@@ -20,7 +20,8 @@ Options :
                         IPC, USER, NETWORK, CGROUP, TIME (the cgroup is then not
                         entered)
   -R, --remount-sys-proc
-                        Accepted; /proc and /sys are not remounted
+                        Without the mount namespace (-s without MOUNT): fresh /proc and
+                        /sys showing the container's pid and network namespaces
       --clear-env       Start from an empty environment (container=lxc and a PATH)
       --keep-env        Keep this environment (the default)
   -v, --set-var=VAR=VALUE
@@ -33,7 +34,8 @@ Options :
   -a, --arch=ARCH       Run the program with ARCH's personality (e.g. i686) instead of
                         the container's (lxc.arch)
   -L, --pty-log=FILE    With a terminal: copy what the program writes to it to FILE
-  -c, --context=CONTEXT Accepted and ignored: the container's own SELinux context applies
+  -c, --context=CONTEXT Run under this SELinux context instead of the container's (with
+                        no security module on the host there is none to apply)
       --rcfile=FILE     Load the configuration from FILE
 ";
 
@@ -90,7 +92,7 @@ pub fn run(args: Vec<String>) -> Res<i32> {
                 );
             }
             Long("cwd") => opts.cwd = Some(p.value()?.string()?),
-            Short('R') | Long("remount-sys-proc") => {}
+            Short('R') | Long("remount-sys-proc") => opts.remount_proc_sys = true,
             Short('a') | Long("arch") => {
                 let arch = p.value()?.string()?;
                 opts.personality = Some(
@@ -99,9 +101,7 @@ pub fn run(args: Vec<String>) -> Res<i32> {
                 );
             }
             Short('L') | Long("pty-log") => opts.pty_log = Some(p.value()?.string()?),
-            Short('c') | Long("context") => {
-                p.value()?;
-            }
+            Short('c') | Long("context") => opts.lsm_label = Some(p.value()?.string()?),
             Value(v) => command.push(v.clone().string()?),
             _ => return Ok(Handled::No),
         }

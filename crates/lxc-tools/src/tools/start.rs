@@ -15,7 +15,8 @@ Options :
   -F, --foreground         Stay in the foreground, this terminal on /dev/console
   -p, --pidfile=FILE       Write the pid of the container's monitor to FILE
   -f, --rcfile=FILE        Load the configuration from FILE
-  -c, --console=FILE       Accepted; the console is a pty held by the monitor
+  -c, --console=FILE       lxc.console.path for this start (none: no console; a device
+                           other than the monitor's pty is not supported yet)
   -L, --console-log=FILE   Copy what the console prints to FILE
   -C, --close-all-fds      Accepted; inherited fds are never passed on
   -s, --define=KEY=VAL     Set the configuration item KEY to VAL (may be repeated)
@@ -47,6 +48,7 @@ pub fn run(args: Vec<String>, execute: bool) -> Res<i32> {
     let mut pidfile = None;
     let mut rcfile = None;
     let mut console_log = None;
+    let mut console = None;
     let mut uid = None;
     let mut gid = None;
     let mut command = Vec::new();
@@ -61,9 +63,7 @@ pub fn run(args: Vec<String>, execute: bool) -> Res<i32> {
             Short('p') | Long("pidfile") => pidfile = Some(p.value()?.string()?),
             Short('C') | Long("close-all-fds") => {}
             Short('L') | Long("console-log") => console_log = Some(p.value()?.string()?),
-            Short('c') | Long("console") => {
-                p.value()?;
-            }
+            Short('c') | Long("console") => console = Some(p.value()?.string()?),
             Short('u') | Long("uid") if execute => uid = Some(p.value()?.string()?),
             Short('g') | Long("gid") if execute => gid = Some(p.value()?.string()?),
             Long(option) if option.starts_with("share-") => {
@@ -93,6 +93,9 @@ pub fn run(args: Vec<String>, execute: bool) -> Res<i32> {
     }
     if let Some(l) = &console_log {
         c.set_config_item("lxc.console.logfile", l)?;
+    }
+    if let Some(path) = &console {
+        c.set_config_item("lxc.console.path", path)?;
     }
     if let Some(u) = &uid {
         c.set_config_item("lxc.init.uid", u)?;

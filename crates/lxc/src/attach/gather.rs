@@ -86,6 +86,8 @@ pub(super) struct Gathered {
     pub(super) personality: Option<u64>,
     /// The container has its own core-scheduling cookie (`lxc.sched.core`).
     pub(super) sched_core: bool,
+    /// The container's processes run with no_new_privs (`lxc.no_new_privs`).
+    pub(super) no_new_privs: bool,
 }
 
 /// Ask the monitor (one question to an lxc-rs monitor; LXC's answer one at a time) and the
@@ -133,6 +135,9 @@ pub(super) fn gather(
         sched_core: items
             .item("lxc.sched.core")
             .is_some_and(|v| v.trim() == "1"),
+        no_new_privs: items
+            .item("lxc.no_new_privs")
+            .is_some_and(|v| v.trim() == "1"),
         personality: opts
             .personality
             .or_else(|| {
@@ -161,6 +166,7 @@ impl MonitorItems<'_> {
             "lxc.cap.keep" => Some(&info.cap_keep),
             "lxc.arch" => Some(&info.arch),
             "lxc.sched.core" => Some(&info.sched_core),
+            "lxc.no_new_privs" => Some(&info.no_new_privs),
             _ => None,
         });
         match known {
@@ -192,6 +198,19 @@ pub(super) fn container_label(
     lxcpath: &str,
     name: &str,
 ) -> std::result::Result<Option<crate::lsm::LsmPlan>, String> {
+    if let Some(label) = &opts.lsm_label {
+        // An explicit label (`lxc-attach -c`, LXC_ATTACH_LSM_LABEL): without a security
+        // module there is nothing to apply it to, as in LXC.
+        let Some(module) = crate::lsm::active() else {
+            tracing::info!("no security module on this host: label \"{label}\" not applied");
+            return Ok(None);
+        };
+        return Ok(Some(crate::lsm::LsmPlan {
+            module: Some(module),
+            exec_label: Some(label.clone()),
+            ..Default::default()
+        }));
+    }
     if !opts.apply_lsm || crate::lsm::active().is_none() {
         return Ok(None);
     }

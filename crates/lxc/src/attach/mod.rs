@@ -60,6 +60,21 @@ pub struct AttachOptions {
     /// The caller's descriptors that become the program's stdin, stdout and stderr.
     #[serde(skip, default = "standard_fds")]
     pub stdio: [RawFd; 3],
+    /// Without the mount namespace: fresh /proc and /sys, in a mount namespace of the
+    /// program's own, showing the joined pid and network namespaces
+    /// (LXC_ATTACH_REMOUNT_PROC_SYS, `lxc-attach -R`).
+    #[serde(default)]
+    pub remount_proc_sys: bool,
+    /// This security label instead of the container's (LXC_ATTACH_LSM_LABEL, `-c`).
+    #[serde(default)]
+    pub lsm_label: Option<String>,
+    /// no_new_privs for the program even if the container does not ask for it
+    /// (LXC_ATTACH_NO_NEW_PRIVS).
+    #[serde(default)]
+    pub no_new_privs: bool,
+    /// Supplementary groups (LXC_ATTACH_SETGROUPS); None: none when a gid is given.
+    #[serde(default)]
+    pub groups: Option<Vec<u32>>,
 }
 
 fn yes() -> bool {
@@ -100,6 +115,10 @@ impl Default for AttachOptions {
             set_personality: true,
             pty_log: None,
             stdio: standard_fds(),
+            remount_proc_sys: false,
+            lsm_label: None,
+            no_new_privs: false,
+            groups: None,
         }
     }
 }
@@ -224,6 +243,7 @@ fn attach(req: &AttachRequest) -> std::result::Result<WaitStatus, String> {
         caps,
         personality,
         sched_core,
+        no_new_privs,
     } = gather(&req.lxcpath, &req.name, &req.options)?
         .ok_or_else(|| "container is not running".to_string())?;
     let opts = &req.options;
@@ -292,7 +312,8 @@ fn attach(req: &AttachRequest) -> std::result::Result<WaitStatus, String> {
                     }
                     lxc_sys::ns::setns(pidfd.as_fd(), libc::CLONE_NEWCGROUP)
                         .map_err(|e| format!("setns: {e}"))
-                });
+                })
+                .and_then(|()| remount_proc_sys(opts, ns));
             if let Err(err) = entered {
                 eprintln!("lxc-attach: {}: {err}", req.name);
                 p::exit_now(126)
@@ -302,6 +323,8 @@ fn attach(req: &AttachRequest) -> std::result::Result<WaitStatus, String> {
                 seccomp: seccomp.as_ref(),
                 label: label.as_ref(),
                 personality,
+                no_new_privs: no_new_privs || opts.no_new_privs,
+                groups: opts.groups.as_deref(),
             };
             let err = exec_child(opts, &argv, &env, &confine, pty.as_ref().map(|p| &p.peer));
             eprintln!("lxc-attach: {}: {err}", req.name);
@@ -385,6 +408,14 @@ pub fn user_shell(uid: u32) -> String {
             })
         })
         .unwrap_or_else(|| "/bin/sh".into())
+}
+
+/// `remount_proc_sys` outside the container's mount namespace (LXC_ATTACH_REMOUNT_PROC_SYS).
+fn remount_proc_sys(opts: &AttachOptions, ns: i32) -> std::result::Result<(), String> {
+    if !opts.remount_proc_sys || ns & libc::CLONE_NEWNS != 0 {
+        return Ok(());
+    }
+    crate::unshare::remount_proc_sys()
 }
 
 fn exec_child(
@@ -501,6 +532,9 @@ pub struct AttachContext {
     stdio: [RawFd; 3],
     /// With `lxc.sched.core`: init's pid as the child's pid namespace numbers it.
     sched_core_from: Option<i32>,
+    no_new_privs: bool,
+    groups: Option<Vec<u32>>,
+    remount_proc_sys: bool,
 }
 
 /// What confines every process of the container: its bounding set and seccomp policy.
@@ -510,6 +544,9 @@ struct Confinement<'a> {
     /// The label of the container's init, for the attached program.
     label: Option<&'a crate::lsm::LsmPlan>,
     personality: Option<u64>,
+    /// The container's `lxc.no_new_privs`, or the caller's asking.
+    no_new_privs: bool,
+    groups: Option<&'a [u32]>,
 }
 
 impl Container {
@@ -556,6 +593,9 @@ impl Container {
             personality: gathered.personality,
             stdio: options.stdio,
             sched_core_from,
+            no_new_privs: gathered.no_new_privs || options.no_new_privs,
+            groups: options.groups.clone(),
+            remount_proc_sys: options.remount_proc_sys,
         })
     }
 
@@ -629,11 +669,16 @@ impl AttachContext {
                 let _ = p::set_env(k, v);
             }
         }
+        if self.remount_proc_sys && self.namespaces & libc::CLONE_NEWNS == 0 {
+            crate::unshare::remount_proc_sys()?;
+        }
         let confine = Confinement {
             caps: &self.caps,
             seccomp: self.seccomp.as_ref(),
             label: self.label.as_ref(),
             personality: self.personality,
+            no_new_privs: self.no_new_privs,
+            groups: self.groups.as_deref(),
         };
         become_attached(&confine, self.gid, self.uid, self.cwd.as_deref())?;
         Ok(())
@@ -670,10 +715,11 @@ fn become_attached(
         p::set_personality(persona).map_err(|e| format!("personality {persona:#x}: {e}"))?;
     }
     crate::caps::drop_bounding(confine.caps)?;
+    // As LXC: the groups asked for, else none of the caller's supplementary groups.
+    let groups = confine.groups.unwrap_or(&[]);
+    p::setgroups(groups).map_err(|e| format!("setgroups: {e}"))?;
     if let Some(gid) = gid {
-        p::setgroups(&[])
-            .and_then(|_| p::setresgid(gid))
-            .map_err(|e| format!("setgid {gid}: {e}"))?;
+        p::setresgid(gid).map_err(|e| format!("setgid {gid}: {e}"))?;
     }
     if let Some(uid) = uid {
         p::setresuid(uid).map_err(|e| format!("setuid {uid}: {e}"))?;
@@ -684,6 +730,9 @@ fn become_attached(
     }
     if let Some(label) = confine.label {
         crate::lsm::LabelWriter::open()?.set_exec(label)?;
+    }
+    if confine.no_new_privs {
+        p::set_no_new_privs().map_err(|e| format!("no_new_privs: {e}"))?;
     }
     // Last: from here on the container's policy applies, as it does to init.
     if let Some(filter) = confine.seccomp {

@@ -87,6 +87,7 @@ impl Monitor {
                         cap_keep: item("lxc.cap.keep"),
                         arch: item("lxc.arch"),
                         sched_core: item("lxc.sched.core"),
+                        no_new_privs: item("lxc.no_new_privs"),
                     };
                     match serde_json::to_vec(&info) {
                         Ok(data) => reply(c, 0, 0, &data, &[fd.as_fd()]),
