@@ -78,6 +78,29 @@ fn get_ips_and_get_interfaces_read_the_namespace() {
     assert_ips_script_output(&out, &iface);
 }
 
+/// python3-lxc's answers for config items and failures (see the script).
+#[test]
+fn config_items_and_failures_answer_as_python3_lxc() {
+    let env = Env::new("pyitems");
+    let name = env.name("pi");
+    env.create_busybox(&name);
+    let out = run_script(&env, "python3", "tests/python/config_items.py", &name);
+    let want = [
+        "replaced: ['/c d none bind 0 0']",
+        "list: True ['/a b none bind 0 0', '/c d none bind 0 0']",
+        "appended: True 3",
+        "refused: False 2",
+        "attach stopped: -1",
+        "stopped: () ()",
+        "nic: empty False 0 True",
+        "flags: up",
+        "hookargs: ValueError",
+    ];
+    for line in want {
+        assert!(out.contains(line), "{line}\n{out}");
+    }
+}
+
 #[test]
 fn clones_snapshots_and_rename() {
     let env = Env::new("pyclone");

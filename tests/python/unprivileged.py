@@ -8,7 +8,7 @@ import lxc
 c = lxc.Container(sys.argv[1], sys.argv[2])
 c.set_config_item("lxc.net.0.type", "empty")
 c.set_config_item("lxc.idmap", "u 0 100000 65536")
-c.set_config_item("lxc.idmap", "g 0 100000 65536")
+c.append_config_item("lxc.idmap", "g 0 100000 65536")
 assert c.create("busybox"), "create"
 rootfs = c.get_config_item("lxc.rootfs.path")
 print("rootfs owner:", os.stat(rootfs).st_uid)

@@ -54,25 +54,47 @@ def _as_list(value):
 
 
 class ContainerNetwork:
-    """One `lxc.net.<index>` entry; attributes are its keys with `.` spelled `_`."""
+    """One `lxc.net.<index>` entry: its keys (`get_keys("lxc.net.<index>")`) as attributes,
+    with `.` spelled `_` (`ipv4_address`, `veth_pair`, ...)."""
+
+    # python3-lxc keeps the attribute names in one dict for the class, filled by each
+    # instance; ours too, for code that looks at it.
+    props = {}
+    _OWN = ("container", "index", "props")
 
     def __init__(self, container, index):
-        object.__setattr__(self, "_container", container)
-        object.__setattr__(self, "_index", index)
+        self.container = container
+        self.index = index
+        for key in container.get_keys("lxc.net.%s" % index):
+            self.props[key.replace(".", "_")] = key
 
-    def _key(self, name):
-        return "lxc.net.%d.%s" % (self._index, name.replace("_", "."))
+    def _config_key(self, attr):
+        if attr not in self.props:
+            nic_type = self.container.get_config_item("lxc.net.%s.type" % self.index)
+            raise AttributeError("'%s' network has no attribute '%s'" % (nic_type, attr))
+        return "lxc.net.%s.%s" % (self.index, self.props[attr])
 
-    def __getattr__(self, name):
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return self._container.get_config_item(self._key(name))
+    def __getattr__(self, attr):
+        if attr in self._OWN or attr.startswith("__"):
+            raise AttributeError(attr)
+        return self.container.get_config_item(self._config_key(attr))
 
-    def __setattr__(self, name, value):
-        self._container.set_config_item(self._key(name), value)
+    def __setattr__(self, attr, value):
+        if attr in self._OWN:
+            object.__setattr__(self, attr, value)
+        else:
+            self.container.set_config_item(self._config_key(attr), value)
 
-    def __delattr__(self, name):
-        self._container.clear_config_item(self._key(name))
+    def __delattr__(self, attr):
+        if attr in self._OWN:
+            object.__delattr__(self, attr)
+            return
+        key = self._config_key(attr)
+        # The address lists can be cleared; any other key is set empty.
+        if self.props[attr] in ("ipv4", "ipv6"):
+            self.container.clear_config_item(key)
+        else:
+            self.container.set_config_item(key, "")
 
 
 class ContainerNetworkList:
@@ -91,8 +113,9 @@ class ContainerNetworkList:
         return len(types)
 
     def __getitem__(self, index):
+        # As python3-lxc: an index past the end makes a NIC (of a placeholder type) first.
         if index >= len(self):
-            raise IndexError("list index out of range")
+            self.add("temp_type")
         return ContainerNetwork(self._container, index)
 
     def add(self, network_type):
@@ -135,17 +158,19 @@ class Container(_lxc.Container):
               bdevdata=None, newsize=0, hookargs=()):
         """A copy (or snapshot, with LXC_CLONE_SNAPSHOT) of this container as `newname`:
         the new `Container`, or False."""
+        if not isinstance(hookargs, tuple):
+            raise ValueError("hookargs must be a tuple")
         if not super().clone(newname, config_path or None, flags, bdevtype or None,
                              bdevdata or None, newsize, list(hookargs)):
             return False
-        return Container(newname, config_path or self.get_config_path())
+        return Container(newname, config_path)
 
     def rename(self, new_name):
-        """The renamed container as a new `Container`, or False."""
-        config_path = self.get_config_path()
+        """The renamed container as a new `Container` (in the default lxcpath, as
+        python3-lxc's), or False."""
         if not super().rename(new_name):
             return False
-        return Container(new_name, config_path)
+        return Container(new_name)
 
     def get_config_item(self, key):
         return _as_list(super().get_config_item(key))
@@ -157,10 +182,36 @@ class Container(_lxc.Container):
         return super().set_config_item(key, value)
 
     def set_config_item(self, key, value):
-        if isinstance(value, (list, tuple)):
+        """Replace `key`'s value (a string, or a list for a multi-valued key), as
+        python3-lxc: read back, and on a mismatch the old value is put back and False
+        returned."""
+        try:
+            old = self.get_config_item(key)
+        except KeyError:
+            old = None
+
+        def put(items):
             self.clear_config_item(key)
-            return all(super(Container, self).set_config_item(key, item) for item in value)
-        return super().set_config_item(key, value)
+            for item in items:
+                super(Container, self).set_config_item(key, item)
+
+        wanted = list(value) if isinstance(value, (list, tuple)) else [value]
+        put(wanted)
+        try:
+            now = self.get_config_item(key)
+        except KeyError:
+            now = None
+        # The log level reads back as a name whatever was given.
+        if key == "lxc.log.level":
+            now = value
+        got = now if isinstance(now, list) else ([now] if now is not None else [])
+        if isinstance(value, str) and now == value or set(got) == set(wanted):
+            return True
+        if old:
+            put(old if isinstance(old, list) else [old])
+        else:
+            self.clear_config_item(key)
+        return False
 
     def wait(self, state, timeout=-1):
         return super().wait(state.upper(), timeout)
@@ -193,7 +244,11 @@ class Container(_lxc.Container):
             given = options.get(stream)
             if given is not None and not isinstance(given, int):
                 options[stream] = given.fileno()
-        handle = self._attach_prepare(**options)
+        try:
+            handle = self._attach_prepare(**options)
+        except RuntimeError:
+            # As python3-lxc: a failed attach is -1 (not running, bad options, ...).
+            return -1
         handle.enter_pid_namespace()
         try:
             pid = os.fork()
@@ -216,6 +271,8 @@ class Container(_lxc.Container):
     def attach_wait(self, run, payload=_NO_PAYLOAD, **options):
         """Like `attach`, then wait: the raw wait status, or -1 when it exited with 255."""
         pid = self.attach(run, payload, **options)
+        if pid < 0:
+            return -1
         _, status = os.waitpid(pid, 0)
         if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 255:
             return -1
