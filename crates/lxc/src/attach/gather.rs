@@ -4,7 +4,7 @@
 use super::{AttachOptions, ALL_NS};
 use crate::commands::{self, Cmd};
 use lxc_sys::process as p;
-use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
 /// Whether init's user namespace is not ours (an unprivileged container); an answer that
 /// cannot be had is an error, never a guess.
@@ -122,16 +122,17 @@ pub(super) fn gather(
     } else {
         None
     };
+    let caps = if opts.drop_capabilities {
+        container_caps(&items, pidfd.as_fd())?
+    } else {
+        Vec::new()
+    };
     Ok(Some(Gathered {
         pidfd,
         cgroups,
         seccomp: container_seccomp(&items)?,
         label: container_label(opts, lxcpath, name)?,
-        caps: if opts.drop_capabilities {
-            container_caps(&items)?
-        } else {
-            Vec::new()
-        },
+        caps,
         sched_core: items
             .item("lxc.sched.core")
             .is_some_and(|v| v.trim() == "1"),
@@ -222,12 +223,36 @@ pub(super) fn container_label(
 
 /// The capabilities the running container's processes lack, from its monitor's
 /// configuration (so containers run by LXC itself are covered too).
-pub(super) fn container_caps(items: &MonitorItems<'_>) -> std::result::Result<Vec<u32>, String> {
+pub(super) fn container_caps(
+    items: &MonitorItems<'_>,
+    pidfd: BorrowedFd<'_>,
+) -> std::result::Result<Vec<u32>, String> {
     let item = |key: &str| -> Vec<String> {
         items
             .item(key)
             .map(|v| v.split_whitespace().map(str::to_string).collect())
             .unwrap_or_default()
     };
-    crate::caps::to_drop(&item("lxc.cap.drop"), &item("lxc.cap.keep")).map_err(|e| e.to_string())
+    let (drop, keep) = (item("lxc.cap.drop"), item("lxc.cap.keep"));
+    if !keep.is_empty() && drop == keep {
+        // LXC 5.0's monitors answer both keys with the one list they hold, whichever it
+        // is: init's bounding set tells what the container's processes lack.
+        return init_lacks(pidfd);
+    }
+    crate::caps::to_drop(&drop, &keep).map_err(|e| e.to_string())
+}
+
+/// The capabilities missing from init's bounding set (`CapBnd:` of its status).
+fn init_lacks(pidfd: BorrowedFd<'_>) -> std::result::Result<Vec<u32>, String> {
+    let pid = pid_of(pidfd, false)?;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .map_err(|e| format!("read init's status: {e}"))?;
+    let mask = status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapBnd:"))
+        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+        .ok_or("no bounding set in init's status")?;
+    // Still the same init: its pid was not reused while we read.
+    lxc_sys::process::pidfd_send_signal(pidfd, 0).map_err(|_| "init is gone".to_string())?;
+    Ok(crate::caps::missing_from(mask))
 }

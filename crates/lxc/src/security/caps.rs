@@ -79,7 +79,8 @@ pub fn to_drop(drop: &[String], keep: &[String]) -> Result<Vec<u32>> {
             })
             .collect()
     };
-    if !keep.is_empty() {
+    // An empty entry is no entry (an LXC monitor answers an unset key with "").
+    if keep.iter().any(|n| !n.is_empty()) {
         if drop.iter().any(|n| !n.is_empty()) {
             // As LXC: one or the other, never both (which would win is anyone's guess).
             return Err(Error::InvalidArgument(
@@ -90,6 +91,13 @@ pub fn to_drop(drop: &[String], keep: &[String]) -> Result<Vec<u32>> {
         return Ok((0..=last_cap()).filter(|c| !kept.contains(c)).collect());
     }
     parse(drop)
+}
+
+/// The capabilities this kernel knows that a bounding-set mask (`CapBnd:`) lacks.
+pub fn missing_from(mask: u64) -> Vec<u32> {
+    (0..=last_cap().min(63))
+        .filter(|c| mask & (1u64 << c) == 0)
+        .collect()
 }
 
 /// Remove capabilities from this process's bounding and inheritable sets and clear its
@@ -140,5 +148,11 @@ mod tests {
         );
         assert!(to_drop(&["bogus".into()], &[]).is_err());
         assert!(to_drop(&["mknod".into()], &["chown".into()]).is_err());
+        assert_eq!(missing_from(u64::MAX), Vec::<u32>::new());
+        assert_eq!(missing_from(!(1 << 27))[..], [27]);
+        assert_eq!(
+            to_drop(&["mknod".into()], &["".into()]).unwrap(),
+            to_drop(&["mknod".into()], &[]).unwrap()
+        );
     }
 }
