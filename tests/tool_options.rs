@@ -27,6 +27,8 @@ fn help_lists_each_tools_options() {
                 "--keep-var",
                 "--uid",
                 "--cwd",
+                "--remount-sys-proc",
+                "--context",
             ],
         ),
         (
@@ -44,6 +46,7 @@ fn help_lists_each_tools_options() {
         ),
         ("lxc-cgroup", &["--name"]),
         ("lxc-console", &["--name", "--tty", "--escape"]),
+        ("lxc-monitor", &["--name", "--quit"]),
         (
             "lxc-copy",
             &[
