@@ -4,8 +4,10 @@
  *
  *   usage: console_log NAME LXCPATH MARKER
  *
- * Prints "ret R marker M again R2 N2": R and R2 the return values, M whether MARKER was in
- * what came back, N2 the bytes the second read got.
+ * Prints "ret R marker M bytes N again R2 M2": R and R2 the return values, M and M2 whether
+ * MARKER was in what each read got, N the bytes the first read got. What the first read
+ * got is consumed: the second one gets only what the console printed since (ENODATA
+ * when nothing).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -34,9 +36,10 @@ int main(int argc, char **argv)
 	max = 0;
 	log.data = NULL;
 	int again = c->console_log(c, &log);
+	int marker_again = log.data && strstr(log.data, argv[3]) != NULL;
 	free(log.data);
-	printf("ret %d marker %d bytes %llu again %d %llu\n", ret, marker,
-	       (unsigned long long)first, again, (unsigned long long)max);
+	printf("ret %d marker %d bytes %llu again %d %d\n", ret, marker,
+	       (unsigned long long)first, again, marker_again);
 	lxc_container_put(c);
 	return 0;
 }
