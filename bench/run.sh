@@ -41,6 +41,8 @@ cleanup() {
         [ -d "$dir" ] && ! grep -qxF "$dir" "$cgroups_before" && rmdir "$dir" 2>/dev/null || true
     done
     rm -f "$cgroups_before"
+    # Both sides' lock directories for the run's lxcpaths (empty by now).
+    rm -rf "/run/lxc/lock/$work"
     rm -rf "$work"
 }
 bridge=lxrsbench$$
