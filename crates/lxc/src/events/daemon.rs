@@ -39,7 +39,7 @@ pub fn helper_monitord() -> i32 {
     }
     let _ = lxc_sys::process::setsid();
     let _ = std::env::set_current_dir("/");
-    crate::start::launch::detach_stdio();
+    let _ = crate::start::launch::detach_stdio();
     let _ = lxc_sys::process::set_name("lxc-monitord");
     let rundir = lxc_config::Paths::detect().runtime_dir;
     match Daemon::open(&lxcpath, &rundir.display().to_string()) {

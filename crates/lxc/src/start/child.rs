@@ -159,7 +159,9 @@ fn setup(
             }
             // No console (`lxc.console.path = none`): a background container's init must not
             // hold its starter's stdio.
-            None if plan.req.daemonize => null_stdio()?,
+            None if plan.req.daemonize => {
+                super::launch::detach_stdio().map_err(|e| format!("stdio to /dev/null: {e}"))?
+            }
             None => {}
         }
     }
@@ -268,18 +270,6 @@ fn set_limits(plan: &Plan) -> Result<(), String> {
             };
             format!("lxc.prlimit.{resource} = {value}: {e}{hint}")
         })?;
-    }
-    Ok(())
-}
-
-fn null_stdio() -> Result<(), String> {
-    let null = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/null")
-        .map_err(|e| format!("open /dev/null: {e}"))?;
-    for fd in 0..3 {
-        lxc_sys::fs::dup2(null.as_fd(), fd).map_err(|e| format!("dup2 /dev/null: {e}"))?;
     }
     Ok(())
 }

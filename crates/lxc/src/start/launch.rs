@@ -176,7 +176,7 @@ pub fn monitor_main(plan: Plan, status: &mut Status, fork_to_background: bool) -
             if first {
                 status.report(&name, r);
                 if daemon {
-                    detach_stdio();
+                    let _ = detach_stdio();
                 }
             }
         };
@@ -235,15 +235,15 @@ fn relay(pid: i32, pidfd: Option<OwnedFd>) -> i32 {
     }
 }
 
-/// A daemon lets go of the terminal it was started from.
-pub(crate) fn detach_stdio() {
-    if let Ok(null) = std::fs::OpenOptions::new()
+/// A daemon lets go of the terminal it was started from: stdin, stdout and stderr become
+/// /dev/null.
+pub(crate) fn detach_stdio() -> std::io::Result<()> {
+    let null = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
-        .open("/dev/null")
-    {
-        for fd in 0..3 {
-            let _ = lxc_sys::fs::dup2(null.as_fd(), fd);
-        }
+        .open("/dev/null")?;
+    for fd in 0..3 {
+        lxc_sys::fs::dup2(null.as_fd(), fd)?;
     }
+    Ok(())
 }
